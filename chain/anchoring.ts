@@ -1,0 +1,53 @@
+// Anchoring: one chain's state root at a block, recorded on the other chain's Anchor. Gateways on
+// the other chain trust exactly these roots when they verify proofs. Works in either direction.
+import { Contract, type ContractRunner, type JsonRpcProvider } from "ethers";
+import { blockHeader, headBlockNumber } from "./blocks.ts";
+import { mosaicAbi } from "./mosaic-artifacts.ts";
+
+export interface AnchorTarget {
+  /** The Anchor contract on the chain that records the roots. */
+  anchorAddress: string;
+  /** A signer that is the owner or admin of that Anchor's organization. */
+  signer: ContractRunner;
+}
+
+export interface AnchoredRoot {
+  blockHeight: number;
+  stateRoot: string;
+  transactionHash: string;
+}
+
+export function anchorContract(address: string, runner: ContractRunner): Contract {
+  return new Contract(address, mosaicAbi("Anchor"), runner);
+}
+
+export async function latestAnchoredHeight(anchor: Contract): Promise<number> {
+  return Number(await anchor.getLatestStateRootBlockHeight());
+}
+
+/**
+ * Anchors the source chain's state root at `blockHeight` (by default its head) on the target's
+ * Anchor, and waits for the transaction to be mined.
+ */
+export async function anchorStateRoot(
+  source: JsonRpcProvider,
+  target: AnchorTarget,
+  blockHeight?: number,
+): Promise<AnchoredRoot> {
+  const anchor = anchorContract(target.anchorAddress, target.signer);
+  const height = blockHeight ?? (await headBlockNumber(source));
+  if (height < 1) {
+    throw new Error("block 0 cannot be anchored: a genesis block's state root proves nothing; anchor height 1 or more");
+  }
+  const latest = await latestAnchoredHeight(anchor);
+  if (height <= latest) {
+    throw new Error(
+      `block ${height} cannot be anchored on ${target.anchorAddress}: it already holds height ${latest}, and heights must rise`,
+    );
+  }
+  const { stateRoot } = await blockHeader(source, height);
+  const response = await anchor.anchorStateRoot(height, stateRoot);
+  const receipt = await response.wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`anchorStateRoot(${height}) failed on ${target.anchorAddress}`);
+  return { blockHeight: height, stateRoot, transactionHash: receipt.hash };
+}

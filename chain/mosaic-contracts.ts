@@ -1,0 +1,63 @@
+// The contracts of a deployment, bound to a runner (a provider to read, a signer to send).
+import { Contract, type ContractRunner, type LogDescription, type TransactionReceipt } from "ethers";
+import type { Deployment } from "./deployment-file.ts";
+import { mosaicAbi, tokenArtifact } from "./mosaic-artifacts.ts";
+
+export interface OriginBinding {
+  valueToken: Contract;
+  baseToken: Contract;
+  organization: Contract;
+  anchor: Contract;
+  gateway: Contract;
+  ostComposer: Contract;
+}
+
+export interface AuxiliaryBinding {
+  organization: Contract;
+  anchor: Contract;
+  utilityToken: Contract;
+  coGateway: Contract;
+  redeemPool: Contract;
+}
+
+export function bindOrigin(deployment: Deployment, runner: ContractRunner): OriginBinding {
+  const at = deployment.origin.contracts;
+  const token = tokenArtifact().abi;
+  return {
+    valueToken: new Contract(at.valueToken, token, runner),
+    baseToken: new Contract(at.baseToken, token, runner),
+    organization: new Contract(at.organization, mosaicAbi("Organization"), runner),
+    anchor: new Contract(at.anchor, mosaicAbi("Anchor"), runner),
+    gateway: new Contract(at.gateway, mosaicAbi("EIP20Gateway"), runner),
+    ostComposer: new Contract(at.ostComposer, mosaicAbi("OSTComposer"), runner),
+  };
+}
+
+export function bindAuxiliary(deployment: Deployment, runner: ContractRunner): AuxiliaryBinding {
+  const at = deployment.auxiliary.contracts;
+  return {
+    organization: new Contract(at.organization, mosaicAbi("Organization"), runner),
+    anchor: new Contract(at.anchor, mosaicAbi("Anchor"), runner),
+    utilityToken: new Contract(at.utilityToken, mosaicAbi("UtilityToken"), runner),
+    coGateway: new Contract(at.coGateway, mosaicAbi("EIP20CoGateway"), runner),
+    redeemPool: new Contract(at.redeemPool, mosaicAbi("RedeemPool"), runner),
+  };
+}
+
+/** The one `name` event that `contract` emitted in a transaction; fails naming what is missing. */
+export async function emittedEvent(
+  receipt: TransactionReceipt | null,
+  contract: Contract,
+  name: string,
+): Promise<LogDescription> {
+  if (!receipt) throw new Error(`no receipt to find ${name} in`);
+  const address = (await contract.getAddress()).toLowerCase();
+  const events = receipt.logs
+    .filter((log) => log.address.toLowerCase() === address)
+    .map((log) => contract.interface.parseLog(log))
+    .filter((event): event is LogDescription => event?.name === name);
+  if (events.length !== 1) {
+    throw new Error(`expected one ${name} from ${address} in ${receipt.hash}, found ${events.length}`);
+  }
+  return events[0] as LogDescription;
+}

@@ -1,0 +1,9 @@
+// One way to open a chain: a known chain id (no network detection), no response cache (ethers
+// would otherwise serve a stale block number right after a transaction), and quick receipt polling.
+import { JsonRpcProvider, Network } from "ethers";
+
+export function connectChain(rpcUrl: string, chainId: number, pollingIntervalMs = 250): JsonRpcProvider {
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
+  provider.pollingInterval = pollingIntervalMs;
+  return provider;
+}
