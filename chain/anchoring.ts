@@ -1,6 +1,7 @@
 // Anchoring: one chain's state root at a block, recorded on the other chain's Anchor. Gateways on
 // the other chain trust exactly these roots when they verify proofs. Works in either direction.
 import { Contract, type ContractRunner, type JsonRpcProvider } from "ethers";
+import type { Anchor } from "./contract-types.ts";
 import { blockHeader, headBlockNumber } from "./blocks.ts";
 import { mosaicAbi } from "./mosaic-artifacts.ts";
 
@@ -17,11 +18,11 @@ export interface AnchoredRoot {
   transactionHash: string;
 }
 
-export function anchorContract(address: string, runner: ContractRunner): Contract {
-  return new Contract(address, mosaicAbi("Anchor"), runner);
+export function anchorContract(address: string, runner: ContractRunner): Anchor {
+  return new Contract(address, mosaicAbi("Anchor"), runner) as Anchor;
 }
 
-export async function latestAnchoredHeight(anchor: Contract): Promise<number> {
+export async function latestAnchoredHeight(anchor: Anchor): Promise<number> {
   return Number(await anchor.getLatestStateRootBlockHeight());
 }
 
@@ -37,7 +38,9 @@ export async function anchorStateRoot(
   const anchor = anchorContract(target.anchorAddress, target.signer);
   const height = blockHeight ?? (await headBlockNumber(source));
   if (height < 1) {
-    throw new Error("block 0 cannot be anchored: a genesis block's state root proves nothing; anchor height 1 or more");
+    throw new Error(
+      "block 0 cannot be anchored: a genesis block's state root proves nothing; anchor height 1 or more",
+    );
   }
   const latest = await latestAnchoredHeight(anchor);
   if (height <= latest) {
@@ -48,6 +51,7 @@ export async function anchorStateRoot(
   const { stateRoot } = await blockHeader(source, height);
   const response = await anchor.anchorStateRoot(height, stateRoot);
   const receipt = await response.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`anchorStateRoot(${height}) failed on ${target.anchorAddress}`);
+  if (!receipt || receipt.status !== 1)
+    throw new Error(`anchorStateRoot(${height}) failed on ${target.anchorAddress}`);
   return { blockHeight: height, stateRoot, transactionHash: receipt.hash };
 }

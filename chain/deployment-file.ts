@@ -80,14 +80,26 @@ function readChain<C>(
 ): ChainDeployment<C> {
   const chain = root[name];
   if (!isObject(chain)) {
-    throw field(source, name, `expected an object with chainId, rpcUrl, deploymentBlock and contracts, got ${describe(chain)}`);
+    throw field(
+      source,
+      name,
+      `expected an object with chainId, rpcUrl, deploymentBlock and contracts, got ${describe(chain)}`,
+    );
   }
   const { chainId, rpcUrl, deploymentBlock, contracts } = chain;
   if (typeof chainId !== "number" || !Number.isSafeInteger(chainId) || chainId <= 0) {
-    throw field(source, `${name}.chainId`, `expected a positive whole number (the chain's eth_chainId), got ${describe(chainId)}`);
+    throw field(
+      source,
+      `${name}.chainId`,
+      `expected a positive whole number (the chain's eth_chainId), got ${describe(chainId)}`,
+    );
   }
   if (typeof rpcUrl !== "string" || !/^(https?|wss?):\/\/[^\s]+$/.test(rpcUrl)) {
-    throw field(source, `${name}.rpcUrl`, `expected an http(s) or ws(s) URL of the chain's JSON-RPC endpoint, got ${describe(rpcUrl)}`);
+    throw field(
+      source,
+      `${name}.rpcUrl`,
+      `expected an http(s) or ws(s) URL of the chain's JSON-RPC endpoint, got ${describe(rpcUrl)}`,
+    );
   }
   if (typeof deploymentBlock !== "number" || !Number.isSafeInteger(deploymentBlock) || deploymentBlock < 0) {
     throw field(
@@ -97,7 +109,11 @@ function readChain<C>(
     );
   }
   if (!isObject(contracts)) {
-    throw field(source, `${name}.contracts`, `expected an object with ${contractNames.join(", ")}, got ${describe(contracts)}`);
+    throw field(
+      source,
+      `${name}.contracts`,
+      `expected an object with ${contractNames.join(", ")}, got ${describe(contracts)}`,
+    );
   }
   const addresses: Record<string, string> = {};
   for (const contract of contractNames) {

@@ -1,35 +1,44 @@
 // The contracts of a deployment, bound to a runner (a provider to read, a signer to send).
 import { Contract, type ContractRunner, type LogDescription, type TransactionReceipt } from "ethers";
+import type {
+  Anchor,
+  CoGateway,
+  Gateway,
+  MintableToken,
+  OstComposer,
+  RedeemPool,
+  UtilityToken,
+} from "./contract-types.ts";
 import type { Deployment } from "./deployment-file.ts";
 import { mosaicAbi, tokenArtifact } from "./mosaic-artifacts.ts";
 
 export interface OriginBinding {
-  valueToken: Contract;
-  baseToken: Contract;
+  valueToken: MintableToken;
+  baseToken: MintableToken;
   organization: Contract;
-  anchor: Contract;
-  gateway: Contract;
-  ostComposer: Contract;
+  anchor: Anchor;
+  gateway: Gateway;
+  ostComposer: OstComposer;
 }
 
 export interface AuxiliaryBinding {
   organization: Contract;
-  anchor: Contract;
-  utilityToken: Contract;
-  coGateway: Contract;
-  redeemPool: Contract;
+  anchor: Anchor;
+  utilityToken: UtilityToken;
+  coGateway: CoGateway;
+  redeemPool: RedeemPool;
 }
 
 export function bindOrigin(deployment: Deployment, runner: ContractRunner): OriginBinding {
   const at = deployment.origin.contracts;
   const token = tokenArtifact().abi;
   return {
-    valueToken: new Contract(at.valueToken, token, runner),
-    baseToken: new Contract(at.baseToken, token, runner),
+    valueToken: new Contract(at.valueToken, token, runner) as MintableToken,
+    baseToken: new Contract(at.baseToken, token, runner) as MintableToken,
     organization: new Contract(at.organization, mosaicAbi("Organization"), runner),
-    anchor: new Contract(at.anchor, mosaicAbi("Anchor"), runner),
-    gateway: new Contract(at.gateway, mosaicAbi("EIP20Gateway"), runner),
-    ostComposer: new Contract(at.ostComposer, mosaicAbi("OSTComposer"), runner),
+    anchor: new Contract(at.anchor, mosaicAbi("Anchor"), runner) as Anchor,
+    gateway: new Contract(at.gateway, mosaicAbi("EIP20Gateway"), runner) as Gateway,
+    ostComposer: new Contract(at.ostComposer, mosaicAbi("OSTComposer"), runner) as OstComposer,
   };
 }
 
@@ -37,10 +46,10 @@ export function bindAuxiliary(deployment: Deployment, runner: ContractRunner): A
   const at = deployment.auxiliary.contracts;
   return {
     organization: new Contract(at.organization, mosaicAbi("Organization"), runner),
-    anchor: new Contract(at.anchor, mosaicAbi("Anchor"), runner),
-    utilityToken: new Contract(at.utilityToken, mosaicAbi("UtilityToken"), runner),
-    coGateway: new Contract(at.coGateway, mosaicAbi("EIP20CoGateway"), runner),
-    redeemPool: new Contract(at.redeemPool, mosaicAbi("RedeemPool"), runner),
+    anchor: new Contract(at.anchor, mosaicAbi("Anchor"), runner) as Anchor,
+    utilityToken: new Contract(at.utilityToken, mosaicAbi("UtilityToken"), runner) as UtilityToken,
+    coGateway: new Contract(at.coGateway, mosaicAbi("EIP20CoGateway"), runner) as CoGateway,
+    redeemPool: new Contract(at.redeemPool, mosaicAbi("RedeemPool"), runner) as RedeemPool,
   };
 }
 

@@ -16,10 +16,17 @@ import {
 } from "ethers";
 import { anchorContract, latestAnchoredHeight } from "./anchoring.ts";
 import { blockHeader } from "./blocks.ts";
+import type { Gateway } from "./contract-types.ts";
 import { mosaicAbi } from "./mosaic-artifacts.ts";
 
 /** MessageBus.MessageStatus, in declaration order. */
-export const MESSAGE_STATUS = ["Undeclared", "Declared", "Progressed", "DeclaredRevocation", "Revoked"] as const;
+export const MESSAGE_STATUS = [
+  "Undeclared",
+  "Declared",
+  "Progressed",
+  "DeclaredRevocation",
+  "Revoked",
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUS)[number];
 
 export type MessageBox = "outbox" | "inbox";
@@ -61,7 +68,7 @@ interface RawProof {
 /** The anchored state root at `height`, or a ProofError saying the height is not anchored. */
 async function anchoredStateRoot(source: ProofSource, height: number): Promise<string> {
   const anchor = anchorContract(source.anchor.address, source.anchor.provider);
-  const root = (await anchor.getStateRoot(height)) as string;
+  const root = await anchor.getStateRoot(height);
   if (/^0x0+$/.test(root)) {
     const latest = await latestAnchoredHeight(anchor);
     throw new ProofError(
@@ -108,8 +115,12 @@ export async function buildGatewayProof(source: ProofSource, blockHeight: number
 }
 
 /** The storage slot of `messageBox.<box>[messageHash]`, with the box's base slot read on-chain. */
-export async function messageStorageKey(source: ProofSource, box: MessageBox, messageHash: string): Promise<string> {
-  const gateway = new Contract(source.gateway, mosaicAbi("EIP20Gateway"), source.provider);
+export async function messageStorageKey(
+  source: ProofSource,
+  box: MessageBox,
+  messageHash: string,
+): Promise<string> {
+  const gateway = new Contract(source.gateway, mosaicAbi("EIP20Gateway"), source.provider) as Gateway;
   const offset = Number(await gateway.MESSAGE_BOX_OFFSET());
   const slot = box === "outbox" ? offset : offset + 1;
   return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [messageHash, slot]));

@@ -3,7 +3,10 @@
 import { JsonRpcProvider, Network } from "ethers";
 
 export function connectChain(rpcUrl: string, chainId: number, pollingIntervalMs = 250): JsonRpcProvider {
-  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), {
+    staticNetwork: true,
+    cacheTimeout: -1,
+  });
   provider.pollingInterval = pollingIntervalMs;
   return provider;
 }

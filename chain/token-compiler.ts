@@ -36,7 +36,9 @@ export function compileMintableToken(): CompiledContract {
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) {
-    throw new Error(`MintableToken.sol does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+    throw new Error(
+      `MintableToken.sol does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`,
+    );
   }
   const contract = output.contracts["MintableToken.sol"]?.["MintableToken"];
   if (!contract) throw new Error("solc produced no MintableToken contract");

@@ -20,4 +20,3 @@ export function devWallet(index: number, provider?: Provider): HDNodeWallet {
   const wallet = root.deriveChild(index);
   return provider ? wallet.connect(provider) : wallet;
 }
-

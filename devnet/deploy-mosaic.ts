@@ -4,6 +4,7 @@
 // the redeem pool. Returns the deployment file's content.
 import { Contract, ContractFactory, type JsonRpcProvider, type Signer } from "ethers";
 import { blockHeader, headBlockNumber } from "../chain/blocks.ts";
+import type { Anchor, Gateway, UtilityToken } from "../chain/contract-types.ts";
 import type { AuxiliaryContracts, Deployment, OriginContracts } from "../chain/deployment-file.ts";
 import { DEPLOYMENT_FILE_VERSION } from "../chain/deployment-file.ts";
 import {
@@ -52,19 +53,31 @@ class ChainDeployer {
     private readonly chainName: string,
   ) {}
 
-  async deploy(label: string, artifact: Artifact, args: unknown[] = []): Promise<Contract> {
+  async deploy<T extends Contract = Contract>(
+    label: string,
+    artifact: Artifact,
+    args: unknown[] = [],
+  ): Promise<T> {
     const factory = new ContractFactory(artifact.abi, artifact.bytecode, this.signer);
     const contract = await factory.deploy(...args);
     const receipt = await contract.deploymentTransaction()?.wait();
     if (!receipt || receipt.status !== 1) throw new Error(`${this.chainName}: deploying ${label} failed`);
     this.firstBlock ??= receipt.blockNumber;
     this.progress(`${this.chainName}: ${label} at ${await contract.getAddress()}`);
-    return contract as Contract;
+    return contract as T;
   }
 
-  async mosaic(name: MosaicContractName, args: unknown[] = [], libraries: Record<string, string> = {}) {
+  async mosaic<T extends Contract = Contract>(
+    name: MosaicContractName,
+    args: unknown[] = [],
+    libraries: Record<string, string> = {},
+  ): Promise<T> {
     const artifact = mosaicArtifact(name);
-    return this.deploy(name, { abi: artifact.abi, bytecode: linkBytecode(artifact.bytecode, libraries) }, args);
+    return this.deploy<T>(
+      name,
+      { abi: artifact.abi, bytecode: linkBytecode(artifact.bytecode, libraries) },
+      args,
+    );
   }
 
   /** MerklePatriciaProof, then MessageBus and GatewayLib linked against it. */
@@ -112,14 +125,14 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   ]);
   const originLibraries = await onOrigin.libraries();
   const auxiliaryRoot = await initialRoot(auxiliary.provider);
-  const originAnchor = await onOrigin.mosaic("Anchor", [
+  const originAnchor = await onOrigin.mosaic<Anchor>("Anchor", [
     auxiliary.chainId,
     auxiliaryRoot.height,
     auxiliaryRoot.root,
     maxStateRoots,
     await originOrganization.getAddress(),
   ]);
-  const gateway = await onOrigin.mosaic(
+  const gateway = await onOrigin.mosaic<Gateway>(
     "EIP20Gateway",
     [
       await valueToken.getAddress(),
@@ -143,14 +156,14 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   ]);
   const auxiliaryLibraries = await onAuxiliary.libraries();
   const originRoot = await initialRoot(origin.provider);
-  const auxiliaryAnchor = await onAuxiliary.mosaic("Anchor", [
+  const auxiliaryAnchor = await onAuxiliary.mosaic<Anchor>("Anchor", [
     origin.chainId,
     originRoot.height,
     originRoot.root,
     maxStateRoots,
     await auxiliaryOrganization.getAddress(),
   ]);
-  const utilityToken = await onAuxiliary.mosaic("UtilityToken", [
+  const utilityToken = await onAuxiliary.mosaic<UtilityToken>("UtilityToken", [
     await valueToken.getAddress(),
     "MUT",
     "Mosaic Utility Token",
@@ -176,8 +189,14 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   // Wiring.
   await send("utilityToken.setCoGateway", utilityToken.setCoGateway(await coGateway.getAddress()));
   await send("gateway.activateGateway", gateway.activateGateway(await coGateway.getAddress()));
-  await send("origin anchor.setCoAnchorAddress", originAnchor.setCoAnchorAddress(await auxiliaryAnchor.getAddress()));
-  await send("auxiliary anchor.setCoAnchorAddress", auxiliaryAnchor.setCoAnchorAddress(await originAnchor.getAddress()));
+  await send(
+    "origin anchor.setCoAnchorAddress",
+    originAnchor.setCoAnchorAddress(await auxiliaryAnchor.getAddress()),
+  );
+  await send(
+    "auxiliary anchor.setCoAnchorAddress",
+    auxiliaryAnchor.setCoAnchorAddress(await originAnchor.getAddress()),
+  );
   progress("gateway activated, utility token and anchors wired");
 
   const originContracts: OriginContracts = {

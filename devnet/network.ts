@@ -1,8 +1,8 @@
 // The development network: two anvil chains (origin and auxiliary) with the Mosaic contracts
 // deployed, tokens handed out to the development accounts, and the deployment file written.
-import { Contract, parseEther, type JsonRpcProvider } from "ethers";
+import { parseEther, type JsonRpcProvider } from "ethers";
 import { writeDeploymentFile, type Deployment } from "../chain/deployment-file.ts";
-import { tokenArtifact } from "../chain/mosaic-artifacts.ts";
+import { bindOrigin } from "../chain/mosaic-contracts.ts";
 import { connectChain } from "../chain/provider.ts";
 import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "./accounts.ts";
 import { startAnvil, type AnvilChain } from "./anvil.ts";
@@ -67,7 +67,10 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
     throw failure.reason;
   }
   const [originAnvil, auxiliaryAnvil] = chains as [AnvilChain, AnvilChain];
-  const origin: DevChain = { ...originAnvil, provider: connectChain(originAnvil.rpcUrl, originAnvil.chainId) };
+  const origin: DevChain = {
+    ...originAnvil,
+    provider: connectChain(originAnvil.rpcUrl, originAnvil.chainId),
+  };
   const auxiliary: DevChain = {
     ...auxiliaryAnvil,
     provider: connectChain(auxiliaryAnvil.rpcUrl, auxiliaryAnvil.chainId),
@@ -77,7 +80,9 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
     auxiliary.provider.destroy();
     await Promise.all([originAnvil.stop(), auxiliaryAnvil.stop()]);
   };
-  progress(`origin chain ${origin.chainId} at ${origin.rpcUrl}, auxiliary chain ${auxiliary.chainId} at ${auxiliary.rpcUrl}`);
+  progress(
+    `origin chain ${origin.chainId} at ${origin.rpcUrl}, auxiliary chain ${auxiliary.chainId} at ${auxiliary.rpcUrl}`,
+  );
 
   try {
     const deployment = await deployMosaic({
@@ -87,7 +92,9 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
       progress,
     });
     await grantTokens(origin.provider, deployment, accounts);
-    progress(`minted value tokens to ${accounts - FIRST_USER_INDEX} user accounts and base tokens to the facilitator`);
+    progress(
+      `minted value tokens to ${accounts - FIRST_USER_INDEX} user accounts and base tokens to the facilitator`,
+    );
     if (options.blockTime !== undefined) {
       // Deployed under automine for speed; from here on blocks come at the chosen interval.
       await Promise.all(
@@ -105,13 +112,17 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
   }
 }
 
-async function grantTokens(provider: JsonRpcProvider, deployment: Deployment, accounts: number): Promise<void> {
+async function grantTokens(
+  provider: JsonRpcProvider,
+  deployment: Deployment,
+  accounts: number,
+): Promise<void> {
   const owner = devWallet(ROLE_INDEX.owner, provider);
-  const { abi } = tokenArtifact();
-  const valueToken = new Contract(deployment.origin.contracts.valueToken, abi, owner);
-  const baseToken = new Contract(deployment.origin.contracts.baseToken, abi, owner);
+  const { valueToken, baseToken } = bindOrigin(deployment, owner);
   let nonce = await provider.getTransactionCount(owner.address, "pending");
-  const sent = [await baseToken.mint(devWallet(ROLE_INDEX.facilitator).address, DEV_TOKEN_GRANT, { nonce: nonce++ })];
+  const sent = [
+    await baseToken.mint(devWallet(ROLE_INDEX.facilitator).address, DEV_TOKEN_GRANT, { nonce: nonce++ }),
+  ];
   for (let index = FIRST_USER_INDEX; index < accounts; index++) {
     sent.push(await valueToken.mint(devWallet(index).address, DEV_TOKEN_GRANT, { nonce: nonce++ }));
   }

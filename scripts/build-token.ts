@@ -5,4 +5,6 @@ import { compileMintableToken, TOKEN_ARTIFACT_PATH } from "../chain/token-compil
 
 const artifact = compileMintableToken();
 writeFileSync(TOKEN_ARTIFACT_PATH, `${JSON.stringify(artifact, null, 2)}\n`);
-console.log(`wrote ${fileURLToPath(TOKEN_ARTIFACT_PATH)} (${(artifact.bytecode.length - 2) / 2} bytes of bytecode)`);
+console.log(
+  `wrote ${fileURLToPath(TOKEN_ARTIFACT_PATH)} (${(artifact.bytecode.length - 2) / 2} bytes of bytecode)`,
+);

@@ -34,8 +34,8 @@ describe("flows driven by hand on the development network", () => {
     const staker = devWallet(2);
     const beneficiary = devWallet(3).address;
     const request = { amount: parseEther("500"), beneficiary, gasPrice: 10n ** 9n, gasLimit: 10n ** 6n };
-    const vault = (await origin.gateway.stakeVault()) as string;
-    const baseBefore = (await origin.baseToken.balanceOf(facilitator)) as bigint;
+    const vault = await origin.gateway.stakeVault();
+    const baseBefore = await origin.baseToken.balanceOf(facilitator);
 
     const { stake, bounty } = await requestAndAcceptStake(net, staker, request);
     assert.ok(bounty > 0n, "the development gateway has a non-zero bounty");
@@ -47,18 +47,37 @@ describe("flows driven by hand on the development network", () => {
     const { proven, confirmed } = await proveAndConfirmStake(net, stake, anchored.blockHeight);
     assert.equal(proven.args._wasAlreadyProved, false);
     assert.equal(confirmed.args._messageHash, stake.messageHash, "the same message hash on both chains");
-    assert.equal(await auxiliary.coGateway.getInboxMessageStatus(stake.messageHash), 1n, "declared in the inbox");
+    assert.equal(
+      await auxiliary.coGateway.getInboxMessageStatus(stake.messageHash),
+      1n,
+      "declared in the inbox",
+    );
 
     const { stakeProgressed, mintProgressed } = await progressStakeAndMint(net, stake);
     assert.equal(stakeProgressed.args._unlockSecret, stake.unlockSecret);
     const reward = mintProgressed.args._rewardAmount as bigint;
     const minted = mintProgressed.args._mintedAmount as bigint;
-    assert.ok(reward > 0n && reward <= request.gasPrice * request.gasLimit, `reward ${reward} within the gas limit`);
+    assert.ok(
+      reward > 0n && reward <= request.gasPrice * request.gasLimit,
+      `reward ${reward} within the gas limit`,
+    );
     assert.equal(minted, request.amount - reward, "minted = stake - reward");
-    assert.equal(await auxiliary.utilityToken.balanceOf(beneficiary), minted, "beneficiary holds the minted amount");
+    assert.equal(
+      await auxiliary.utilityToken.balanceOf(beneficiary),
+      minted,
+      "beneficiary holds the minted amount",
+    );
     assert.equal(await auxiliary.utilityToken.balanceOf(facilitator), reward, "facilitator got its reward");
-    assert.equal(await origin.baseToken.balanceOf(facilitator), baseBefore, "facilitator got its bounty back");
-    assert.equal(await origin.valueToken.balanceOf(vault), request.amount, "value tokens sit in the stake vault");
+    assert.equal(
+      await origin.baseToken.balanceOf(facilitator),
+      baseBefore,
+      "facilitator got its bounty back",
+    );
+    assert.equal(
+      await origin.valueToken.balanceOf(vault),
+      request.amount,
+      "value tokens sit in the stake vault",
+    );
     assert.equal(await origin.gateway.getOutboxMessageStatus(stake.messageHash), PROGRESSED);
     assert.equal(await auxiliary.coGateway.getInboxMessageStatus(stake.messageHash), PROGRESSED);
   });
@@ -78,20 +97,28 @@ describe("flows driven by hand on the development network", () => {
     const { blockHeight } = await anchorOriginOnAuxiliary(net);
     await proveAndConfirmStake(net, stake, blockHeight);
     await progressStakeAndMint(net, stake);
-    assert.equal(await auxiliary.utilityToken.balanceOf(redeemer.address), stakeAmount, "no reward at gas price 0");
+    assert.equal(
+      await auxiliary.utilityToken.balanceOf(redeemer.address),
+      stakeAmount,
+      "no reward at gas price 0",
+    );
 
     const beneficiary = devWallet(6).address;
     const request = { amount: parseEther("120"), beneficiary, gasPrice: 10n ** 9n, gasLimit: 10n ** 6n };
-    const vault = (await origin.gateway.stakeVault()) as string;
-    const vaultBefore = (await origin.valueToken.balanceOf(vault)) as bigint;
-    const valueBefore = (await origin.valueToken.balanceOf(facilitator)) as bigint;
-    const beneficiaryBefore = (await origin.valueToken.balanceOf(beneficiary)) as bigint;
-    const supplyBefore = (await auxiliary.utilityToken.totalSupply()) as bigint;
+    const vault = await origin.gateway.stakeVault();
+    const vaultBefore = await origin.valueToken.balanceOf(vault);
+    const valueBefore = await origin.valueToken.balanceOf(facilitator);
+    const beneficiaryBefore = await origin.valueToken.balanceOf(beneficiary);
+    const supplyBefore = await auxiliary.utilityToken.totalSupply();
     const coinBefore = await net.auxiliary.provider.getBalance(facilitator);
 
     const { redeem, bounty } = await requestAndAcceptRedeem(net, redeemer, request);
     assert.ok(bounty > 0n, "the development cogateway has a non-zero bounty");
-    assert.equal(await auxiliary.coGateway.getOutboxMessageStatus(redeem.messageHash), 1n, "declared on auxiliary");
+    assert.equal(
+      await auxiliary.coGateway.getOutboxMessageStatus(redeem.messageHash),
+      1n,
+      "declared on auxiliary",
+    );
     assert.equal(await auxiliary.utilityToken.balanceOf(redeemer.address), stakeAmount - request.amount);
 
     const anchored = await anchorAuxiliaryOnOrigin(net);
@@ -101,20 +128,38 @@ describe("flows driven by hand on the development network", () => {
     assert.equal(confirmed.args._messageHash, redeem.messageHash, "the same message hash on both chains");
 
     const coinBeforeProgress = await net.auxiliary.provider.getBalance(facilitator);
-    const { redeemReceipt, redeemProgressed, unstakeProgressed } = await progressRedeemAndUnstake(net, redeem);
+    const { redeemReceipt, redeemProgressed, unstakeProgressed } = await progressRedeemAndUnstake(
+      net,
+      redeem,
+    );
     assert.equal(redeemProgressed.args._unlockSecret, redeem.unlockSecret);
     const reward = unstakeProgressed.args._rewardAmount as bigint;
     const unstaked = unstakeProgressed.args._unstakeAmount as bigint;
-    assert.ok(reward > 0n && reward <= request.gasPrice * request.gasLimit, `reward ${reward} within the gas limit`);
+    assert.ok(
+      reward > 0n && reward <= request.gasPrice * request.gasLimit,
+      `reward ${reward} within the gas limit`,
+    );
     assert.equal(unstaked, request.amount - reward, "unstaked = redeemed - reward");
     assert.equal(
       await origin.valueToken.balanceOf(beneficiary),
       beneficiaryBefore + unstaked,
       "beneficiary received the unstaked amount",
     );
-    assert.equal(await origin.valueToken.balanceOf(facilitator), valueBefore + reward, "facilitator got its reward");
-    assert.equal(await origin.valueToken.balanceOf(vault), vaultBefore - request.amount, "released from the vault");
-    assert.equal(await auxiliary.utilityToken.totalSupply(), supplyBefore - request.amount, "redeemed tokens burnt");
+    assert.equal(
+      await origin.valueToken.balanceOf(facilitator),
+      valueBefore + reward,
+      "facilitator got its reward",
+    );
+    assert.equal(
+      await origin.valueToken.balanceOf(vault),
+      vaultBefore - request.amount,
+      "released from the vault",
+    );
+    assert.equal(
+      await auxiliary.utilityToken.totalSupply(),
+      supplyBefore - request.amount,
+      "redeemed tokens burnt",
+    );
     // The bounty comes back in the auxiliary base coin with progressRedeem, less that call's gas.
     const gasCost = redeemReceipt.gasUsed * redeemReceipt.gasPrice;
     const coinAfter = await net.auxiliary.provider.getBalance(facilitator);

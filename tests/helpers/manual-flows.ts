@@ -2,7 +2,13 @@
 // what the executor will later decide and send by itself.
 import { hexlify, keccak256, randomBytes, type HDNodeWallet, type TransactionReceipt } from "ethers";
 import { anchorStateRoot } from "../../chain/anchoring.ts";
-import { bindAuxiliary, bindOrigin, emittedEvent, type AuxiliaryBinding, type OriginBinding } from "../../chain/mosaic-contracts.ts";
+import {
+  bindAuxiliary,
+  bindOrigin,
+  emittedEvent,
+  type AuxiliaryBinding,
+  type OriginBinding,
+} from "../../chain/mosaic-contracts.ts";
 import { buildGatewayProof, buildMessageProof, type ProofSource } from "../../chain/proofs.ts";
 import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import type { DevNetwork } from "../../devnet/network.ts";
@@ -49,7 +55,9 @@ export function auxiliaryCoGatewaySource(net: DevNetwork): ProofSource {
   };
 }
 
-async function mined(call: Promise<{ wait(): Promise<TransactionReceipt | null> }>): Promise<TransactionReceipt> {
+async function mined(
+  call: Promise<{ wait(): Promise<TransactionReceipt | null> }>,
+): Promise<TransactionReceipt> {
   const receipt = await (await call).wait();
   if (!receipt || receipt.status !== 1) throw new Error("transaction failed");
   return receipt;
@@ -76,8 +84,8 @@ export async function requestAndAcceptStake(net: DevNetwork, staker: HDNodeWalle
   const asStaker = bindOrigin(net.deployment, staker.connect(net.origin.provider));
   const gateway = net.deployment.origin.contracts.gateway;
   await mined(asStaker.valueToken.approve(net.deployment.origin.contracts.ostComposer, request.amount));
-  const proxyBefore = (await origin.ostComposer.stakerProxies(staker.address)) as string;
-  const nonce = (await origin.gateway.getNonce(proxyBefore)) as bigint;
+  const proxyBefore = await origin.ostComposer.stakerProxies(staker.address);
+  const nonce = await origin.gateway.getNonce(proxyBefore);
   const requested = await emittedEvent(
     await mined(
       asStaker.ostComposer.requestStake(
@@ -92,7 +100,7 @@ export async function requestAndAcceptStake(net: DevNetwork, staker: HDNodeWalle
     origin.ostComposer,
     "StakeRequested",
   );
-  const bounty = (await origin.gateway.bounty()) as bigint;
+  const bounty = await origin.gateway.bounty();
   if (bounty > 0n) await mined(origin.baseToken.approve(net.deployment.origin.contracts.ostComposer, bounty));
   const { unlockSecret, hashLock } = newSecret();
   const acceptance = await mined(
@@ -142,7 +150,9 @@ export async function proveAndConfirmStake(net: DevNetwork, stake: DeclaredStake
   const source = originGatewaySource(net);
   const gatewayProof = await buildGatewayProof(source, height);
   const proven = await emittedEvent(
-    await mined(auxiliary.coGateway.proveGateway(height, gatewayProof.rlpAccount, gatewayProof.rlpParentNodes)),
+    await mined(
+      auxiliary.coGateway.proveGateway(height, gatewayProof.rlpAccount, gatewayProof.rlpParentNodes),
+    ),
     auxiliary.coGateway,
     "GatewayProven",
   );
@@ -196,8 +206,8 @@ export async function requestAndAcceptRedeem(net: DevNetwork, redeemer: HDNodeWa
   const asRedeemer = bindAuxiliary(net.deployment, redeemer.connect(net.auxiliary.provider));
   const coGateway = net.deployment.auxiliary.contracts.coGateway;
   await mined(asRedeemer.utilityToken.approve(net.deployment.auxiliary.contracts.redeemPool, request.amount));
-  const proxyBefore = (await auxiliary.redeemPool.redeemerProxies(redeemer.address)) as string;
-  const nonce = (await auxiliary.coGateway.getNonce(proxyBefore)) as bigint;
+  const proxyBefore = await auxiliary.redeemPool.redeemerProxies(redeemer.address);
+  const nonce = await auxiliary.coGateway.getNonce(proxyBefore);
   const requested = await emittedEvent(
     await mined(
       asRedeemer.redeemPool.requestRedeem(
@@ -212,7 +222,7 @@ export async function requestAndAcceptRedeem(net: DevNetwork, redeemer: HDNodeWa
     auxiliary.redeemPool,
     "RedeemRequested",
   );
-  const bounty = (await auxiliary.coGateway.bounty()) as bigint;
+  const bounty = await auxiliary.coGateway.bounty();
   const { unlockSecret, hashLock } = newSecret();
   const acceptance = await mined(
     auxiliary.redeemPool.acceptRedeemRequest(

@@ -1,0 +1,80 @@
+// Types for the contract functions this project calls, so that a misspelt method or a missing
+// argument is a compile error rather than a revert. Only what is used is declared.
+import type {
+  BaseContractMethod,
+  BigNumberish,
+  BytesLike,
+  Contract,
+  ContractTransactionResponse,
+} from "ethers";
+
+type View<A extends unknown[], R> = BaseContractMethod<A, R, R>;
+type Send<A extends unknown[]> = BaseContractMethod<
+  A,
+  ContractTransactionResponse,
+  ContractTransactionResponse
+>;
+type Payable<A extends unknown[]> = Send<[...A, { value: BigNumberish }]>;
+
+type Address = string;
+type Bytes32 = BytesLike;
+type Uint = BigNumberish;
+
+export type Erc20 = Contract & {
+  balanceOf: View<[Address], bigint>;
+  totalSupply: View<[], bigint>;
+  approve: Send<[Address, Uint]>;
+  transfer: Send<[Address, Uint]>;
+};
+
+export type MintableToken = Erc20 & { mint: Send<[Address, Uint]> };
+export type UtilityToken = Erc20 & { setCoGateway: Send<[Address]> };
+
+export type Anchor = Contract & {
+  getStateRoot: View<[Uint], string>;
+  getLatestStateRootBlockHeight: View<[], bigint>;
+  anchorStateRoot: Send<[Uint, Bytes32]>;
+  setCoAnchorAddress: Send<[Address]>;
+};
+
+type GatewayBase = Contract & {
+  MESSAGE_BOX_OFFSET: View<[], bigint>;
+  bounty: View<[], bigint>;
+  getNonce: View<[Address], bigint>;
+  getOutboxMessageStatus: View<[Bytes32], bigint>;
+  getInboxMessageStatus: View<[Bytes32], bigint>;
+  /** (blockHeight, rlpAccount, rlpParentNodes) */
+  proveGateway: Send<[Uint, BytesLike, BytesLike]>;
+};
+
+export type Gateway = GatewayBase & {
+  stakeVault: View<[], Address>;
+  activateGateway: Send<[Address]>;
+  /** (redeemer, redeemerNonce, beneficiary, amount, gasPrice, gasLimit, blockHeight, hashLock, rlpParentNodes) */
+  confirmRedeemIntent: Send<[Address, Uint, Address, Uint, Uint, Uint, Uint, Bytes32, BytesLike]>;
+  progressStake: Send<[Bytes32, Bytes32]>;
+  progressUnstake: Send<[Bytes32, Bytes32]>;
+};
+
+export type CoGateway = GatewayBase & {
+  /** (staker, stakerNonce, beneficiary, amount, gasPrice, gasLimit, hashLock, blockHeight, rlpParentNodes) */
+  confirmStakeIntent: Send<[Address, Uint, Address, Uint, Uint, Uint, Bytes32, Uint, BytesLike]>;
+  progressMint: Send<[Bytes32, Bytes32]>;
+  progressRedeem: Send<[Bytes32, Bytes32]>;
+};
+
+export type OstComposer = Contract & {
+  stakerProxies: View<[Address], Address>;
+  /** (amount, beneficiary, gasPrice, gasLimit, nonce, gateway) */
+  requestStake: Send<[Uint, Address, Uint, Uint, Uint, Address]>;
+  /** (amount, beneficiary, gasPrice, gasLimit, nonce, staker, gateway, hashLock) */
+  acceptStakeRequest: Send<[Uint, Address, Uint, Uint, Uint, Address, Address, Bytes32]>;
+};
+
+export type RedeemPool = Contract & {
+  redeemerProxies: View<[Address], Address>;
+  /** (amount, beneficiary, gasPrice, gasLimit, nonce, cogateway) */
+  requestRedeem: Send<[Uint, Address, Uint, Uint, Uint, Address]>;
+  /** (amount, beneficiary, gasPrice, gasLimit, nonce, redeemer, cogateway, hashLock) + the bounty */
+  acceptRedeemRequest: Payable<[Uint, Address, Uint, Uint, Uint, Address, Address, Bytes32]>;
+};
