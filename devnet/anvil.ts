@@ -51,11 +51,9 @@ kill "$reader" 2>/dev/null
 exit $status
 `;
 
+/** anvil builds installed from npm, by platform. Elsewhere, ANVIL_BINARY names the executable. */
 const PLATFORM_PACKAGES: Record<string, string> = {
   "linux-x64": "@foundry-rs/anvil-linux-amd64",
-  "linux-arm64": "@foundry-rs/anvil-linux-arm64",
-  "darwin-x64": "@foundry-rs/anvil-darwin-amd64",
-  "darwin-arm64": "@foundry-rs/anvil-darwin-arm64",
 };
 
 /** The anvil executable: $ANVIL_BINARY, or the binary shipped in the platform's npm package. */
@@ -64,7 +62,7 @@ export function defaultAnvilBinary(): string {
   const pkg = PLATFORM_PACKAGES[`${process.platform}-${process.arch}`];
   if (!pkg) {
     throw new Error(
-      `no anvil build for ${process.platform}-${process.arch} in @foundry-rs/anvil: set ANVIL_BINARY to an anvil executable`,
+      `no anvil package from npm for ${process.platform}-${process.arch}: set ANVIL_BINARY to an anvil executable`,
     );
   }
   try {
