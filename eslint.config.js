@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "build/", "generated/", ".devnet/"] },
+  { ignores: ["node_modules/", ".devnet/", ".scratch/", "subgraph/src/", "subgraph/generated/", "subgraph/build/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
