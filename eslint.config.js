@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".devnet/", ".scratch/", "subgraph/src/", "subgraph/generated/", "subgraph/build/"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".devnet/",
+      ".scratch/",
+      "subgraph/src/",
+      "subgraph/generated/",
+      "subgraph/build/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
