@@ -68,24 +68,30 @@ export function newSecret(): { unlockSecret: string; hashLock: string } {
   return { unlockSecret, hashLock: keccak256(unlockSecret) };
 }
 
-export interface DeclaredStake extends Request {
-  staker: string;
-  stakerProxy: string;
-  nonce: bigint;
+export interface DeclaredStake extends RequestedStake {
   messageHash: string;
   declarationBlock: number;
   unlockSecret: string;
   hashLock: string;
 }
 
-/** Staker: approve and requestStake. Facilitator: approve the bounty and acceptStakeRequest. */
-export async function requestAndAcceptStake(net: DevNetwork, staker: HDNodeWallet, request: Request) {
+export interface RequestedStake extends Request {
+  staker: string;
+  stakerProxy: string;
+  nonce: bigint;
+  stakeRequestHash: string;
+}
+
+/** Staker: approve the value token to the composer and requestStake. */
+export async function requestStake(
+  net: DevNetwork,
+  staker: HDNodeWallet,
+  request: Request,
+): Promise<RequestedStake> {
   const { origin } = parties(net);
   const asStaker = bindOrigin(net.deployment, staker.connect(net.origin.provider));
-  const gateway = net.deployment.origin.contracts.gateway;
   await mined(asStaker.valueToken.approve(net.deployment.origin.contracts.ostComposer, request.amount));
-  const proxyBefore = await origin.ostComposer.stakerProxies(staker.address);
-  const nonce = await origin.gateway.getNonce(proxyBefore);
+  const nonce = await origin.gateway.getNonce(await origin.ostComposer.stakerProxies(staker.address));
   const requested = await emittedEvent(
     await mined(
       asStaker.ostComposer.requestStake(
@@ -94,39 +100,52 @@ export async function requestAndAcceptStake(net: DevNetwork, staker: HDNodeWalle
         request.gasPrice,
         request.gasLimit,
         nonce,
-        gateway,
+        net.deployment.origin.contracts.gateway,
       ),
     ),
     origin.ostComposer,
     "StakeRequested",
   );
+  return {
+    ...request,
+    staker: staker.address,
+    stakerProxy: requested.args.stakerProxy as string,
+    nonce,
+    stakeRequestHash: requested.args.stakeRequestHash as string,
+  };
+}
+
+/** Facilitator: approve the bounty to the composer and acceptStakeRequest with a new hash lock. */
+export async function acceptStake(net: DevNetwork, requested: RequestedStake) {
+  const { origin } = parties(net);
   const bounty = await origin.gateway.bounty();
   if (bounty > 0n) await mined(origin.baseToken.approve(net.deployment.origin.contracts.ostComposer, bounty));
   const { unlockSecret, hashLock } = newSecret();
   const acceptance = await mined(
     origin.ostComposer.acceptStakeRequest(
-      request.amount,
-      request.beneficiary,
-      request.gasPrice,
-      request.gasLimit,
-      nonce,
-      staker.address,
-      gateway,
+      requested.amount,
+      requested.beneficiary,
+      requested.gasPrice,
+      requested.gasLimit,
+      requested.nonce,
+      requested.staker,
+      net.deployment.origin.contracts.gateway,
       hashLock,
     ),
   );
   const declared = await emittedEvent(acceptance, origin.gateway, "StakeIntentDeclared");
   const stake: DeclaredStake = {
-    ...request,
-    staker: staker.address,
-    stakerProxy: requested.args.stakerProxy as string,
-    nonce,
+    ...requested,
     messageHash: declared.args._messageHash as string,
     declarationBlock: acceptance.blockNumber,
     unlockSecret,
     hashLock,
   };
-  return { stake, stakeRequestHash: requested.args.stakeRequestHash as string, bounty };
+  return { stake, bounty };
+}
+
+export async function requestAndAcceptStake(net: DevNetwork, staker: HDNodeWallet, request: Request) {
+  return acceptStake(net, await requestStake(net, staker, request));
 }
 
 /** Anchors origin's head on the auxiliary Anchor: a height at or above every declaration so far. */
@@ -190,24 +209,32 @@ export async function progressStakeAndMint(net: DevNetwork, stake: DeclaredStake
   };
 }
 
-export interface DeclaredRedeem extends Request {
-  redeemer: string;
-  redeemerProxy: string;
-  nonce: bigint;
+export interface DeclaredRedeem extends RequestedRedeem {
   messageHash: string;
   declarationBlock: number;
   unlockSecret: string;
   hashLock: string;
 }
 
-/** Redeemer: approve and requestRedeem. Facilitator: acceptRedeemRequest paying the bounty. */
-export async function requestAndAcceptRedeem(net: DevNetwork, redeemer: HDNodeWallet, request: Request) {
+export interface RequestedRedeem extends Request {
+  redeemer: string;
+  redeemerProxy: string;
+  nonce: bigint;
+  redeemRequestHash: string;
+}
+
+/** Redeemer: approve the utility token to the redeem pool and requestRedeem. */
+export async function requestRedeem(
+  net: DevNetwork,
+  redeemer: HDNodeWallet,
+  request: Request,
+): Promise<RequestedRedeem> {
   const { auxiliary } = parties(net);
   const asRedeemer = bindAuxiliary(net.deployment, redeemer.connect(net.auxiliary.provider));
-  const coGateway = net.deployment.auxiliary.contracts.coGateway;
   await mined(asRedeemer.utilityToken.approve(net.deployment.auxiliary.contracts.redeemPool, request.amount));
-  const proxyBefore = await auxiliary.redeemPool.redeemerProxies(redeemer.address);
-  const nonce = await auxiliary.coGateway.getNonce(proxyBefore);
+  const nonce = await auxiliary.coGateway.getNonce(
+    await auxiliary.redeemPool.redeemerProxies(redeemer.address),
+  );
   const requested = await emittedEvent(
     await mined(
       asRedeemer.redeemPool.requestRedeem(
@@ -216,39 +243,52 @@ export async function requestAndAcceptRedeem(net: DevNetwork, redeemer: HDNodeWa
         request.gasPrice,
         request.gasLimit,
         nonce,
-        coGateway,
+        net.deployment.auxiliary.contracts.coGateway,
       ),
     ),
     auxiliary.redeemPool,
     "RedeemRequested",
   );
+  return {
+    ...request,
+    redeemer: redeemer.address,
+    redeemerProxy: requested.args.redeemerProxy as string,
+    nonce,
+    redeemRequestHash: requested.args.redeemRequestHash as string,
+  };
+}
+
+/** Facilitator: acceptRedeemRequest with a new hash lock, paying the bounty in the base coin. */
+export async function acceptRedeem(net: DevNetwork, requested: RequestedRedeem) {
+  const { auxiliary } = parties(net);
   const bounty = await auxiliary.coGateway.bounty();
   const { unlockSecret, hashLock } = newSecret();
   const acceptance = await mined(
     auxiliary.redeemPool.acceptRedeemRequest(
-      request.amount,
-      request.beneficiary,
-      request.gasPrice,
-      request.gasLimit,
-      nonce,
-      redeemer.address,
-      coGateway,
+      requested.amount,
+      requested.beneficiary,
+      requested.gasPrice,
+      requested.gasLimit,
+      requested.nonce,
+      requested.redeemer,
+      net.deployment.auxiliary.contracts.coGateway,
       hashLock,
       { value: bounty },
     ),
   );
   const declared = await emittedEvent(acceptance, auxiliary.coGateway, "RedeemIntentDeclared");
   const redeem: DeclaredRedeem = {
-    ...request,
-    redeemer: redeemer.address,
-    redeemerProxy: requested.args.redeemerProxy as string,
-    nonce,
+    ...requested,
     messageHash: declared.args._messageHash as string,
     declarationBlock: acceptance.blockNumber,
     unlockSecret,
     hashLock,
   };
   return { redeem, bounty };
+}
+
+export async function requestAndAcceptRedeem(net: DevNetwork, redeemer: HDNodeWallet, request: Request) {
+  return acceptRedeem(net, await requestRedeem(net, redeemer, request));
 }
 
 /** proveGateway on origin, then confirmRedeemIntent (height before hash lock, unlike stakes). */

@@ -1,0 +1,50 @@
+// What the indexer reads from a chain, straight from JSON-RPC (no caches: the indexer must see
+// reorganisations as they happen).
+import type { JsonRpcProvider } from "ethers";
+import { toQuantity } from "ethers";
+import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
+import type { BlockPointer } from "../store/types.ts";
+
+export interface LogQuery {
+  fromBlock: number;
+  toBlock: number;
+  addresses: string[];
+  topics: string[];
+}
+
+export class ChainReader {
+  constructor(readonly provider: JsonRpcProvider) {}
+
+  async head(): Promise<number> {
+    return Number(await this.provider.send("eth_blockNumber", []));
+  }
+
+  async block(number: number, withTransactions: boolean): Promise<RawBlock | null> {
+    return (await this.provider.send("eth_getBlockByNumber", [toQuantity(number), withTransactions])) as RawBlock | null;
+  }
+
+  async pointer(number: number): Promise<BlockPointer | null> {
+    const block = await this.block(number, false);
+    return block && toPointer(block);
+  }
+
+  async logs(query: LogQuery): Promise<RawLog[]> {
+    return (await this.provider.send("eth_getLogs", [
+      {
+        fromBlock: toQuantity(query.fromBlock),
+        toBlock: toQuantity(query.toBlock),
+        address: query.addresses,
+        topics: [query.topics],
+      },
+    ])) as RawLog[];
+  }
+}
+
+export function toPointer(block: Pick<RawBlock, "number" | "hash" | "parentHash" | "timestamp">): BlockPointer {
+  return {
+    number: Number(block.number),
+    hash: block.hash,
+    parentHash: block.parentHash,
+    timestamp: Number(block.timestamp),
+  };
+}

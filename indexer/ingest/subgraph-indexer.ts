@@ -1,0 +1,179 @@
+// Follows a chain and indexes a subgraph into its store: logs in adaptive ranges from the last
+// indexed block, each block with logs handled and written atomically, a pointer kept at each
+// range's end, and a reorganisation (a recorded hash no longer on the chain) reverted to the fork
+// point before indexing goes on. A handler failure fails the subgraph; an RPC fault is retried.
+import type { RawLog } from "../runtime/chain-data.ts";
+import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
+import type { BlockPointer, SubgraphStore } from "../store/types.ts";
+import { ChainReader, toPointer } from "./chain-reader.ts";
+import { AdaptiveRange, type RangeOptions } from "./log-ranges.ts";
+
+export interface IndexerProgress {
+  block: number;
+  head: number;
+  logs: number;
+}
+
+export interface IndexerOptions {
+  runtime: SubgraphRuntime;
+  store: SubgraphStore;
+  chain: ChainReader;
+  /** Pause between polls once at the chain head. */
+  pollIntervalMs?: number;
+  /** How many recorded blocks to compare when looking for a fork point. */
+  reorgSearchDepth?: number;
+  range?: RangeOptions;
+  onProgress?: (progress: IndexerProgress) => void;
+  onError?: (error: Error) => void;
+}
+
+/** The chain changed under a read; the pass is started again. */
+class ChainMoved extends Error {}
+
+export class SubgraphIndexer {
+  private readonly range: AdaptiveRange;
+  private running = false;
+  private stopRequested = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  /** Passes run one at a time, whoever asks for them. */
+  private exclusive: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: IndexerOptions) {
+    this.range = new AdaptiveRange(options.range);
+  }
+
+  /** Indexes up to the chain's current head once; returns the block reached. */
+  async syncToHead(): Promise<BlockPointer | null> {
+    const run = this.exclusive.then(async () => {
+      for (;;) {
+        try {
+          return await this.pass();
+        } catch (error) {
+          if (!(error instanceof ChainMoved)) throw error;
+        }
+      }
+    });
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Follows the chain until stop(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopRequested = false;
+    this.loop = (async () => {
+      let backoffMs = 250;
+      while (this.running && !this.options.store.failure()) {
+        try {
+          await this.syncToHead();
+          backoffMs = 250;
+          await this.sleep(this.options.pollIntervalMs ?? 500);
+        } catch (error) {
+          this.options.onError?.(error as Error);
+          await this.sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 10_000);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopRequested = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** One pass from the store's latest block to the head. */
+  private async pass(): Promise<BlockPointer | null> {
+    const { store, runtime, chain } = this.options;
+    if (store.failure()) return store.latestBlock();
+    await this.revertIfReorganised();
+    const filter = runtime.logFilter();
+    const head = await chain.head();
+    let from = (store.latestBlock()?.number ?? filter.startBlock - 1) + 1;
+    while (from <= head && !store.failure() && !this.stopRequested) {
+      const to = Math.min(head, from + this.range.blocks - 1);
+      let logs: RawLog[];
+      try {
+        logs = await chain.logs({ fromBlock: from, toBlock: to, addresses: filter.addresses, topics: filter.topics });
+      } catch (error) {
+        if (this.range.failed(error)) continue;
+        throw error;
+      }
+      this.range.succeeded(logs.length);
+      await this.indexRange(to, logs);
+      this.options.onProgress?.({ block: to, head, logs: logs.length });
+      from = to + 1;
+    }
+    return store.latestBlock();
+  }
+
+  private async indexRange(to: number, logs: RawLog[]): Promise<void> {
+    const { store, runtime, chain } = this.options;
+    const byBlock = new Map<number, RawLog[]>();
+    for (const log of logs) {
+      const number = Number(log.blockNumber);
+      const list = byBlock.get(number);
+      if (list) list.push(log);
+      else byBlock.set(number, [log]);
+    }
+    for (const number of [...byBlock.keys()].sort((a, b) => a - b)) {
+      const block = await chain.block(number, true);
+      const blockLogs = byBlock.get(number)!;
+      if (!block || blockLogs.some((log) => log.blockHash !== block.hash)) throw new ChainMoved();
+      this.checkParent(toPointer(block));
+      let changes;
+      try {
+        changes = runtime.processBlock(block, blockLogs, (entity, id) => store.getEntity(entity, id));
+      } catch (error) {
+        if (error instanceof HandlerFailure) {
+          store.setFailed({ message: error.message, block: toPointer(block), handler: error.handler });
+          return;
+        }
+        throw error;
+      }
+      store.applyBlock(toPointer(block), changes);
+    }
+    if (!byBlock.has(to)) {
+      const end = await chain.pointer(to);
+      if (!end) throw new ChainMoved();
+      this.checkParent(end);
+      store.applyBlock(end, []);
+    }
+  }
+
+  /** A block whose parent is the latest indexed block must name its hash. */
+  private checkParent(block: BlockPointer): void {
+    const latest = this.options.store.latestBlock();
+    if (latest && latest.number === block.number - 1 && latest.hash !== block.parentHash) throw new ChainMoved();
+  }
+
+  /** Compares recorded blocks with the chain, newest first, and reverts to the newest still there. */
+  private async revertIfReorganised(): Promise<void> {
+    const { store, chain } = this.options;
+    const latest = store.latestBlock();
+    if (!latest || (await chain.pointer(latest.number))?.hash === latest.hash) return;
+    const depth = this.options.reorgSearchDepth ?? 1000;
+    for (const recorded of store.recentBlocks(latest.number, depth)) {
+      if ((await chain.pointer(recorded.number))?.hash === recorded.hash) {
+        store.revertTo(recorded);
+        return;
+      }
+    }
+    // No recorded block is on the chain any more: index again from the start.
+    store.revertTo(null);
+  }
+}

@@ -1,0 +1,176 @@
+// store.Value and Entity objects of graph-ts, to and from the store's plain values (types.ts),
+// with the checks graph-node makes when a mapping sets an entity.
+import { getBytes, hexlify } from "ethers";
+import type { EntityData, Value } from "../store/types.ts";
+import type { AscMemory } from "./asc-memory.ts";
+import * as decimal from "./big-decimal.ts";
+import type { EntityShape, FieldShape, StoredScalar } from "./entity-shapes.ts";
+
+/** graph-ts store ValueKind. */
+const Kind = {
+  STRING: 0,
+  INT: 1,
+  BIGDECIMAL: 2,
+  BOOL: 3,
+  ARRAY: 4,
+  NULL: 5,
+  BYTES: 6,
+  BIGINT: 7,
+  INT8: 8,
+  TIMESTAMP: 9,
+} as const;
+
+const KIND_OF_SCALAR: Record<StoredScalar, number> = {
+  String: Kind.STRING,
+  Int: Kind.INT,
+  BigDecimal: Kind.BIGDECIMAL,
+  Boolean: Kind.BOOL,
+  Bytes: Kind.BYTES,
+  BigInt: Kind.BIGINT,
+  Int8: Kind.INT8,
+  Timestamp: Kind.TIMESTAMP,
+};
+const KIND_NAMES = ["String", "Int", "BigDecimal", "Boolean", "Array", "Null", "Bytes", "BigInt", "Int8", "Timestamp"];
+
+interface KindedValue {
+  kind: number;
+  value: Value;
+  elements?: KindedValue[];
+}
+
+export function readBigDecimal(memory: AscMemory, pointer: number): decimal.Decimal {
+  return { digits: memory.readBigInt(memory.u32(pointer)), exp: memory.readBigInt(memory.u32(pointer + 4)) };
+}
+
+export function writeBigDecimal(memory: AscMemory, value: decimal.Decimal): number {
+  const normal = decimal.normalize(value);
+  return memory.newObject("BigDecimal", [memory.newBigInt(normal.digits), memory.newBigInt(normal.exp)]);
+}
+
+function readValue(memory: AscMemory, pointer: number): KindedValue {
+  const kind = memory.u32(pointer);
+  const payload = memory.u64(pointer + 8);
+  const reference = Number(payload & 0xffffffffn);
+  switch (kind) {
+    case Kind.STRING:
+      return { kind, value: memory.readString(reference) };
+    case Kind.INT:
+      return { kind, value: Number(BigInt.asIntN(32, payload)) };
+    case Kind.BIGDECIMAL:
+      return { kind, value: decimal.format(readBigDecimal(memory, reference)) };
+    case Kind.BOOL:
+      return { kind, value: payload !== 0n };
+    case Kind.ARRAY: {
+      const elements = memory.readPointerArray(reference).map((element) => readValue(memory, element));
+      return { kind, value: elements.map((element) => element.value), elements };
+    }
+    case Kind.NULL:
+      return { kind, value: null };
+    case Kind.BYTES:
+      return { kind, value: hexlify(memory.readBytes(reference)) };
+    case Kind.BIGINT:
+      return { kind, value: memory.readBigInt(reference) };
+    case Kind.INT8:
+    case Kind.TIMESTAMP:
+      return { kind, value: BigInt.asIntN(64, payload) };
+    default:
+      throw new Error(`unknown store value kind ${kind}`);
+  }
+}
+
+function writeScalar(memory: AscMemory, scalar: StoredScalar, value: Value): number {
+  const kind = KIND_OF_SCALAR[scalar];
+  switch (scalar) {
+    case "String":
+      return memory.newValue("StoreValue", kind, BigInt(memory.newString(value as string)));
+    case "Int":
+      return memory.newValue("StoreValue", kind, BigInt(value as number));
+    case "BigDecimal":
+      return memory.newValue("StoreValue", kind, BigInt(writeBigDecimal(memory, decimal.parse(value as string))));
+    case "Boolean":
+      return memory.newValue("StoreValue", kind, value ? 1n : 0n);
+    case "Bytes":
+      return memory.newValue("StoreValue", kind, BigInt(memory.newBytes(getBytes(value as string))));
+    case "BigInt":
+      return memory.newValue("StoreValue", kind, BigInt(memory.newBigInt(value as bigint)));
+    case "Int8":
+    case "Timestamp":
+      return memory.newValue("StoreValue", kind, value as bigint);
+  }
+}
+
+function writeValue(memory: AscMemory, field: FieldShape, value: Value): number {
+  if (value === null) return memory.newValue("StoreValue", Kind.NULL, 0n);
+  if (field.list) {
+    const elements = (value as Value[]).map((element) =>
+      element === null ? memory.newValue("StoreValue", Kind.NULL, 0n) : writeScalar(memory, field.scalar, element),
+    );
+    return memory.newValue("StoreValue", Kind.ARRAY, BigInt(memory.newPointerArray("ArrayStoreValue", elements)));
+  }
+  return writeScalar(memory, field.scalar, value);
+}
+
+function typeName(field: FieldShape): string {
+  const scalar = field.list ? `[${field.scalar}]` : field.scalar;
+  return field.nullable ? scalar : `${scalar}!`;
+}
+
+function check(shape: EntityShape, id: string, field: FieldShape, value: KindedValue): void {
+  const wrong = (has: string) =>
+    new Error(
+      `entity ${shape.name}[${id}]: the value for field "${field.name}" must have type ${typeName(field)} but has type ${has}`,
+    );
+  if (value.kind === Kind.NULL) {
+    if (!field.nullable) throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
+    return;
+  }
+  const expected = KIND_OF_SCALAR[field.scalar];
+  if (field.list) {
+    if (value.kind !== Kind.ARRAY) throw wrong(KIND_NAMES[value.kind] ?? "unknown");
+    for (const element of value.elements ?? []) {
+      if (element.kind !== expected) throw wrong(`[${KIND_NAMES[element.kind] ?? "unknown"}]`);
+    }
+  } else if (value.kind !== expected) {
+    throw wrong(KIND_NAMES[value.kind] ?? "unknown");
+  }
+}
+
+/** Reads an Entity a mapping passed to store.set, checked against the schema. */
+export function readEntity(memory: AscMemory, shape: EntityShape, id: string, pointer: number): EntityData {
+  const data: EntityData = {};
+  for (const entry of memory.readPointerArray(memory.u32(pointer))) {
+    const name = memory.readString(memory.u32(entry));
+    const field = shape.fields.get(name);
+    if (!field) throw new Error(`entity ${shape.name}[${id}]: field "${name}" is not in the schema`);
+    if (field.derivedFrom) throw new Error(`entity ${shape.name}[${id}]: "${name}" is derived and cannot be set`);
+    const value = readValue(memory, memory.u32(entry + 4));
+    check(shape, id, field, value);
+    data[name] = value.value;
+  }
+  for (const field of shape.fields.values()) {
+    if (field.derivedFrom) continue;
+    if (!(field.name in data)) {
+      if (!field.nullable) {
+        throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
+      }
+      data[field.name] = null;
+    }
+  }
+  const storedId = data.id;
+  if (storedId !== undefined && String(storedId).toLowerCase() !== id.toLowerCase()) {
+    throw new Error(`entity ${shape.name}[${id}]: the id field holds ${String(storedId)}, not the id it is set under`);
+  }
+  return data;
+}
+
+/** Writes an Entity (TypedMap<string, Value>) for store.get; null fields are left out. */
+export function writeEntity(memory: AscMemory, shape: EntityShape, data: EntityData): number {
+  const entries: number[] = [];
+  for (const [name, value] of Object.entries(data)) {
+    const field = shape.fields.get(name);
+    if (!field || field.derivedFrom || value === null) continue;
+    const entry = [memory.newString(name), writeValue(memory, field, value)];
+    entries.push(memory.newObject("TypedMapEntryStringStoreValue", entry));
+  }
+  return memory.newObject("TypedMapStringStoreValue", [memory.newPointerArray("ArrayTypedMapEntryStringStoreValue", entries)]);
+}

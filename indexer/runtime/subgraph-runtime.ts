@@ -1,0 +1,187 @@
+// Runs a built subgraph's handlers for a block, with graph-node's semantics: a fresh module
+// instance per trigger (no globals carry over), logs in log-index order, the block's writes kept
+// aside and handed over whole, and a trap or abort failing the block without a partial write.
+import { readFileSync } from "node:fs";
+import { keccak256 } from "ethers";
+import type { EntityChange, EntityData } from "../store/types.ts";
+import { AscMemory, type AscExports } from "./asc-memory.ts";
+import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
+import type { EntityShapes } from "./entity-shapes.ts";
+import { BlockWrites, HandlerError, hostFunctions, type LogLevel, type TriggerContext } from "./host-imports.ts";
+import { loadManifest, ManifestError, type DataSource, type EventHandler, type Manifest } from "./manifest.ts";
+import { SyncRpc } from "./sync-rpc.ts";
+import { writeEvent } from "./trigger-objects.ts";
+
+export interface SourceOverride {
+  address: string;
+  startBlock: number;
+}
+
+export interface RuntimeOptions {
+  manifestFile: string;
+  shapes: EntityShapes;
+  /** The chain's JSON-RPC endpoint, for ethereum.call and friends. */
+  rpcUrl: string;
+  /** Addresses and start blocks by data source name, replacing the manifest's (same WASM). */
+  sources?: Record<string, SourceOverride>;
+  log?: (level: LogLevel, message: string, where: { dataSource: string; handler: string; block: number }) => void;
+}
+
+/** A deterministic failure of a handler; the subgraph is failed at this block. */
+export class HandlerFailure extends Error {
+  override name = "HandlerFailure";
+  constructor(
+    message: string,
+    readonly handler: string,
+    readonly blockNumber: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Trigger {
+  log: RawLog;
+  dataSource: DataSource;
+  handler: EventHandler;
+}
+
+export class SubgraphRuntime {
+  readonly manifest: Manifest;
+  /** A stable id of the manifest and the code: the subgraph's deployment. */
+  readonly deployment: string;
+  private readonly modules = new Map<string, WebAssembly.Module>();
+  private readonly imports: WebAssembly.Imports;
+  private readonly rpc: SyncRpc;
+  private context: TriggerContext | undefined;
+
+  constructor(private readonly options: RuntimeOptions) {
+    const manifest = loadManifest(options.manifestFile);
+    for (const source of manifest.dataSources) {
+      const override = options.sources?.[source.name];
+      if (override) {
+        source.address = override.address.toLowerCase();
+        source.startBlock = override.startBlock;
+      }
+    }
+    this.manifest = manifest;
+    const functions = hostFunctions(() => {
+      if (!this.context) throw new Error("a host function was called outside a handler");
+      return this.context;
+    });
+    const parts: Uint8Array[] = [readFileSync(options.manifestFile)];
+    const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+    for (const source of manifest.dataSources) {
+      const code = readFileSync(source.wasmFile);
+      parts.push(code);
+      const module = new WebAssembly.Module(code);
+      const missing: string[] = [];
+      for (const entry of WebAssembly.Module.imports(module)) {
+        const implementation = functions[entry.name];
+        if (entry.kind !== "function" || !implementation) {
+          missing.push(`${entry.module}.${entry.name}`);
+          continue;
+        }
+        (imports[entry.module] ??= {})[entry.name] = implementation;
+      }
+      if (missing.length > 0) {
+        throw new ManifestError(
+          `data source ${source.name}: the mapping imports ${missing.join(", ")}, which this host does not implement`,
+        );
+      }
+      this.modules.set(source.wasmFile, module);
+    }
+    this.imports = imports;
+    this.deployment = keccak256(Buffer.concat(parts.map((part) => Buffer.from(part))));
+    this.rpc = new SyncRpc(options.rpcUrl);
+  }
+
+  /** What eth_getLogs must ask for: every data source address and handled topic. */
+  logFilter(): { addresses: string[]; topics: string[]; startBlock: number } {
+    const sources = this.manifest.dataSources;
+    return {
+      addresses: [...new Set(sources.map((source) => source.address))],
+      topics: [...new Set(sources.flatMap((source) => source.eventHandlers.map((handler) => handler.topic0)))],
+      startBlock: Math.min(...sources.map((source) => source.startBlock)),
+    };
+  }
+
+  private triggers(blockNumber: number, logs: RawLog[]): Trigger[] {
+    const ordered = [...logs].sort((a, b) => Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+    const triggers: Trigger[] = [];
+    for (const log of ordered) {
+      if (log.removed) continue;
+      for (const dataSource of this.manifest.dataSources) {
+        if (dataSource.address !== log.address.toLowerCase() || blockNumber < dataSource.startBlock) continue;
+        for (const handler of dataSource.eventHandlers) {
+          if (handler.topic0 === log.topics[0]) triggers.push({ log, dataSource, handler });
+        }
+      }
+    }
+    return triggers;
+  }
+
+  /**
+   * Runs every handler the block's logs trigger and returns the block's changes. `loadStored`
+   * reads an entity as of the previous block. Throws HandlerFailure when a handler fails; any
+   * other error (an RPC fault) is not the subgraph's fault and the block can be tried again.
+   */
+  processBlock(
+    block: RawBlock,
+    logs: RawLog[],
+    loadStored: (entity: string, id: string) => EntityData | null,
+  ): EntityChange[] {
+    const blockNumber = Number(block.number);
+    const writes = new BlockWrites();
+    const transactions = new Map<string, RawTransaction>(block.transactions.map((tx) => [tx.hash.toLowerCase(), tx]));
+    for (const trigger of this.triggers(blockNumber, logs)) {
+      const where = `${trigger.dataSource.name}.${trigger.handler.handler} at block ${blockNumber} (log ${Number(trigger.log.logIndex)})`;
+      const transaction = transactions.get(trigger.log.transactionHash.toLowerCase());
+      if (!transaction) throw new Error(`${where}: transaction ${trigger.log.transactionHash} is not in the block`);
+      const instance = new WebAssembly.Instance(this.modules.get(trigger.dataSource.wasmFile)!, this.imports);
+      const exports = instance.exports as unknown as AscExports & Record<string, (...args: number[]) => void>;
+      const memory = new AscMemory(exports);
+      this.context = {
+        memory,
+        dataSource: trigger.dataSource,
+        blockNumber,
+        blockHash: block.hash,
+        writes,
+        shapes: this.options.shapes,
+        loadStored,
+        rpc: this.rpc,
+        log: (level, message) =>
+          this.options.log?.(level, message, {
+            dataSource: trigger.dataSource.name,
+            handler: trigger.handler.handler,
+            block: blockNumber,
+          }),
+      };
+      try {
+        exports._start?.();
+        const handler = exports[trigger.handler.handler];
+        if (typeof handler !== "function") {
+          throw new HandlerError(`the module exports no handler named ${trigger.handler.handler}`);
+        }
+        const decoded = trigger.dataSource.abi.parseLog(trigger.log);
+        if (!decoded) throw new HandlerError(`the log does not decode as ${trigger.handler.event}`);
+        handler(writeEvent(memory, trigger.log, decoded, block, transaction));
+      } catch (error) {
+        if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
+          throw new HandlerFailure(`${where}: ${(error as Error).message}`, trigger.handler.handler, blockNumber);
+        }
+        throw error;
+      } finally {
+        this.context = undefined;
+      }
+    }
+    const changes: EntityChange[] = [];
+    for (const [entity, byId] of writes.entities) {
+      for (const [id, data] of byId) changes.push({ entity, id, data });
+    }
+    return changes;
+  }
+
+  async close(): Promise<void> {
+    await this.rpc.close();
+  }
+}

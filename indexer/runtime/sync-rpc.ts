@@ -1,0 +1,63 @@
+// Blocking JSON-RPC for host functions. A mapping's imports are synchronous, so ethereum.call
+// cannot await; the request runs on a worker thread while this thread waits on a shared flag.
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+
+export class SyncRpcError extends Error {
+  override name = "SyncRpcError";
+}
+
+interface Reply {
+  status?: number;
+  text?: string;
+  error?: string;
+}
+
+export class SyncRpc {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 1;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = 30_000,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(new URL("./sync-rpc-worker.mjs", import.meta.url), {
+      workerData: { port: port2, signal: this.signal },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    this.port.unref();
+  }
+
+  /** The result of a JSON-RPC call, or a SyncRpcError (with the node's error object, if any). */
+  call(method: string, params: unknown[]): unknown {
+    Atomics.store(this.signal, 0, 0);
+    const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
+    this.port.postMessage({ url: this.url, body, timeoutMs: this.timeoutMs });
+    if (Atomics.wait(this.signal, 0, 0, this.timeoutMs + 1000) === "timed-out") {
+      throw new SyncRpcError(`${method} to ${this.url} timed out`);
+    }
+    const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
+    if (!reply || reply.error !== undefined) throw new SyncRpcError(`${method} to ${this.url} failed: ${reply?.error}`);
+    let parsed: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    try {
+      parsed = JSON.parse(reply.text ?? "");
+    } catch {
+      throw new SyncRpcError(`${method} to ${this.url}: HTTP ${reply.status}, not a JSON-RPC reply`);
+    }
+    if (parsed.error) {
+      const error = new SyncRpcError(`${method}: ${parsed.error.message}`);
+      Object.assign(error, { rpcError: parsed.error });
+      throw error;
+    }
+    return parsed.result;
+  }
+
+  async close(): Promise<void> {
+    this.port.close();
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,53 @@
+// One build of the subgraphs shared by the test files of a run (and later runs, while the
+// sources are unchanged): building takes seconds, and the WASM does not depend on addresses.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  buildSubgraphs,
+  DEFAULT_BUILD_DIR,
+  placeholderDeployment,
+  type BuiltManifests,
+} from "../../subgraph/build.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const BUILD_DIR = path.join(DEFAULT_BUILD_DIR, "tests");
+const STAMP = path.join(BUILD_DIR, "inputs.sha256");
+
+function files(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const full = path.join(dir, entry);
+      return statSync(full).isDirectory() ? files(full) : [full];
+    });
+}
+
+function inputsHash(): string {
+  const hash = createHash("sha256");
+  const inputs = [
+    "schema.graphql",
+    "subgraph/manifest.ts",
+    "subgraph/build.ts",
+    "package-lock.json",
+    ...files(path.join(ROOT, "subgraph/src")).map((file) => path.relative(ROOT, file)),
+  ];
+  for (const file of inputs) hash.update(file).update(readFileSync(path.join(ROOT, file)));
+  return hash.digest("hex");
+}
+
+export async function builtSubgraphs(): Promise<BuiltManifests> {
+  const manifests = {
+    origin: path.join(BUILD_DIR, "origin", "subgraph.yaml"),
+    auxiliary: path.join(BUILD_DIR, "auxiliary", "subgraph.yaml"),
+  };
+  const hash = inputsHash();
+  const fresh =
+    existsSync(STAMP) &&
+    readFileSync(STAMP, "utf8") === hash &&
+    Object.values(manifests).every((file) => existsSync(file));
+  if (fresh) return manifests;
+  const built = await buildSubgraphs({ deployment: placeholderDeployment(), buildDir: BUILD_DIR });
+  writeFileSync(STAMP, hash);
+  return built;
+}
