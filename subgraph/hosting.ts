@@ -10,7 +10,11 @@ import { CHAINS, dataSourceLocations, NETWORK_NAMES } from "./manifest.ts";
 /** Served at /subgraphs/name/<name>. */
 export const SUBGRAPH_NAMES = NETWORK_NAMES;
 
-export function mosaicSubgraphs(deployment: Deployment, manifests: BuiltManifests, dataDir: string): HostedSubgraph[] {
+export function mosaicSubgraphs(
+  deployment: Deployment,
+  manifests: BuiltManifests,
+  dataDir: string,
+): HostedSubgraph[] {
   const locations = dataSourceLocations(deployment);
   return CHAINS.map((chain) => ({
     name: SUBGRAPH_NAMES[chain],

@@ -20,7 +20,10 @@ export class ChainReader {
   }
 
   async block(number: number, withTransactions: boolean): Promise<RawBlock | null> {
-    return (await this.provider.send("eth_getBlockByNumber", [toQuantity(number), withTransactions])) as RawBlock | null;
+    return (await this.provider.send("eth_getBlockByNumber", [
+      toQuantity(number),
+      withTransactions,
+    ])) as RawBlock | null;
   }
 
   async pointer(number: number): Promise<BlockPointer | null> {
@@ -40,7 +43,9 @@ export class ChainReader {
   }
 }
 
-export function toPointer(block: Pick<RawBlock, "number" | "hash" | "parentHash" | "timestamp">): BlockPointer {
+export function toPointer(
+  block: Pick<RawBlock, "number" | "hash" | "parentHash" | "timestamp">,
+): BlockPointer {
   return {
     number: Number(block.number),
     hash: block.hash,

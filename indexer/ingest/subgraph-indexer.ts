@@ -108,7 +108,12 @@ export class SubgraphIndexer {
       const to = Math.min(head, from + this.range.blocks - 1);
       let logs: RawLog[];
       try {
-        logs = await chain.logs({ fromBlock: from, toBlock: to, addresses: filter.addresses, topics: filter.topics });
+        logs = await chain.logs({
+          fromBlock: from,
+          toBlock: to,
+          addresses: filter.addresses,
+          topics: filter.topics,
+        });
       } catch (error) {
         if (this.range.failed(error)) continue;
         throw error;
@@ -158,7 +163,8 @@ export class SubgraphIndexer {
   /** A block whose parent is the latest indexed block must name its hash. */
   private checkParent(block: BlockPointer): void {
     const latest = this.options.store.latestBlock();
-    if (latest && latest.number === block.number - 1 && latest.hash !== block.parentHash) throw new ChainMoved();
+    if (latest && latest.number === block.number - 1 && latest.hash !== block.parentHash)
+      throw new ChainMoved();
   }
 
   /** Compares recorded blocks with the chain, newest first, and reverts to the newest still there. */

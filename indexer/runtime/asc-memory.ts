@@ -109,7 +109,8 @@ export class AscMemory {
   newString(text: string): number {
     const pointer = this.allocate(text.length * 2, "String");
     const view = this.view;
-    for (let index = 0; index < text.length; index++) view.setUint16(pointer + index * 2, text.charCodeAt(index), true);
+    for (let index = 0; index < text.length; index++)
+      view.setUint16(pointer + index * 2, text.charCodeAt(index), true);
     return pointer;
   }
 
@@ -176,7 +177,8 @@ export class AscMemory {
 export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
   let value = 0n;
-  for (let index = bytes.length - 1; index >= 0; index--) value = (value << 8n) | BigInt(bytes[index] as number);
+  for (let index = bytes.length - 1; index >= 0; index--)
+    value = (value << 8n) | BigInt(bytes[index] as number);
   const signBit = 1n << BigInt(bytes.length * 8 - 1);
   return value & signBit ? value - (signBit << 1n) : value;
 }

@@ -98,7 +98,10 @@ export function format(value: Decimal): string {
     text = absolute + "0".repeat(Number(exp));
   } else {
     const point = absolute.length + Number(exp);
-    text = point > 0 ? `${absolute.slice(0, point)}.${absolute.slice(point)}` : `0.${"0".repeat(-point)}${absolute}`;
+    text =
+      point > 0
+        ? `${absolute.slice(0, point)}.${absolute.slice(point)}`
+        : `0.${"0".repeat(-point)}${absolute}`;
   }
   return negative ? `-${text}` : text;
 }

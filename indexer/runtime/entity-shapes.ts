@@ -1,7 +1,8 @@
 // What the runtime needs to know of the schema's entities: how each field is stored, so values
 // the mapping writes can be checked and values read back get the right kind.
 import type { FieldModel, SubgraphSchema } from "../schema/model.ts";
-export type StoredScalar = "String" | "Bytes" | "BigInt" | "BigDecimal" | "Int" | "Int8" | "Boolean" | "Timestamp";
+export type StoredScalar =
+  "String" | "Bytes" | "BigInt" | "BigDecimal" | "Int" | "Int8" | "Boolean" | "Timestamp";
 
 export interface FieldShape {
   name: string;
@@ -37,7 +38,8 @@ export function entityShapes(schema: SubgraphSchema): EntityShapes {
   for (const entity of schema.entities.values()) {
     const fields = new Map<string, FieldShape>();
     for (const field of entity.fields) {
-      const scalar = field.name === "id" ? (entity.idType === "Bytes" ? "Bytes" : "String") : storedScalar(schema, field);
+      const scalar =
+        field.name === "id" ? (entity.idType === "Bytes" ? "Bytes" : "String") : storedScalar(schema, field);
       fields.set(field.name, {
         name: field.name,
         scalar,

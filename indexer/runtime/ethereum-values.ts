@@ -25,13 +25,17 @@ function value(memory: AscMemory, kind: number, payload: number | bigint): numbe
 /** Writes one ABI value of type `type` as an ethereum.Value. */
 export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unknown): number {
   if (type.isArray()) {
-    const elements = (data as unknown[]).map((element) => writeEthereumValue(memory, type.arrayChildren, element));
+    const elements = (data as unknown[]).map((element) =>
+      writeEthereumValue(memory, type.arrayChildren, element),
+    );
     const kind = type.arrayLength === -1 ? Kind.ARRAY : Kind.FIXED_ARRAY;
     return value(memory, kind, memory.newPointerArray("ArrayEthereumValue", elements));
   }
   if (type.isTuple()) {
     const items = data as unknown[];
-    const elements = type.components.map((component, index) => writeEthereumValue(memory, component, items[index]));
+    const elements = type.components.map((component, index) =>
+      writeEthereumValue(memory, component, items[index]),
+    );
     return value(memory, Kind.TUPLE, memory.newPointerArray("ArrayEthereumValue", elements));
   }
   const base = type.baseType;
@@ -39,7 +43,8 @@ export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unk
   if (base === "bool") return value(memory, Kind.BOOL, data ? 1 : 0);
   if (base === "string") return value(memory, Kind.STRING, memory.newString(data as string));
   if (base === "bytes") return value(memory, Kind.BYTES, memory.newBytes(getBytes(data as string)));
-  if (base.startsWith("bytes")) return value(memory, Kind.FIXED_BYTES, memory.newBytes(getBytes(data as string)));
+  if (base.startsWith("bytes"))
+    return value(memory, Kind.FIXED_BYTES, memory.newBytes(getBytes(data as string)));
   if (base.startsWith("uint")) return value(memory, Kind.UINT, memory.newBigInt(BigInt(data as bigint)));
   if (base.startsWith("int")) return value(memory, Kind.INT, memory.newBigInt(BigInt(data as bigint)));
   throw new Error(`ABI type ${type.format()} cannot be passed to a mapping`);

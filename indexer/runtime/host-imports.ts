@@ -103,7 +103,9 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
       if (shape.immutable) {
         const before = context.writes.get(entity, id);
         if (before === undefined && context.loadStored(entity, id)) {
-          throw new HandlerError(`entity ${entity}[${id}] is immutable and already exists; it cannot be updated`);
+          throw new HandlerError(
+            `entity ${entity}[${id}] is immutable and already exists; it cannot be updated`,
+          );
         }
       }
       context.writes.set(entity, id, data);
@@ -127,7 +129,10 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
 
     "typeConversion.bytesToString"(pointer) {
       // Invalid UTF-8 becomes U+FFFD and trailing NULs go, as graph-node does.
-      return memory().newString(new TextDecoder().decode(bytes(pointer)).replace(/\u0000+$/, ""));
+      const decoded = new TextDecoder().decode(bytes(pointer));
+      let end = decoded.length;
+      while (end > 0 && decoded.charCodeAt(end - 1) === 0) end--;
+      return memory().newString(decoded.slice(0, end));
     },
     "typeConversion.bytesToHex"(pointer) {
       return memory().newString(hexlify(bytes(pointer)));
@@ -168,7 +173,8 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
     "bigInt.pow": (x, exponent) => newBigInt(bigInt(x) ** BigInt(exponent)),
     "bigInt.fromString"(pointer) {
       const source = text(pointer);
-      if (!/^[+-]?\d+$/.test(source.trim())) throw new HandlerError(`BigInt.fromString: "${source}" is not an integer`);
+      if (!/^[+-]?\d+$/.test(source.trim()))
+        throw new HandlerError(`BigInt.fromString: "${source}" is not an integer`);
       return newBigInt(BigInt(source.trim()));
     },
     "bigInt.bitOr": (x, y) => newBigInt(bigInt(x) | bigInt(y)),
@@ -199,7 +205,9 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
     "dataSource.address": () => memory().newBytes(getBytes(current().dataSource.address)),
     "dataSource.network": () => memory().newString(current().dataSource.network),
     "dataSource.context": () =>
-      memory().newObject("TypedMapStringStoreValue", [memory().newPointerArray("ArrayTypedMapEntryStringStoreValue", [])]),
+      memory().newObject("TypedMapStringStoreValue", [
+        memory().newPointerArray("ArrayTypedMapEntryStringStoreValue", []),
+      ]),
 
     "ethereum.call"(callPointer) {
       const context = current();
@@ -207,9 +215,14 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
       const contractName = m.readString(m.u32(callPointer));
       const address = hexlify(m.readBytes(m.u32(callPointer + 4)));
       const signature = m.readString(m.u32(callPointer + 12));
-      const params = m.readPointerArray(m.u32(callPointer + 16)).map((pointer) => readEthereumValue(m, pointer));
+      const params = m
+        .readPointerArray(m.u32(callPointer + 16))
+        .map((pointer) => readEthereumValue(m, pointer));
       const abi = context.dataSource.abis.get(contractName);
-      if (!abi) throw new HandlerError(`ethereum.call: no ABI named ${contractName} in data source ${context.dataSource.name}`);
+      if (!abi)
+        throw new HandlerError(
+          `ethereum.call: no ABI named ${contractName} in data source ${context.dataSource.name}`,
+        );
       const fragment = abi.getFunction(signature.split(":")[0] ?? signature);
       if (!fragment) throw new HandlerError(`ethereum.call: ${contractName} has no function ${signature}`);
       const result = ethCall(context, address, abi.encodeFunctionData(fragment, params));
@@ -221,7 +234,9 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
     "ethereum.getBalance"(addressPointer) {
       const context = current();
       const address = hexlify(bytes(addressPointer));
-      return newBigInt(BigInt(context.rpc.call("eth_getBalance", [address, { blockHash: context.blockHash }]) as string));
+      return newBigInt(
+        BigInt(context.rpc.call("eth_getBalance", [address, { blockHash: context.blockHash }]) as string),
+      );
     },
     "ethereum.hasCode"(addressPointer) {
       const context = current();

@@ -68,7 +68,10 @@ function loadDataSource(dir: string, raw: RawDataSource, file: string): DataSour
   }
   const abis = new Map<string, Interface>();
   for (const abi of raw.mapping.abis) {
-    abis.set(abi.name, new Interface(JSON.parse(readFileSync(path.resolve(dir, abi.file), "utf8")) as InterfaceAbi));
+    abis.set(
+      abi.name,
+      new Interface(JSON.parse(readFileSync(path.resolve(dir, abi.file), "utf8")) as InterfaceAbi),
+    );
   }
   const abi = abis.get(raw.source.abi);
   if (!abi) throw new ManifestError(`${where}: source.abi ${raw.source.abi} is not among mapping.abis`);
@@ -76,7 +79,8 @@ function loadDataSource(dir: string, raw: RawDataSource, file: string): DataSour
     if (handler.receipt) throw new ManifestError(`${where}: receipts for ${handler.event} are not supported`);
     const topic0 = eventTopic(handler.event);
     const fragment = abi.getEvent(topic0);
-    if (!fragment) throw new ManifestError(`${where}: the ABI ${raw.source.abi} has no event ${handler.event}`);
+    if (!fragment)
+      throw new ManifestError(`${where}: the ABI ${raw.source.abi} has no event ${handler.event}`);
     return { event: handler.event, topic0, fragment, handler: handler.handler };
   });
   return {
@@ -98,7 +102,9 @@ export function loadManifest(file: string): Manifest {
   try {
     raw = parseYaml(readFileSync(file, "utf8")) as typeof raw;
   } catch (error) {
-    throw new ManifestError(`${file}: cannot read the manifest (${(error as Error).message}); run \`npm run subgraph:build\``);
+    throw new ManifestError(
+      `${file}: cannot read the manifest (${(error as Error).message}); run \`npm run subgraph:build\``,
+    );
   }
   if (!raw.schema?.file) throw new ManifestError(`${file}: schema.file is missing`);
   if (raw.templates?.length) throw new ManifestError(`${file}: data source templates are not supported`);

@@ -30,7 +30,18 @@ const KIND_OF_SCALAR: Record<StoredScalar, number> = {
   Int8: Kind.INT8,
   Timestamp: Kind.TIMESTAMP,
 };
-const KIND_NAMES = ["String", "Int", "BigDecimal", "Boolean", "Array", "Null", "Bytes", "BigInt", "Int8", "Timestamp"];
+const KIND_NAMES = [
+  "String",
+  "Int",
+  "BigDecimal",
+  "Boolean",
+  "Array",
+  "Null",
+  "Bytes",
+  "BigInt",
+  "Int8",
+  "Timestamp",
+];
 
 interface KindedValue {
   kind: number;
@@ -86,7 +97,11 @@ function writeScalar(memory: AscMemory, scalar: StoredScalar, value: Value): num
     case "Int":
       return memory.newValue("StoreValue", kind, BigInt(value as number));
     case "BigDecimal":
-      return memory.newValue("StoreValue", kind, BigInt(writeBigDecimal(memory, decimal.parse(value as string))));
+      return memory.newValue(
+        "StoreValue",
+        kind,
+        BigInt(writeBigDecimal(memory, decimal.parse(value as string))),
+      );
     case "Boolean":
       return memory.newValue("StoreValue", kind, value ? 1n : 0n);
     case "Bytes":
@@ -103,9 +118,15 @@ function writeValue(memory: AscMemory, field: FieldShape, value: Value): number 
   if (value === null) return memory.newValue("StoreValue", Kind.NULL, 0n);
   if (field.list) {
     const elements = (value as Value[]).map((element) =>
-      element === null ? memory.newValue("StoreValue", Kind.NULL, 0n) : writeScalar(memory, field.scalar, element),
+      element === null
+        ? memory.newValue("StoreValue", Kind.NULL, 0n)
+        : writeScalar(memory, field.scalar, element),
     );
-    return memory.newValue("StoreValue", Kind.ARRAY, BigInt(memory.newPointerArray("ArrayStoreValue", elements)));
+    return memory.newValue(
+      "StoreValue",
+      Kind.ARRAY,
+      BigInt(memory.newPointerArray("ArrayStoreValue", elements)),
+    );
   }
   return writeScalar(memory, field.scalar, value);
 }
@@ -121,7 +142,8 @@ function check(shape: EntityShape, id: string, field: FieldShape, value: KindedV
       `entity ${shape.name}[${id}]: the value for field "${field.name}" must have type ${typeName(field)} but has type ${has}`,
     );
   if (value.kind === Kind.NULL) {
-    if (!field.nullable) throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
+    if (!field.nullable)
+      throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
     return;
   }
   const expected = KIND_OF_SCALAR[field.scalar];
@@ -142,7 +164,8 @@ export function readEntity(memory: AscMemory, shape: EntityShape, id: string, po
     const name = memory.readString(memory.u32(entry));
     const field = shape.fields.get(name);
     if (!field) throw new Error(`entity ${shape.name}[${id}]: field "${name}" is not in the schema`);
-    if (field.derivedFrom) throw new Error(`entity ${shape.name}[${id}]: "${name}" is derived and cannot be set`);
+    if (field.derivedFrom)
+      throw new Error(`entity ${shape.name}[${id}]: "${name}" is derived and cannot be set`);
     const value = readValue(memory, memory.u32(entry + 4));
     check(shape, id, field, value);
     data[name] = value.value;
@@ -158,7 +181,9 @@ export function readEntity(memory: AscMemory, shape: EntityShape, id: string, po
   }
   const storedId = data.id;
   if (storedId !== undefined && String(storedId).toLowerCase() !== id.toLowerCase()) {
-    throw new Error(`entity ${shape.name}[${id}]: the id field holds ${String(storedId)}, not the id it is set under`);
+    throw new Error(
+      `entity ${shape.name}[${id}]: the id field holds ${String(storedId)}, not the id it is set under`,
+    );
   }
   return data;
 }
@@ -172,5 +197,7 @@ export function writeEntity(memory: AscMemory, shape: EntityShape, data: EntityD
     const entry = [memory.newString(name), writeValue(memory, field, value)];
     entries.push(memory.newObject("TypedMapEntryStringStoreValue", entry));
   }
-  return memory.newObject("TypedMapStringStoreValue", [memory.newPointerArray("ArrayTypedMapEntryStringStoreValue", entries)]);
+  return memory.newObject("TypedMapStringStoreValue", [
+    memory.newPointerArray("ArrayTypedMapEntryStringStoreValue", entries),
+  ]);
 }

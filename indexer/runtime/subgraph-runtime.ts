@@ -7,8 +7,20 @@ import type { EntityChange, EntityData } from "../store/types.ts";
 import { AscMemory, type AscExports } from "./asc-memory.ts";
 import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
 import type { EntityShapes } from "./entity-shapes.ts";
-import { BlockWrites, HandlerError, hostFunctions, type LogLevel, type TriggerContext } from "./host-imports.ts";
-import { loadManifest, ManifestError, type DataSource, type EventHandler, type Manifest } from "./manifest.ts";
+import {
+  BlockWrites,
+  HandlerError,
+  hostFunctions,
+  type LogLevel,
+  type TriggerContext,
+} from "./host-imports.ts";
+import {
+  loadManifest,
+  ManifestError,
+  type DataSource,
+  type EventHandler,
+  type Manifest,
+} from "./manifest.ts";
 import { SyncRpc } from "./sync-rpc.ts";
 import { writeEvent } from "./trigger-objects.ts";
 
@@ -24,7 +36,11 @@ export interface RuntimeOptions {
   rpcUrl: string;
   /** Addresses and start blocks by data source name, replacing the manifest's (same WASM). */
   sources?: Record<string, SourceOverride>;
-  log?: (level: LogLevel, message: string, where: { dataSource: string; handler: string; block: number }) => void;
+  log?: (
+    level: LogLevel,
+    message: string,
+    where: { dataSource: string; handler: string; block: number },
+  ) => void;
 }
 
 /** A deterministic failure of a handler; the subgraph is failed at this block. */
@@ -100,7 +116,9 @@ export class SubgraphRuntime {
     const sources = this.manifest.dataSources;
     return {
       addresses: [...new Set(sources.map((source) => source.address))],
-      topics: [...new Set(sources.flatMap((source) => source.eventHandlers.map((handler) => handler.topic0)))],
+      topics: [
+        ...new Set(sources.flatMap((source) => source.eventHandlers.map((handler) => handler.topic0))),
+      ],
       startBlock: Math.min(...sources.map((source) => source.startBlock)),
     };
   }
@@ -132,11 +150,14 @@ export class SubgraphRuntime {
   ): EntityChange[] {
     const blockNumber = Number(block.number);
     const writes = new BlockWrites();
-    const transactions = new Map<string, RawTransaction>(block.transactions.map((tx) => [tx.hash.toLowerCase(), tx]));
+    const transactions = new Map<string, RawTransaction>(
+      block.transactions.map((tx) => [tx.hash.toLowerCase(), tx]),
+    );
     for (const trigger of this.triggers(blockNumber, logs)) {
       const where = `${trigger.dataSource.name}.${trigger.handler.handler} at block ${blockNumber} (log ${Number(trigger.log.logIndex)})`;
       const transaction = transactions.get(trigger.log.transactionHash.toLowerCase());
-      if (!transaction) throw new Error(`${where}: transaction ${trigger.log.transactionHash} is not in the block`);
+      if (!transaction)
+        throw new Error(`${where}: transaction ${trigger.log.transactionHash} is not in the block`);
       const instance = new WebAssembly.Instance(this.modules.get(trigger.dataSource.wasmFile)!, this.imports);
       const exports = instance.exports as unknown as AscExports & Record<string, (...args: number[]) => void>;
       const memory = new AscMemory(exports);
@@ -167,7 +188,11 @@ export class SubgraphRuntime {
         handler(writeEvent(memory, trigger.log, decoded, block, transaction));
       } catch (error) {
         if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
-          throw new HandlerFailure(`${where}: ${(error as Error).message}`, trigger.handler.handler, blockNumber);
+          throw new HandlerFailure(
+            `${where}: ${(error as Error).message}`,
+            trigger.handler.handler,
+            blockNumber,
+          );
         }
         throw error;
       } finally {

@@ -41,7 +41,8 @@ export class SyncRpc {
       throw new SyncRpcError(`${method} to ${this.url} timed out`);
     }
     const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
-    if (!reply || reply.error !== undefined) throw new SyncRpcError(`${method} to ${this.url} failed: ${reply?.error}`);
+    if (!reply || reply.error !== undefined)
+      throw new SyncRpcError(`${method} to ${this.url} failed: ${reply?.error}`);
     let parsed: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
     try {
       parsed = JSON.parse(reply.text ?? "");

@@ -49,7 +49,8 @@ export interface SubgraphStore {
   applyBlock(block: BlockPointer, changes: EntityChange[]): void;
   /** Undoes every block after `block` (null: everything), which becomes the latest. */
   revertTo(block: BlockPointer | null): void;
-  /** Marks the subgraph failed; it stays failed (and is served) until the store is reset. */
+  /** Marks the subgraph failed at `error.block` (which becomes the latest, without writes); it
+   * stays failed, and is still served, unless a revert goes below that block (as graph-node). */
   setFailed(error: IndexingError): void;
   failure(): IndexingError | null;
   /** Called after every applyBlock and revertTo, with the entity types that changed. */

@@ -1,0 +1,160 @@
+// npm run indexer: the embedded indexer host as a service. Either both Mosaic subgraphs for a
+// deployment file, or any one built subgraph against an RPC URL.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { readDeploymentFile } from "../chain/deployment-file.ts";
+import { startIndexerHost, type HostedSubgraph } from "../indexer/host.ts";
+import { DEFAULT_BUILD_DIR } from "../subgraph/build.ts";
+import { mosaicSubgraphs } from "../subgraph/hosting.ts";
+
+const HELP = `Usage: npm run indexer -- [options]
+
+Runs the embedded indexer host: it indexes built subgraphs (graph build output) from their chains
+into SQLite and serves graph-node's query API at http://<host>:<port>/subgraphs/name/<name>, with
+graphql-ws subscriptions on the same path. Runs until Ctrl-C.
+
+Both Mosaic subgraphs of a deployment (built with npm run subgraph:build):
+  --deployment <file>       the deployment file (default .devnet/deployment.json)
+  --build-dir <dir>         where the built subgraphs are (default subgraph/build)
+
+Or one built subgraph:
+  --manifest <file>         a subgraph.yaml written by graph build
+  --rpc-url <url>           its chain's JSON-RPC endpoint
+  --name <name>             the name to serve it under
+
+Options:
+  --data-dir <dir>          where the SQLite databases go (default .indexer); indexing resumes there
+  --host <address>          default 127.0.0.1
+  --port <port>             default 8000
+  --no-subscriptions        serve queries only, as graph-node >= 0.38 does
+  -h, --help                show this help
+`;
+
+class UsageError extends Error {}
+
+async function chainIdOf(rpcUrl: string): Promise<number> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+  });
+  return Number(((await response.json()) as { result: string }).result);
+}
+
+async function subgraphsFrom(
+  values: Record<string, string | boolean | undefined>,
+): Promise<HostedSubgraph[]> {
+  const dataDir = path.resolve((values["data-dir"] as string | undefined) ?? ".indexer");
+  const manifest = values.manifest as string | undefined;
+  if (manifest === undefined) {
+    if (values["rpc-url"] !== undefined || values.name !== undefined) {
+      throw new UsageError("--rpc-url and --name go with --manifest");
+    }
+    const deployment = readDeploymentFile(
+      path.resolve((values.deployment as string | undefined) ?? ".devnet/deployment.json"),
+    );
+    const buildDir = path.resolve((values["build-dir"] as string | undefined) ?? DEFAULT_BUILD_DIR);
+    return mosaicSubgraphs(
+      deployment,
+      {
+        origin: path.join(buildDir, "origin", "subgraph.yaml"),
+        auxiliary: path.join(buildDir, "auxiliary", "subgraph.yaml"),
+      },
+      dataDir,
+    );
+  }
+  const rpcUrl = values["rpc-url"] as string | undefined;
+  const name = values.name as string | undefined;
+  if (!rpcUrl || !name) throw new UsageError("--manifest needs --rpc-url and --name");
+  if (values.deployment !== undefined)
+    throw new UsageError("--deployment and --manifest exclude each other: choose one");
+  if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)?$/.test(name)) {
+    throw new UsageError(`--name must be letters, digits, - and _ (one / allowed), got "${name}"`);
+  }
+  return [
+    {
+      name,
+      manifestFile: path.resolve(manifest),
+      rpcUrl,
+      chainId: await chainIdOf(rpcUrl),
+      databaseFile: path.join(dataDir, `${name.replace("/", "-")}.sqlite`),
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        deployment: { type: "string" },
+        "build-dir": { type: "string" },
+        manifest: { type: "string" },
+        "rpc-url": { type: "string" },
+        name: { type: "string" },
+        "data-dir": { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        "no-subscriptions": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = Number(values.port ?? 8000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+    return 2;
+  }
+  let subgraphs: HostedSubgraph[];
+  try {
+    subgraphs = await subgraphsFrom(values);
+  } catch (error) {
+    console.error(error instanceof UsageError ? `${error.message}\n\n${HELP}` : (error as Error).message);
+    return 2;
+  }
+  const lastReport = new Map<string, number>();
+  const host = await startIndexerHost({
+    subgraphs,
+    host: values.host ?? "127.0.0.1",
+    port,
+    subscriptions: !values["no-subscriptions"],
+    onProgress: (name, progress) => {
+      // One line per subgraph every 2 seconds at most, and always at the head.
+      const now = Date.now();
+      if (progress.block < progress.head && now - (lastReport.get(name) ?? 0) < 2000) return;
+      lastReport.set(name, now);
+      console.log(`${name}: indexed to block ${progress.block} of ${progress.head}`);
+    },
+    onLog: (name, level, message) => console.log(`${name} [${level}] ${message}`),
+  });
+  for (const subgraph of subgraphs) console.log(`${subgraph.name}: ${host.httpUrl(subgraph.name)}`);
+  console.log("Press Ctrl-C to stop.");
+  await new Promise<void>((resolve) => {
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await host.stop();
+  console.log("Stopped.");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`indexer failed: ${error.message}`);
+    process.exit(1);
+  },
+);

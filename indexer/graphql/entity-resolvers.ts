@@ -1,0 +1,153 @@
+// Resolvers of the query schema. They run synchronously against the store (better-sqlite3 is
+// synchronous), so a whole query executes in one turn of the event loop and sees one state of the
+// store. Every entity object carries the block it was read at; nested fields read at that block.
+import { GraphQLError, type GraphQLFieldResolver } from "graphql";
+import type { EntityModel, FieldModel } from "../schema/model.ts";
+import type { EntityFilter, EntityOrder } from "../store/entity-query.ts";
+import type { EntityData, Value } from "../store/types.ts";
+import { DEFAULT_FIRST, MAX_FIRST, MAX_SKIP } from "./limits.ts";
+import type { BlockHeightInput, ErrorPolicy, QueryContext } from "./query-context.ts";
+import { normalizeBytesInput } from "./scalars.ts";
+import { whereToFilter, type FilterSpecs } from "./where-filter.ts";
+
+export interface EntitySource {
+  entity: string;
+  data: EntityData;
+  block: number;
+}
+
+export interface CollectionArgs {
+  skip?: number | null;
+  first?: number | null;
+  orderBy?: Omit<EntityOrder, "direction"> | null;
+  orderDirection?: "asc" | "desc" | null;
+  where?: Record<string, unknown> | null;
+}
+
+interface RootArgs {
+  block?: BlockHeightInput | null;
+  subgraphError?: ErrorPolicy | null;
+}
+
+type Resolver<Args> = GraphQLFieldResolver<unknown, QueryContext, Args>;
+
+function checkRange(argument: string, value: number, max: number): void {
+  if (value < 0 || value > max)
+    throw new GraphQLError(`The \`${argument}\` argument must be between 0 and ${max}, but is ${value}`);
+}
+
+function findCollection(
+  context: QueryContext,
+  specs: FilterSpecs,
+  entity: string,
+  args: CollectionArgs,
+  block: number,
+  link?: EntityFilter,
+): EntitySource[] {
+  const first = args.first ?? DEFAULT_FIRST;
+  const skip = args.skip ?? 0;
+  checkRange("first", first, MAX_FIRST);
+  checkRange("skip", skip, MAX_SKIP);
+  const filters: EntityFilter[] = [];
+  if (link) filters.push(link);
+  if (args.where) filters.push(whereToFilter(specs, entity, args.where));
+  const filter = filters.length <= 1 ? filters[0] : { kind: "and" as const, filters };
+  const direction = args.orderDirection ?? "asc";
+  const order = args.orderBy ? { ...args.orderBy, direction } : { field: "id", direction };
+  const rows = context.store.findEntities({ entity, block, filter, order, first, skip });
+  context.countEntities(rows.length);
+  return rows.map((data) => ({ entity, data, block }));
+}
+
+function entityIdInput(entity: EntityModel, id: string): string {
+  return entity.idType === "Bytes" ? normalizeBytesInput(id) : id;
+}
+
+export function singularResolver(entity: EntityModel): Resolver<RootArgs & { id: string }> {
+  return (_root, args, context, info) => {
+    const block = context.rootBlock(info, args.block, args.subgraphError ?? undefined);
+    const data = context.store.getEntity(entity.name, entityIdInput(entity, args.id), block);
+    if (!data) return null;
+    context.countEntities(1);
+    return { entity: entity.name, data, block } satisfies EntitySource;
+  };
+}
+
+export function pluralResolver(entity: EntityModel, specs: FilterSpecs): Resolver<RootArgs & CollectionArgs> {
+  return (_root, args, context, info) => {
+    const block = context.rootBlock(info, args.block, args.subgraphError ?? undefined);
+    return findCollection(context, specs, entity.name, args, block);
+  };
+}
+
+export const metaResolver: Resolver<{ block?: BlockHeightInput | null }> = (_root, args, context, info) => {
+  const number = context.rootBlock(info, args.block, "allow");
+  const pointer =
+    context.latest?.number === number
+      ? context.latest
+      : context.store.recentBlocks(number, 1).find((block) => block.number === number);
+  return {
+    block: {
+      number,
+      hash: pointer?.hash ?? null,
+      timestamp: pointer?.timestamp ?? null,
+      parentHash: pointer?.parentHash ?? null,
+    },
+    deployment: context.store.deployment,
+    hasIndexingErrors: context.hasIndexingErrors(number),
+  };
+};
+
+/** The resolver of one field of an entity object type. */
+export function entityFieldResolver(
+  field: FieldModel,
+  specs: FilterSpecs,
+  target: EntityModel | null,
+): Resolver<CollectionArgs> {
+  const name = field.name;
+  if (!target) return (source) => (source as EntitySource).data[name] ?? null;
+
+  if (field.derivedFrom !== null) {
+    const back = target.fieldsByName.get(field.derivedFrom);
+    return (source, args, context) => {
+      const parent = source as EntitySource;
+      const id = parent.data.id as string;
+      const link: EntityFilter = back?.list
+        ? {
+            kind: "list_contains",
+            field: field.derivedFrom as string,
+            negated: false,
+            nocase: false,
+            values: [id],
+          }
+        : { kind: "compare", field: field.derivedFrom as string, op: "eq", value: id };
+      if (field.list) return findCollection(context, specs, target.name, args, parent.block, link);
+      return findCollection(context, specs, target.name, { first: 1 }, parent.block, link)[0] ?? null;
+    };
+  }
+
+  if (field.list) {
+    return (source, args, context) => {
+      const parent = source as EntitySource;
+      const ids = parent.data[name] as Value[] | null;
+      if (ids === null || ids === undefined) return null;
+      const link: EntityFilter = {
+        kind: "in",
+        field: "id",
+        negated: false,
+        values: ids.filter((id) => id !== null),
+      };
+      return findCollection(context, specs, target.name, args, parent.block, link);
+    };
+  }
+
+  return (source, _args, context) => {
+    const parent = source as EntitySource;
+    const id = parent.data[name];
+    if (typeof id !== "string") return null;
+    const data = context.store.getEntity(target.name, id, parent.block);
+    if (!data) return null;
+    context.countEntities(1);
+    return { entity: target.name, data, block: parent.block } satisfies EntitySource;
+  };
+}

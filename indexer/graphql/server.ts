@@ -1,0 +1,279 @@
+// The HTTP server of the query API, at graph-node's paths: POST (JSON {query, variables,
+// operationName}) and GET (?query=) at /subgraphs/name/<name> (and /subgraphs/id/<deployment>), and
+// on the same paths graphql-ws (protocol graphql-transport-ws) for queries and subscriptions.
+import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type { ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { SubgraphSchema } from "../schema/model.ts";
+import type { QueryableStore } from "../store/entity-query.ts";
+import type { SubgraphStore } from "../store/types.ts";
+import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
+import { executeQuery, limitsWith, parseAndValidate, queryableStore, runDocument } from "./execute.ts";
+import type { QueryLimits } from "./limits.ts";
+import { BlockDrivenResults, readSet } from "./subscriptions.ts";
+
+export interface GraphqlSubgraph {
+  store: SubgraphStore;
+  schema: SubgraphSchema;
+}
+
+export interface GraphqlServerOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  subgraphs: Record<string, GraphqlSubgraph>;
+  /** graphql-ws on the subgraph paths; on by default. */
+  subscriptions?: boolean;
+  limits?: Partial<QueryLimits>;
+}
+
+export interface GraphqlServer {
+  port: number;
+  httpUrl(name: string): string;
+  wsUrl(name: string): string;
+  close(): Promise<void>;
+}
+
+/** Request bodies above this are refused (a query and its variables are far smaller). */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** How long close() lets WebSocket clients answer the close handshake before cutting them off. */
+const WS_CLOSE_GRACE_MS = 1000;
+
+interface Served {
+  name: string;
+  store: QueryableStore;
+  schema: SubgraphSchema;
+  api: ApiSchema;
+  sockets: WebSocketServer | null;
+  disposeSockets: (() => Promise<void>) | null;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
+  const host = options.host ?? "127.0.0.1";
+  const limits = limitsWith(options.limits);
+  const subscriptions = options.subscriptions ?? true;
+  const served = new Map<string, Served>();
+  for (const [name, { store, schema }] of Object.entries(options.subgraphs)) {
+    const entry: Served = {
+      name,
+      store: queryableStore(store),
+      schema,
+      api: apiSchemaFor(schema),
+      sockets: null,
+      disposeSockets: null,
+    };
+    if (subscriptions) attachWebSockets(entry, limits);
+    served.set(name, entry);
+  }
+
+  const route = (url: string | undefined): Served | null => {
+    const path = new URL(url ?? "/", "http://localhost").pathname;
+    const byName = /^\/subgraphs\/name\/(.+)$/.exec(path);
+    if (byName?.[1]) return served.get(decodeURIComponent(byName[1])) ?? null;
+    const byId = /^\/subgraphs\/id\/([^/]+)$/.exec(path);
+    if (byId?.[1]) {
+      const deployment = decodeURIComponent(byId[1]);
+      return [...served.values()].find((entry) => entry.store.deployment === deployment) ?? null;
+    }
+    return null;
+  };
+
+  const server = createServer((request, response) => {
+    handleHttp(request, response, route(request.url), limits).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      const message =
+        error instanceof HttpError ? error.message : `internal error: ${(error as Error).message}`;
+      if (!response.headersSent) sendJson(response, status, { errors: [{ message }] });
+      else response.end();
+    });
+  });
+
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = route(request.url);
+    if (!subscriptions) return refuseUpgrade(socket, 400, "subscriptions are disabled on this server");
+    if (!target?.sockets) return refuseUpgrade(socket, 404, `no subgraph at ${request.url}`);
+    const sockets = target.sockets;
+    sockets.handleUpgrade(request, socket, head, (client) => sockets.emit("connection", client, request));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const path = (name: string) => `/subgraphs/name/${name.split("/").map(encodeURIComponent).join("/")}`;
+
+  return {
+    port,
+    httpUrl: (name) => `http://${urlHost}:${port}${path(name)}`,
+    wsUrl: (name) => `ws://${urlHost}:${port}${path(name)}`,
+    close: async () => {
+      await Promise.all([...served.values()].map(closeWebSockets));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function attachWebSockets(entry: Served, limits: QueryLimits): void {
+  const sockets = new WebSocketServer({ noServer: true });
+  const { api, store } = entry;
+  const disposable = useServer(
+    {
+      onSubscribe: (_context, _id, payload) => {
+        const prepared = parseAndValidate(api, payload.query, limits);
+        if ("errors" in prepared) return [...prepared.errors];
+        return {
+          schema: api.schema,
+          document: prepared.document,
+          variableValues: payload.variables ?? undefined,
+          operationName: payload.operationName ?? undefined,
+        };
+      },
+      execute: (args: ExecutionArgs) =>
+        runDocument(api, store, args.document, args.variableValues, args.operationName, limits),
+      subscribe: (args: ExecutionArgs) =>
+        new BlockDrivenResults(store, readSet(api, args.document), () =>
+          runDocument(api, store, args.document, args.variableValues, args.operationName, limits),
+        ),
+    },
+    sockets,
+  );
+  entry.sockets = sockets;
+  entry.disposeSockets = () => disposable.dispose() as Promise<void>;
+}
+
+async function closeWebSockets(entry: Served): Promise<void> {
+  if (!entry.sockets || !entry.disposeSockets) return;
+  const clients = [...entry.sockets.clients];
+  const cutOff = setTimeout(() => clients.forEach((client) => client.terminate()), WS_CLOSE_GRACE_MS);
+  try {
+    await entry.disposeSockets();
+  } finally {
+    clearTimeout(cutOff);
+  }
+}
+
+async function handleHttp(
+  request: IncomingMessage,
+  response: ServerResponse,
+  target: Served | null,
+  limits: QueryLimits,
+): Promise<void> {
+  if (request.method === "OPTIONS") {
+    response.writeHead(204, corsHeaders()).end();
+    return;
+  }
+  if (!target)
+    throw new HttpError(404, `no subgraph at ${new URL(request.url ?? "/", "http://localhost").pathname}`);
+  let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+  if (request.method === "POST") {
+    body = parseJson(await readBody(request), "request body") as typeof body;
+    if (typeof body !== "object" || body === null)
+      throw new HttpError(400, "the request body must be a JSON object");
+  } else if (request.method === "GET") {
+    const params = new URL(request.url ?? "/", "http://localhost").searchParams;
+    const variables = params.get("variables");
+    body = {
+      query: params.get("query") ?? undefined,
+      variables: variables ? parseJson(variables, "variables") : undefined,
+      operationName: params.get("operationName") ?? undefined,
+    };
+  } else {
+    throw new HttpError(405, `method ${request.method} is not allowed; use POST or GET`);
+  }
+  if (typeof body.query !== "string" || body.query.trim() === "")
+    throw new HttpError(400, "the request has no `query` string");
+  if (
+    body.variables !== undefined &&
+    body.variables !== null &&
+    (typeof body.variables !== "object" || Array.isArray(body.variables))
+  )
+    throw new HttpError(400, "`variables` must be a JSON object");
+  if (
+    body.operationName !== undefined &&
+    body.operationName !== null &&
+    typeof body.operationName !== "string"
+  )
+    throw new HttpError(400, "`operationName` must be a string");
+  const result = executeQuery(
+    target.store,
+    target.schema,
+    body.query,
+    body.variables as Record<string, unknown> | null,
+    {
+      operationName: body.operationName as string | null | undefined,
+      limits,
+    },
+  );
+  sendJson(response, 200, result);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function corsHeaders(): Record<string, string> {
+  return {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": "content-type",
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...corsHeaders(),
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ errors: [{ message }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,120 @@
+// The embedded indexer host: for each subgraph, its runtime (the built WASM), its SQLite store
+// and a chain follower; and one GraphQL server for all of them at graph-node's paths.
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { connectChain } from "../chain/provider.ts";
+import { startGraphqlServer } from "./graphql/index.ts";
+import { ChainReader } from "./ingest/chain-reader.ts";
+import { SubgraphIndexer, type IndexerProgress } from "./ingest/subgraph-indexer.ts";
+import { entityShapes } from "./runtime/entity-shapes.ts";
+import type { LogLevel } from "./runtime/host-imports.ts";
+import { loadManifest } from "./runtime/manifest.ts";
+import { SubgraphRuntime, type SourceOverride } from "./runtime/subgraph-runtime.ts";
+import { parseSubgraphSchema } from "./schema/index.ts";
+import { openSqliteStore } from "./store/index.ts";
+import type { SubgraphStore } from "./store/types.ts";
+
+export interface HostedSubgraph {
+  /** Served at /subgraphs/name/<name>. */
+  name: string;
+  /** The subgraph.yaml written by `graph build`. */
+  manifestFile: string;
+  rpcUrl: string;
+  chainId: number;
+  /** Addresses and start blocks by data source name (from the deployment file). */
+  sources?: Record<string, SourceOverride>;
+  /** SQLite file; ":memory:" keeps nothing. */
+  databaseFile: string;
+}
+
+export interface HostOptions {
+  subgraphs: HostedSubgraph[];
+  host?: string;
+  port?: number;
+  subscriptions?: boolean;
+  pollIntervalMs?: number;
+  onProgress?: (subgraph: string, progress: IndexerProgress) => void;
+  onLog?: (subgraph: string, level: LogLevel | "fault", message: string) => void;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  store: SubgraphStore;
+  runtime: SubgraphRuntime;
+  indexer: SubgraphIndexer;
+}
+
+export interface IndexerHost {
+  subgraphs: Map<string, RunningSubgraph>;
+  httpUrl(name: string): string;
+  wsUrl(name: string): string;
+  /** Indexes every subgraph up to its chain's current head (for tests and one-shot runs). */
+  syncAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function openSubgraph(
+  subgraph: HostedSubgraph,
+  options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs">,
+) {
+  const runtimeSchema = parseSubgraphSchema(
+    readFileSync(loadManifest(subgraph.manifestFile).schemaFile, "utf8"),
+  );
+  const runtime = new SubgraphRuntime({
+    manifestFile: subgraph.manifestFile,
+    shapes: entityShapes(runtimeSchema),
+    rpcUrl: subgraph.rpcUrl,
+    sources: subgraph.sources,
+    log: (level, message, where) =>
+      options.onLog?.(
+        subgraph.name,
+        level,
+        `${where.dataSource}.${where.handler} block ${where.block}: ${message}`,
+      ),
+  });
+  if (subgraph.databaseFile !== ":memory:")
+    mkdirSync(path.dirname(subgraph.databaseFile), { recursive: true });
+  const store = openSqliteStore({
+    file: subgraph.databaseFile,
+    schema: runtimeSchema,
+    deployment: runtime.deployment,
+  });
+  const indexer = new SubgraphIndexer({
+    runtime,
+    store,
+    chain: new ChainReader(connectChain(subgraph.rpcUrl, subgraph.chainId)),
+    pollIntervalMs: options.pollIntervalMs,
+    onProgress: (progress) => options.onProgress?.(subgraph.name, progress),
+    onError: (error) => options.onLog?.(subgraph.name, "fault", error.message),
+  });
+  return { name: subgraph.name, schema: runtimeSchema, store, runtime, indexer };
+}
+
+export async function startIndexerHost(options: HostOptions): Promise<IndexerHost> {
+  const opened = options.subgraphs.map((subgraph) => openSubgraph(subgraph, options));
+  const server = await startGraphqlServer({
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    subscriptions: options.subscriptions ?? true,
+    subgraphs: Object.fromEntries(
+      opened.map((entry) => [entry.name, { store: entry.store, schema: entry.schema }]),
+    ),
+  });
+  for (const entry of opened) entry.indexer.start();
+  return {
+    subgraphs: new Map(opened.map((entry) => [entry.name, entry])),
+    httpUrl: (name) => server.httpUrl(name),
+    wsUrl: (name) => server.wsUrl(name),
+    async syncAll() {
+      await Promise.all(opened.map((entry) => entry.indexer.syncToHead()));
+    },
+    async stop() {
+      await Promise.all(opened.map((entry) => entry.indexer.stop()));
+      await server.close();
+      for (const entry of opened) {
+        await entry.runtime.close();
+        entry.store.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from "./model.ts";
+export { parseSubgraphSchema, SubgraphSchemaError } from "./parse-schema.ts";

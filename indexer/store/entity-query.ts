@@ -1,0 +1,56 @@
+// Collection queries, which SubgraphStore (types.ts) does not offer but the GraphQL API needs: the
+// API turns `where`/`orderBy`/`first`/`skip` into an EntityQuery and the store runs it at a block.
+import type { EntityData, SubgraphStore, Value } from "./types.ts";
+
+export type CompareOp = "eq" | "not" | "gt" | "lt" | "gte" | "lte";
+
+export type EntityFilter =
+  | { kind: "and"; filters: EntityFilter[] }
+  | { kind: "or"; filters: EntityFilter[] }
+  /** On a list field, eq/not compare whole lists. A null value means IS (NOT) NULL. */
+  | { kind: "compare"; field: string; op: CompareOp; value: Value }
+  | { kind: "in"; field: string; negated: boolean; values: Value[] }
+  /** String fields (and references, by id text): substring, prefix, suffix; Bytes: contains only. */
+  | {
+      kind: "match";
+      field: string;
+      mode: "contains" | "starts_with" | "ends_with";
+      negated: boolean;
+      nocase: boolean;
+      value: Value;
+    }
+  /** List fields: the list holds every one of `values` (negated: not all of them). */
+  | { kind: "list_contains"; field: string; negated: boolean; nocase: boolean; values: Value[] }
+  /** The visible version was written at or after `block`. */
+  | { kind: "changed_since"; block: number }
+  /** A reference (plain, list or derived) field whose referenced entity matches `filter`. */
+  | { kind: "child"; field: string; filter: EntityFilter };
+
+export interface EntityOrder {
+  /** A stored, non-list field of the entity. */
+  field: string;
+  /** For `field__child` ordering: a field of the entity that `field` references. */
+  childField?: string;
+  direction: "asc" | "desc";
+}
+
+export interface EntityQuery {
+  entity: string;
+  block: number;
+  filter?: EntityFilter;
+  /** Always followed by id in the same direction; by id ascending when absent. */
+  order?: EntityOrder;
+  first: number;
+  skip: number;
+}
+
+export interface QueryableStore extends SubgraphStore {
+  findEntities(query: EntityQuery): EntityData[];
+  /** The number of an applied block with this hash, or null. */
+  blockNumber(hash: string): number | null;
+}
+
+export function isQueryableStore(store: SubgraphStore): store is QueryableStore {
+  const candidate = store as Partial<QueryableStore>;
+  return typeof candidate.findEntities === "function" && typeof candidate.blockNumber === "function";
+}

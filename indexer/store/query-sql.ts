@@ -1,0 +1,222 @@
+// Compiles an EntityQuery into one SELECT over the entity's table. Values always travel as named
+// parameters, so the SQL text depends only on the query's shape and prepared statements can be
+// reused. Every table read (including child filters and child ordering) sees the query's block.
+import type { SubgraphSchema } from "../schema/model.ts";
+import { encodeList, encodeScalar, jsonValueAsColumn, sqlListParam, type SqlParam } from "./column-codecs.ts";
+import type { EntityFilter, EntityOrder, EntityQuery } from "./entity-query.ts";
+import type { ColumnLayout, TableLayout } from "./table-layout.ts";
+
+export interface CompiledQuery {
+  sql: string;
+  params: Record<string, SqlParam>;
+}
+
+const COMPARE_SQL = { eq: "=", not: "!=", gt: ">", lt: "<", gte: ">=", lte: "<=" } as const;
+
+class QueryBuilder {
+  readonly params: Record<string, SqlParam> = {};
+  private nextParam = 0;
+  private nextAlias = 0;
+
+  constructor(
+    readonly schema: SubgraphSchema,
+    readonly layouts: ReadonlyMap<string, TableLayout>,
+    readonly block: number,
+  ) {}
+
+  param(value: SqlParam): string {
+    const name = `p${this.nextParam++}`;
+    this.params[name] = value;
+    return `@${name}`;
+  }
+
+  alias(): string {
+    return `t${this.nextAlias++}`;
+  }
+
+  layout(entity: string): TableLayout {
+    const layout = this.layouts.get(entity);
+    if (!layout) throw new Error(`unknown entity type ${entity}`);
+    return layout;
+  }
+
+  visible(alias: string): string {
+    const block = this.param(this.block);
+    return `${alias}.block_from <= ${block} AND ${alias}.block_to > ${block}`;
+  }
+}
+
+export function compileEntityQuery(
+  schema: SubgraphSchema,
+  layouts: ReadonlyMap<string, TableLayout>,
+  query: EntityQuery,
+): CompiledQuery {
+  const builder = new QueryBuilder(schema, layouts, query.block);
+  const layout = builder.layout(query.entity);
+  const alias = builder.alias();
+  const columns = layout.columns.map((column) => `${alias}.${column.column}`).join(", ");
+  const conditions = [builder.visible(alias)];
+  if (query.filter) conditions.push(filterSql(builder, layout, alias, query.filter, 0));
+  const order = orderSql(builder, layout, alias, query.order);
+  const sql =
+    `SELECT ${columns} FROM ${layout.table} AS ${alias} WHERE ${conditions.join(" AND ")}` +
+    ` ORDER BY ${order} LIMIT ${builder.param(query.first)} OFFSET ${builder.param(query.skip)}`;
+  return { sql, params: builder.params };
+}
+
+function column(layout: TableLayout, field: string): ColumnLayout {
+  const found = layout.byField.get(field);
+  if (!found) {
+    const derived = layout.entity.fieldsByName.has(field);
+    throw new Error(
+      derived
+        ? `${layout.entity.name}.${field} is derived and cannot be filtered or ordered by directly`
+        : `Entity \`${layout.entity.name}\` has no attribute \`${field}\``,
+    );
+  }
+  return found;
+}
+
+function filterSql(
+  builder: QueryBuilder,
+  layout: TableLayout,
+  alias: string,
+  filter: EntityFilter,
+  childDepth: number,
+): string {
+  const what = (field: string) => `filter on ${layout.entity.name}.${field}`;
+  switch (filter.kind) {
+    case "and":
+    case "or": {
+      if (filter.filters.length === 0) return filter.kind === "and" ? "1" : "0";
+      const parts = filter.filters.map((part) => filterSql(builder, layout, alias, part, childDepth));
+      return `(${parts.join(filter.kind === "and" ? " AND " : " OR ")})`;
+    }
+    case "compare": {
+      const col = column(layout, filter.field);
+      const expression = `${alias}.${col.column}`;
+      if (filter.value === null) {
+        if (filter.op === "eq") return `${expression} IS NULL`;
+        if (filter.op === "not") return `${expression} IS NOT NULL`;
+        throw new Error(`${what(filter.field)}: \`${filter.op}\` needs a value, not null`);
+      }
+      if (col.list && filter.op !== "eq" && filter.op !== "not")
+        throw new Error(`${what(filter.field)}: lists can only be compared for (in)equality`);
+      const value = col.list
+        ? encodeList(col.kind, filter.value, what(filter.field))
+        : encodeScalar(col.kind, filter.value, what(filter.field));
+      return `${expression} ${COMPARE_SQL[filter.op]} ${builder.param(value)}`;
+    }
+    case "in": {
+      const col = column(layout, filter.field);
+      if (col.list) throw new Error(`${what(filter.field)}: \`in\` does not apply to lists`);
+      const list = sqlListParam(col.kind, filter.values, what(filter.field));
+      return `${alias}.${col.column} ${filter.negated ? "NOT IN" : "IN"} (SELECT ${list.element} FROM json_each(${builder.param(list.json)}))`;
+    }
+    case "match":
+      return matchSql(builder, column(layout, filter.field), alias, filter, what(filter.field));
+    case "list_contains": {
+      const col = column(layout, filter.field);
+      if (!col.list)
+        throw new Error(`${what(filter.field)}: \`contains\` of several values needs a list field`);
+      const wanted = builder.param(encodeList(col.kind, filter.values, what(filter.field)));
+      const [want, have] = filter.nocase
+        ? ["lower(want.value)", "lower(have.value)"]
+        : ["want.value", "have.value"];
+      const expression = `${alias}.${col.column}`;
+      const containsAll =
+        `NOT EXISTS (SELECT 1 FROM json_each(${wanted}) AS want WHERE NOT EXISTS ` +
+        `(SELECT 1 FROM json_each(${expression}) AS have WHERE ${have} = ${want}))`;
+      return `(${expression} IS NOT NULL AND ${filter.negated ? `NOT ${containsAll}` : containsAll})`;
+    }
+    case "changed_since":
+      return `${alias}.block_from >= ${builder.param(filter.block)}`;
+    case "child":
+      if (childDepth > 0) throw new Error(`Child filter nesting not supported by value \`${filter.field}_\``);
+      return childFilterSql(builder, layout, alias, filter.field, filter.filter);
+  }
+}
+
+function matchSql(
+  builder: QueryBuilder,
+  col: ColumnLayout,
+  alias: string,
+  filter: Extract<EntityFilter, { kind: "match" }>,
+  what: string,
+): string {
+  let expression = `${alias}.${col.column}`;
+  if (col.list) throw new Error(`${what}: \`${filter.mode}\` of one value does not apply to lists`);
+  if (col.kind === "bytes" && col.field.type.kind === "scalar") {
+    if (filter.mode !== "contains" || filter.nocase) throw new Error(`${what}: Bytes only support contains`);
+    const needle = builder.param(encodeScalar("bytes", filter.value, what));
+    const found = `instr(${expression}, ${needle}) > 0`;
+    return `(${expression} IS NOT NULL AND ${filter.negated ? "NOT " : ""}${found})`;
+  }
+  // A reference to a Bytes-id entity is matched against its id's 0x-hex text.
+  if (col.kind === "bytes") expression = `('0x' || lower(hex(${expression})))`;
+  else if (col.kind !== "text") throw new Error(`${what}: \`${filter.mode}\` needs a String field`);
+  if (typeof filter.value !== "string") throw new Error(`${what}: expected a string`);
+  let needle = builder.param(filter.value);
+  if (filter.nocase) {
+    expression = `lower(${expression})`;
+    needle = `lower(${needle})`;
+  }
+  let condition: string;
+  if (filter.mode === "contains") condition = `instr(${expression}, ${needle}) > 0`;
+  else if (filter.mode === "starts_with")
+    condition = `substr(${expression}, 1, length(${needle})) = ${needle}`;
+  else condition = `(length(${needle}) = 0 OR substr(${expression}, -length(${needle})) = ${needle})`;
+  return `(${expression} IS NOT NULL AND ${filter.negated ? "NOT " : ""}${condition})`;
+}
+
+function childFilterSql(
+  builder: QueryBuilder,
+  layout: TableLayout,
+  alias: string,
+  fieldName: string,
+  filter: EntityFilter,
+): string {
+  const field = layout.entity.fieldsByName.get(fieldName);
+  if (!field || field.type.kind !== "entity")
+    throw new Error(`${layout.entity.name}.${fieldName} is not a reference to an entity`);
+  const target = builder.layout(field.type.name);
+  const child = builder.alias();
+  const parentId = `${alias}."id"`;
+  let link: string;
+  if (field.derivedFrom !== null) {
+    const back = column(target, field.derivedFrom);
+    link = back.list
+      ? `EXISTS (SELECT 1 FROM json_each(${child}.${back.column}) AS j WHERE ${jsonValueAsColumn(back.kind, "j.value")} = ${parentId})`
+      : `${child}.${back.column} = ${parentId}`;
+  } else {
+    const col = column(layout, fieldName);
+    link = col.list
+      ? `${child}."id" IN (SELECT ${jsonValueAsColumn(col.kind, "value")} FROM json_each(${alias}.${col.column}))`
+      : `${child}."id" = ${alias}.${col.column}`;
+  }
+  const condition = filterSql(builder, target, child, filter, 1);
+  return `EXISTS (SELECT 1 FROM ${target.table} AS ${child} WHERE ${builder.visible(child)} AND ${link} AND ${condition})`;
+}
+
+function orderSql(builder: QueryBuilder, layout: TableLayout, alias: string, order?: EntityOrder): string {
+  const direction = order?.direction === "desc" ? "DESC" : "ASC";
+  const byId = `${alias}."id" ${direction}`;
+  if (!order || (order.field === "id" && !order.childField)) return byId;
+  const col = column(layout, order.field);
+  if (col.list) throw new Error(`Ordering by \`${order.field}\` is not supported: it is a list`);
+  let expression = `${alias}.${col.column}`;
+  if (order.childField) {
+    if (col.field.type.kind !== "entity")
+      throw new Error(
+        `Ordering by \`${order.field}__${order.childField}\`: ${order.field} is not a reference`,
+      );
+    const target = builder.layout(col.field.type.name);
+    const childCol = column(target, order.childField);
+    if (childCol.list)
+      throw new Error(`Ordering by \`${order.field}__${order.childField}\` is not supported`);
+    const child = builder.alias();
+    expression = `(SELECT ${child}.${childCol.column} FROM ${target.table} AS ${child} WHERE ${child}."id" = ${expression} AND ${builder.visible(child)})`;
+  }
+  // PostgreSQL's (and so graph-node's) placement of nulls: last ascending, first descending.
+  return `${expression} ${direction} NULLS ${direction === "ASC" ? "LAST" : "FIRST"}, ${byId}`;
+}
