@@ -11,6 +11,7 @@ export default tseslint.config(
       "subgraph/src/",
       "subgraph/generated/",
       "subgraph/build/",
+      "tests/fixtures/trapping-subgraph/",
     ],
   },
   js.configs.recommended,

@@ -26,6 +26,7 @@ Options:
   --data-dir <dir>          where the SQLite databases go (default .indexer); indexing resumes there
   --host <address>          default 127.0.0.1
   --port <port>             default 8000
+  --range <blocks>          the most blocks one eth_getLogs may span (default: adapts, up to 10000)
   --no-subscriptions        serve queries only, as graph-node >= 0.38 does
   -h, --help                show this help
 `;
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
         "data-dir": { type: "string" },
         host: { type: "string" },
         port: { type: "string" },
+        range: { type: "string" },
         "no-subscriptions": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -113,6 +115,11 @@ async function main(): Promise<number> {
     console.error(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
     return 2;
   }
+  const range = values.range === undefined ? undefined : Number(values.range);
+  if (range !== undefined && (!Number.isInteger(range) || range < 1)) {
+    console.error(`--range must be a whole number of blocks, 1 or more, got "${values.range}"`);
+    return 2;
+  }
   let subgraphs: HostedSubgraph[];
   try {
     subgraphs = await subgraphsFrom(values);
@@ -126,6 +133,7 @@ async function main(): Promise<number> {
     host: values.host ?? "127.0.0.1",
     port,
     subscriptions: !values["no-subscriptions"],
+    maxLogRange: range,
     onProgress: (name, progress) => {
       // One line per subgraph every 2 seconds at most, and always at the head.
       const now = Date.now();

@@ -33,6 +33,8 @@ export interface HostOptions {
   port?: number;
   subscriptions?: boolean;
   pollIntervalMs?: number;
+  /** The most blocks one eth_getLogs may span (some providers cap it). */
+  maxLogRange?: number;
   onProgress?: (subgraph: string, progress: IndexerProgress) => void;
   onLog?: (subgraph: string, level: LogLevel | "fault", message: string) => void;
 }
@@ -55,7 +57,7 @@ export interface IndexerHost {
 
 export function openSubgraph(
   subgraph: HostedSubgraph,
-  options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs">,
+  options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs" | "maxLogRange">,
 ) {
   const runtimeSchema = parseSubgraphSchema(
     readFileSync(loadManifest(subgraph.manifestFile).schemaFile, "utf8"),
@@ -84,6 +86,7 @@ export function openSubgraph(
     store,
     chain: new ChainReader(connectChain(subgraph.rpcUrl, subgraph.chainId)),
     pollIntervalMs: options.pollIntervalMs,
+    range: options.maxLogRange ? { initial: options.maxLogRange, max: options.maxLogRange } : undefined,
     onProgress: (progress) => options.onProgress?.(subgraph.name, progress),
     onError: (error) => options.onLog?.(subgraph.name, "fault", error.message),
   });

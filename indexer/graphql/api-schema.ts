@@ -98,6 +98,17 @@ const Block = new GraphQLObjectType({
   },
 });
 
+// Not in graph-node's _meta (graph-node reports it through its separate index-node status API).
+const IndexingError = new GraphQLObjectType({
+  name: "_IndexingError_",
+  description: "The error that failed the subgraph",
+  fields: {
+    message: { type: new GraphQLNonNull(GraphQLString) },
+    block: { type: new GraphQLNonNull(Block), description: "The block whose handling failed" },
+    handler: { type: GraphQLString, description: "The handler that failed, when known" },
+  },
+});
+
 const Meta = new GraphQLObjectType({
   name: "_Meta_",
   description: "The type for the top-level _meta field",
@@ -107,6 +118,10 @@ const Meta = new GraphQLObjectType({
     hasIndexingErrors: {
       type: new GraphQLNonNull(GraphQLBoolean),
       description: "If `true`, the subgraph encountered indexing errors at some past block",
+    },
+    indexingError: {
+      type: IndexingError,
+      description: "The error that failed the subgraph, if it failed at or before this block (an extension)",
     },
   },
 });

@@ -95,6 +95,7 @@ export const metaResolver: Resolver<{ block?: BlockHeightInput | null }> = (_roo
     },
     deployment: context.store.deployment,
     hasIndexingErrors: context.hasIndexingErrors(number),
+    indexingError: context.hasIndexingErrors(number) ? context.failure : null,
   };
 };
 

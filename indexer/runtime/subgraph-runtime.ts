@@ -84,7 +84,8 @@ export class SubgraphRuntime {
       if (!this.context) throw new Error("a host function was called outside a handler");
       return this.context;
     });
-    const parts: Uint8Array[] = [readFileSync(options.manifestFile)];
+    // The deployment is the code and what it indexes: the manifest, the WASM and any overrides.
+    const parts: Uint8Array[] = [readFileSync(options.manifestFile), Buffer.from(JSON.stringify(options.sources ?? {}))];
     const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
     for (const source of manifest.dataSources) {
       const code = readFileSync(source.wasmFile);
