@@ -81,16 +81,24 @@ export function openSubgraph(
     schema: runtimeSchema,
     deployment: runtime.deployment,
   });
+  const chain = new ChainReader(connectChain(subgraph.rpcUrl, subgraph.chainId));
   const indexer = new SubgraphIndexer({
     runtime,
     store,
-    chain: new ChainReader(connectChain(subgraph.rpcUrl, subgraph.chainId)),
+    chain,
     pollIntervalMs: options.pollIntervalMs,
     range: options.maxLogRange ? { initial: options.maxLogRange, max: options.maxLogRange } : undefined,
     onProgress: (progress) => options.onProgress?.(subgraph.name, progress),
     onError: (error) => options.onLog?.(subgraph.name, "fault", error.message),
   });
-  return { name: subgraph.name, schema: runtimeSchema, store, runtime, indexer };
+  return { name: subgraph.name, schema: runtimeSchema, store, runtime, indexer, chain };
+}
+
+/** Releases what openSubgraph opened; its indexer must be stopped first. */
+export async function closeSubgraph(subgraph: ReturnType<typeof openSubgraph>): Promise<void> {
+  subgraph.chain.provider.destroy();
+  await subgraph.runtime.close();
+  subgraph.store.close();
 }
 
 export async function startIndexerHost(options: HostOptions): Promise<IndexerHost> {
@@ -114,10 +122,7 @@ export async function startIndexerHost(options: HostOptions): Promise<IndexerHos
     async stop() {
       await Promise.all(opened.map((entry) => entry.indexer.stop()));
       await server.close();
-      for (const entry of opened) {
-        await entry.runtime.close();
-        entry.store.close();
-      }
+      for (const entry of opened) await closeSubgraph(entry);
     },
   };
 }

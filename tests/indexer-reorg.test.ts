@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import { parseEther } from "ethers";
 import { devWallet } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
-import { openSubgraph, startIndexerHost, type IndexerHost } from "../indexer/host.ts";
+import { closeSubgraph, openSubgraph, startIndexerHost, type IndexerHost } from "../indexer/host.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
 import { builtSubgraphs } from "./helpers/built-subgraphs.ts";
 import { dumpEntities } from "./helpers/entity-dump.ts";
@@ -118,7 +118,6 @@ test("a reorg rolls the entities back and indexes the new branch", { timeout: 12
     assert.deepEqual(dumpEntities(indexed.store, fresh.schema), dumpEntities(fresh.store, fresh.schema));
     assert.ok(dumpEntities(fresh.store, fresh.schema).StakeRequest!.length === 2);
   } finally {
-    await fresh.runtime.close();
-    fresh.store.close();
+    await closeSubgraph(fresh);
   }
 });

@@ -12,7 +12,7 @@ import { blockHeader, headBlockNumber } from "../chain/blocks.ts";
 import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
-import { openSubgraph } from "../indexer/host.ts";
+import { closeSubgraph, openSubgraph } from "../indexer/host.ts";
 import { mosaicSubgraphs } from "../subgraph/hosting.ts";
 import { builtSubgraphs } from "./helpers/built-subgraphs.ts";
 import { dumpEntities } from "./helpers/entity-dump.ts";
@@ -101,8 +101,7 @@ test(
     const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), dataDir);
     const interrupted = openSubgraph(origin!, {});
     const reached = interrupted.store.latestBlock()?.number ?? 0;
-    interrupted.store.close();
-    await interrupted.runtime.close();
+    await closeSubgraph(interrupted);
     assert.ok(reached < head, `the kill left the index part way (${reached} of ${head})`);
 
     const resumed = startIndexer();
@@ -122,10 +121,7 @@ test(
       assert.equal(expected.StakeRequest!.length, 6);
       assert.deepEqual(dumpEntities(restarted.store, restarted.schema), expected);
     } finally {
-      for (const opened of [restarted, fromScratch]) {
-        opened.store.close();
-        await opened.runtime.close();
-      }
+      for (const opened of [restarted, fromScratch]) await closeSubgraph(opened);
     }
   },
 );

@@ -2,7 +2,7 @@
 // indexed block, each block with logs handled and written atomically, a pointer kept at each
 // range's end, and a reorganisation (a recorded hash no longer on the chain) reverted to the fork
 // point before indexing goes on. A handler failure fails the subgraph; an RPC fault is retried.
-import type { RawLog } from "../runtime/chain-data.ts";
+import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
 import type { BlockPointer, SubgraphStore } from "../store/types.ts";
 import { ChainReader, toPointer } from "./chain-reader.ts";
@@ -26,6 +26,9 @@ export interface IndexerOptions {
   onProgress?: (progress: IndexerProgress) => void;
   onError?: (error: Error) => void;
 }
+
+/** How many blocks with logs are fetched at once. */
+const BLOCK_WINDOW = 16;
 
 /** The chain changed under a read; the pass is started again. */
 class ChainMoved extends Error {}
@@ -127,7 +130,7 @@ export class SubgraphIndexer {
   }
 
   private async indexRange(to: number, logs: RawLog[]): Promise<void> {
-    const { store, runtime, chain } = this.options;
+    const { store, chain } = this.options;
     const byBlock = new Map<number, RawLog[]>();
     for (const log of logs) {
       const number = Number(log.blockNumber);
@@ -135,22 +138,15 @@ export class SubgraphIndexer {
       if (list) list.push(log);
       else byBlock.set(number, [log]);
     }
-    for (const number of [...byBlock.keys()].sort((a, b) => a - b)) {
-      const block = await chain.block(number, true);
-      const blockLogs = byBlock.get(number)!;
-      if (!block || blockLogs.some((log) => log.blockHash !== block.hash)) throw new ChainMoved();
-      this.checkParent(toPointer(block));
-      let changes;
-      try {
-        changes = runtime.processBlock(block, blockLogs, (entity, id) => store.getEntity(entity, id));
-      } catch (error) {
-        if (error instanceof HandlerFailure) {
-          store.setFailed({ message: error.message, block: toPointer(block), handler: error.handler });
-          return;
-        }
-        throw error;
+    const numbers = [...byBlock.keys()].sort((a, b) => a - b);
+    // Blocks are fetched a window at a time, concurrently, and handled in order.
+    for (let start = 0; start < numbers.length; start += BLOCK_WINDOW) {
+      const window = numbers.slice(start, start + BLOCK_WINDOW);
+      const blocks = await Promise.all(window.map((number) => chain.block(number, true)));
+      for (const [index, number] of window.entries()) {
+        if (store.failure()) return;
+        this.indexBlock(blocks[index] ?? null, byBlock.get(number)!);
       }
-      store.applyBlock(toPointer(block), changes);
     }
     if (!byBlock.has(to)) {
       const end = await chain.pointer(to);
@@ -158,6 +154,23 @@ export class SubgraphIndexer {
       this.checkParent(end);
       store.applyBlock(end, []);
     }
+  }
+
+  private indexBlock(block: RawBlock | null, blockLogs: RawLog[]): void {
+    const { store, runtime } = this.options;
+    if (!block || blockLogs.some((log) => log.blockHash !== block.hash)) throw new ChainMoved();
+    this.checkParent(toPointer(block));
+    let changes;
+    try {
+      changes = runtime.processBlock(block, blockLogs, (entity, id) => store.getEntity(entity, id));
+    } catch (error) {
+      if (error instanceof HandlerFailure) {
+        store.setFailed({ message: error.message, block: toPointer(block), handler: error.handler });
+        return;
+      }
+      throw error;
+    }
+    store.applyBlock(toPointer(block), changes);
   }
 
   /** A block whose parent is the latest indexed block must name its hash. */

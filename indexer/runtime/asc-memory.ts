@@ -33,6 +33,8 @@ export interface AscExports {
   id_of_type(typeId: number): number;
 }
 
+const UTF16 = new TextDecoder("utf-16le");
+
 export class AscMemory {
   private readonly classIds = new Map<number, number>();
   constructor(private readonly exports: AscExports) {}
@@ -71,12 +73,7 @@ export class AscMemory {
 
   readString(pointer: number): string {
     if (pointer === 0) throw new Error("a null string was passed to the host");
-    const units = new Uint16Array(this.exports.memory.buffer.slice(pointer, pointer + this.size(pointer)));
-    let text = "";
-    for (let start = 0; start < units.length; start += 8192) {
-      text += String.fromCharCode(...units.subarray(start, start + 8192));
-    }
-    return text;
+    return UTF16.decode(new Uint8Array(this.exports.memory.buffer, pointer, this.size(pointer)));
   }
 
   /** A copy of a Uint8Array's bytes (Bytes, Address, ByteArray, BigInt). */

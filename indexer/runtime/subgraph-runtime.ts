@@ -2,7 +2,7 @@
 // instance per trigger (no globals carry over), logs in log-index order, the block's writes kept
 // aside and handed over whole, and a trap or abort failing the block without a partial write.
 import { readFileSync } from "node:fs";
-import { keccak256 } from "ethers";
+import { keccak256, type Result } from "ethers";
 import type { EntityChange, EntityData } from "../store/types.ts";
 import { AscMemory, type AscExports } from "./asc-memory.ts";
 import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
@@ -55,6 +55,21 @@ export class HandlerFailure extends Error {
   }
 }
 
+/** The log's parameters, decoded with the event the trigger matched (no topic lookup again). */
+function decodeLog(trigger: Trigger): Result {
+  try {
+    return trigger.dataSource.abi.decodeEventLog(
+      trigger.handler.fragment,
+      trigger.log.data,
+      trigger.log.topics,
+    );
+  } catch (error) {
+    throw new HandlerError(
+      `the log does not decode as ${trigger.handler.event}: ${(error as Error).message}`,
+    );
+  }
+}
+
 interface Trigger {
   log: RawLog;
   dataSource: DataSource;
@@ -85,7 +100,10 @@ export class SubgraphRuntime {
       return this.context;
     });
     // The deployment is the code and what it indexes: the manifest, the WASM and any overrides.
-    const parts: Uint8Array[] = [readFileSync(options.manifestFile), Buffer.from(JSON.stringify(options.sources ?? {}))];
+    const parts: Uint8Array[] = [
+      readFileSync(options.manifestFile),
+      Buffer.from(JSON.stringify(options.sources ?? {})),
+    ];
     const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
     for (const source of manifest.dataSources) {
       const code = readFileSync(source.wasmFile);
@@ -184,9 +202,9 @@ export class SubgraphRuntime {
         if (typeof handler !== "function") {
           throw new HandlerError(`the module exports no handler named ${trigger.handler.handler}`);
         }
-        const decoded = trigger.dataSource.abi.parseLog(trigger.log);
-        if (!decoded) throw new HandlerError(`the log does not decode as ${trigger.handler.event}`);
-        handler(writeEvent(memory, trigger.log, decoded, block, transaction));
+        handler(
+          writeEvent(memory, trigger.log, trigger.handler.fragment, decodeLog(trigger), block, transaction),
+        );
       } catch (error) {
         if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
           throw new HandlerFailure(

@@ -1,6 +1,6 @@
 // The ethereum.Event a handler receives, built in the module's memory from a log, its block and
 // its transaction (field order is the graph-ts class layout; apiVersion >= 0.0.7).
-import { getBytes, type LogDescription } from "ethers";
+import { getBytes, type EventFragment, type Result } from "ethers";
 import type { AscMemory } from "./asc-memory.ts";
 import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
 import { writeEthereumValue } from "./ethereum-values.ts";
@@ -50,14 +50,15 @@ function writeTransaction(memory: AscMemory, transaction: RawTransaction): numbe
 export function writeEvent(
   memory: AscMemory,
   log: RawLog,
-  decoded: LogDescription,
+  fragment: EventFragment,
+  args: Result,
   block: RawBlock,
   transaction: RawTransaction,
 ): number {
-  const parameters = decoded.fragment.inputs.map((input, index) =>
+  const parameters = fragment.inputs.map((input, index) =>
     memory.newObject("EventParam", [
       memory.newString(input.name),
-      writeEthereumValue(memory, input, decoded.args[index]),
+      writeEthereumValue(memory, input, args[index]),
     ]),
   );
   const logIndex = memory.newBigInt(quantity(log.logIndex));

@@ -18,7 +18,9 @@ export const TRAPPING_DATA_SOURCE = "Anchor";
 export async function builtTrappingSubgraph(): Promise<string> {
   const built = path.join(WORK, "build", "subgraph.yaml");
   const stamp = path.join(WORK, "inputs");
-  const inputs = ["schema.graphql", "mapping.ts"].map((file) => readFileSync(path.join(FIXTURE, file), "utf8")).join("\n");
+  const inputs = ["schema.graphql", "mapping.ts"]
+    .map((file) => readFileSync(path.join(FIXTURE, file), "utf8"))
+    .join("\n");
   if (existsSync(built) && existsSync(stamp) && readFileSync(stamp, "utf8") === inputs) return built;
   mkdirSync(WORK, { recursive: true });
   writeFileSync(path.join(WORK, "Anchor.json"), JSON.stringify(mosaicAbi("Anchor")));
@@ -37,7 +39,9 @@ export async function builtTrappingSubgraph(): Promise<string> {
           language: "wasm/assemblyscript",
           entities: ["Root"],
           abis: [{ name: "Anchor", file: "./Anchor.json" }],
-          eventHandlers: [{ event: "StateRootAvailable(uint256,bytes32)", handler: "handleStateRootAvailable" }],
+          eventHandlers: [
+            { event: "StateRootAvailable(uint256,bytes32)", handler: "handleStateRootAvailable" },
+          ],
           file: path.relative(WORK, path.join(FIXTURE, "mapping.ts")),
         },
       },

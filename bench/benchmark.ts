@@ -1,0 +1,28 @@
+// What every benchmark module provides to bench/run.ts, and what it is given.
+import type { Figure } from "./results.ts";
+import type { Stops } from "./stops.ts";
+
+/** The command's parameters; each benchmark reads those it uses. */
+export interface BenchOptions {
+  /** Mosaic events to generate at least. */
+  events: number;
+  /** User accounts sending stake requests. */
+  users: number;
+  /** Concurrent GraphQL clients. */
+  concurrency: number;
+  /** Queries each client sends. */
+  queries: number;
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  /** Register here whatever is started, so that it is stopped even on failure or Ctrl-C. */
+  stops: Stops;
+  progress: (line: string) => void;
+}
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(context: BenchContext): Promise<Figure[]>;
+}

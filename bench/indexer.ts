@@ -1,0 +1,223 @@
+// The indexer benchmark: a development network filled with Mosaic events, then, in one run,
+// (a) indexing both subgraphs from scratch into fresh SQLite files, (b) the same eth_getLogs ranges
+// with every log decoded and nothing else, (c) the ratio of the two rates, and (d) status queries
+// from concurrent clients over HTTP. Ratios from one run are what to compare on a noisy machine.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { connectChain } from "../chain/provider.ts";
+import { FIRST_USER_INDEX } from "../devnet/accounts.ts";
+import { startDevNetwork } from "../devnet/network.ts";
+import { openSubgraph, startIndexerHost, type HostedSubgraph, type IndexerHost } from "../indexer/host.ts";
+import { ChainReader } from "../indexer/ingest/chain-reader.ts";
+import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
+import { builtSubgraphs } from "../tests/helpers/built-subgraphs.ts";
+import type { BenchContext, Benchmark } from "./benchmark.ts";
+import { RangeRecorder, replayLogs } from "./log-replay.ts";
+import { generateMosaicTraffic } from "./mosaic-traffic.ts";
+import { percentile, postQuery, runQueryLoad, type GraphqlRequest } from "./query-load.ts";
+import type { Figure } from "./results.ts";
+
+export const indexerBenchmark: Benchmark = {
+  name: "indexer",
+  description: "indexing rate against raw eth_getLogs + decoding, and status-query latency",
+  run: benchmarkIndexer,
+};
+
+const STAKE_REQUEST = `query Stake($id: ID!) {
+  stakeRequest(id: $id) {
+    status amount beneficiary staker stakerProxy requestedBlock acceptedBlock
+    message { id status hashLock declaredBlock progressedBlock events(orderBy: block) { name block transaction } }
+  }
+}`;
+
+const MESSAGES_OF_STAKER = `query MessagesOfStaker($staker: Bytes!) {
+  messages(where: { requester: $staker }, orderBy: declaredBlock, orderDirection: desc) {
+    id kind status amount beneficiary declaredBlock progressedBlock stakeRequest { id }
+  }
+}`;
+
+export async function benchmarkIndexer({ options, stops, progress }: BenchContext): Promise<Figure[]> {
+  progress("building the subgraphs (reused while their sources are unchanged)");
+  const manifests = await builtSubgraphs();
+  const net = await startDevNetwork({ accounts: FIRST_USER_INDEX + options.users, progress });
+  stops.add("the development network", () => net.stop());
+
+  progress(`generating at least ${options.events} Mosaic events with ${options.users} users`);
+  let started = performance.now();
+  const traffic = await generateMosaicTraffic(net, {
+    targetEvents: options.events,
+    users: options.users,
+    progress,
+  });
+  progress(
+    `sent ${traffic.transactions} transactions (${traffic.plannedEvents} events planned) in ${seconds(started).toFixed(1)} s`,
+  );
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "mosaic-bench-"));
+  stops.add(`the data directory ${dataDir}`, () => rmSync(dataDir, { recursive: true, force: true }));
+  const subgraphs = mosaicSubgraphs(net.deployment, manifests, dataDir);
+  const counted = await Promise.all(subgraphs.map(countEvents));
+  const events = counted.reduce((sum, chain) => sum + chain.events, 0);
+  progress(`the chains hold ${counted.map((chain) => `${chain.events} events on ${chain.name}`).join(", ")}`);
+  if (events < options.events) {
+    throw new Error(
+      `only ${events} Mosaic events were produced, fewer than ${options.events} (${traffic.plannedEvents} planned: some transactions reverted)`,
+    );
+  }
+
+  progress("(a) indexing from scratch");
+  const recorders = new Map(counted.map((chain) => [chain.name, new RangeRecorder(chain.startBlock)]));
+  started = performance.now();
+  const host = await startIndexerHost({
+    subgraphs,
+    subscriptions: false,
+    // The chains stay still from here on: polling again would only add noise to the queries.
+    pollIntervalMs: 600_000,
+    onProgress: (name, report) => recorders.get(name)?.record(report),
+    onLog: (name, level, message) => {
+      if (level === "fault" || level === "error" || level === "critical")
+        progress(`${name} ${level}: ${message}`);
+    },
+  });
+  stops.add("the indexer host", () => host.stop());
+  await host.syncAll();
+  const indexSeconds = seconds(started);
+  const indexed = [...recorders.values()].reduce((sum, recorder) => sum + recorder.logs, 0);
+  assertIndexed(host, indexed, events);
+  progress(`indexed ${indexed} events in ${indexSeconds.toFixed(2)} s`);
+
+  progress("(b) the same eth_getLogs ranges, decoded, no handlers and no store");
+  started = performance.now();
+  const replays = await Promise.all(
+    subgraphs.map(async (subgraph) => {
+      const provider = connectChain(subgraph.rpcUrl, subgraph.chainId);
+      try {
+        const { runtime } = host.subgraphs.get(subgraph.name)!;
+        return await replayLogs(new ChainReader(provider), runtime, recorders.get(subgraph.name)!.ranges);
+      } finally {
+        provider.destroy();
+      }
+    }),
+  );
+  const rawSeconds = seconds(started);
+  const decoded = replays.map((replay) => replay.decoded);
+  if (decoded.reduce((sum, count) => sum + count, 0) !== events) {
+    throw new Error(`the replay decoded ${decoded.join(" + ")} logs, not the ${events} indexed`);
+  }
+  const total = (part: "fetchMs" | "decodeMs") =>
+    replays.reduce((sum, replay) => sum + replay[part], 0) / 1000;
+  progress(
+    `fetched and decoded ${events} events in ${rawSeconds.toFixed(2)} s (eth_getLogs ${total("fetchMs").toFixed(2)} s, decoding ${total("decodeMs").toFixed(2)} s, both chains summed)`,
+  );
+
+  progress(
+    `(d) ${options.concurrency} clients x ${options.queries} status queries on ${SUBGRAPH_NAMES.origin}`,
+  );
+  const url = host.httpUrl(SUBGRAPH_NAMES.origin);
+  const requests = await statusQueries(url, traffic.users);
+  const load = await runQueryLoad({
+    url,
+    concurrency: options.concurrency,
+    queriesPerClient: options.queries,
+    request: (client, n) => requests(client * options.queries + n),
+  });
+
+  const headOf = (name: string) => counted.find((chain) => chain.name === name)?.head ?? 0;
+  const chainParameters = {
+    events,
+    users: options.users,
+    originBlocks: headOf(SUBGRAPH_NAMES.origin),
+    auxiliaryBlocks: headOf(SUBGRAPH_NAMES.auxiliary),
+  };
+  const queryParameters = {
+    events,
+    concurrency: options.concurrency,
+    queriesPerClient: options.queries,
+    queries: "stakeRequest by id, messages of a staker (alternating)",
+  };
+  const indexRate = events / indexSeconds;
+  const rawRate = events / rawSeconds;
+  return [
+    { name: "indexer.index.seconds", value: indexSeconds, unit: "s", parameters: chainParameters },
+    { name: "indexer.index.rate", value: indexRate, unit: "events/s", parameters: chainParameters },
+    { name: "indexer.raw-logs.rate", value: rawRate, unit: "events/s", parameters: chainParameters },
+    {
+      name: "indexer.index-to-raw.ratio",
+      value: indexRate / rawRate,
+      unit: "ratio",
+      parameters: chainParameters,
+    },
+    {
+      name: "indexer.query.p50",
+      value: percentile(load.latenciesMs, 50),
+      unit: "ms",
+      parameters: queryParameters,
+    },
+    {
+      name: "indexer.query.p99",
+      value: percentile(load.latenciesMs, 99),
+      unit: "ms",
+      parameters: queryParameters,
+    },
+    {
+      name: "indexer.query.throughput",
+      value: load.latenciesMs.length / load.seconds,
+      unit: "queries/s",
+      parameters: queryParameters,
+    },
+  ];
+}
+
+function seconds(since: number): number {
+  return (performance.now() - since) / 1000;
+}
+
+/** The logs a subgraph's filter selects on its chain, with one eth_getLogs from its start block. */
+async function countEvents(subgraph: HostedSubgraph) {
+  const opened = openSubgraph({ ...subgraph, databaseFile: ":memory:" }, {});
+  const provider = connectChain(subgraph.rpcUrl, subgraph.chainId);
+  try {
+    const chain = new ChainReader(provider);
+    const filter = opened.runtime.logFilter();
+    const head = await chain.head();
+    const logs = await chain.logs({ fromBlock: filter.startBlock, toBlock: head, ...filter });
+    return { name: subgraph.name, startBlock: filter.startBlock, head, events: logs.length };
+  } finally {
+    provider.destroy();
+    await opened.runtime.close();
+    opened.store.close();
+  }
+}
+
+function assertIndexed(host: IndexerHost, indexed: number, events: number): void {
+  for (const { name, store } of host.subgraphs.values()) {
+    const failure = store.failure();
+    if (failure) throw new Error(`${name} failed at block ${failure.block.number}: ${failure.message}`);
+  }
+  if (indexed !== events) throw new Error(`the indexer read ${indexed} logs, the chains hold ${events}`);
+}
+
+/**
+ * The mix of status queries, by position: stake requests by id (the most recent ones) alternating
+ * with the messages of a user. The first of each kind is checked to find something.
+ */
+async function statusQueries(url: string, users: string[]): Promise<(n: number) => GraphqlRequest> {
+  const recent = await postQuery(url, {
+    query: `{ stakeRequests(first: 1000, orderBy: requestedBlock, orderDirection: desc) { id } }`,
+  });
+  const ids = (recent.stakeRequests as { id: string }[]).map((request) => request.id);
+  if (ids.length === 0) throw new Error("the origin subgraph holds no stake request to query");
+  const request = (n: number): GraphqlRequest =>
+    n % 2 === 0
+      ? { query: STAKE_REQUEST, variables: { id: ids[(n / 2) % ids.length] } }
+      : {
+          query: MESSAGES_OF_STAKER,
+          variables: { staker: users[((n - 1) / 2) % users.length]!.toLowerCase() },
+        };
+  const [stake, messages] = [await postQuery(url, request(0)), await postQuery(url, request(1))];
+  if (!stake.stakeRequest || (messages.messages as unknown[]).length === 0) {
+    throw new Error(`the status queries find nothing: ${JSON.stringify({ stake, messages })}`);
+  }
+  return request;
+}

@@ -1,0 +1,114 @@
+// npm run bench: runs the benchmarks, prints their figures and merges them into bench/results.json.
+// Everything a benchmark starts is stopped at the end, on failure, and on Ctrl-C.
+import { parseArgs } from "node:util";
+import type { BenchOptions, Benchmark } from "./benchmark.ts";
+import { indexerBenchmark } from "./indexer.ts";
+import { DEFAULT_RESULTS_FILE, formatTable, writeResults } from "./results.ts";
+import { Stops } from "./stops.ts";
+
+/** One line per benchmark module. */
+const BENCHMARKS: Benchmark[] = [indexerBenchmark];
+
+const DEFAULTS: BenchOptions = { events: 20_000, users: 40, concurrency: 16, queries: 100 };
+
+const USAGE = `npm run bench -- [options]
+
+Runs the benchmarks on local chains and writes their figures to bench/results.json (figures of the
+same name are replaced, others kept). See bench/README.md.
+
+  --events N       Mosaic events to generate at least (default ${DEFAULTS.events})
+  --users N        user accounts sending stake requests (default ${DEFAULTS.users})
+  --concurrency N  concurrent GraphQL clients (default ${DEFAULTS.concurrency})
+  --queries N      queries per client (default ${DEFAULTS.queries})
+  --only NAME      run only this benchmark (${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")})
+  --results FILE   where to merge the figures (default bench/results.json)
+  --help           this text
+
+Benchmarks:
+${BENCHMARKS.map((benchmark) => `  ${benchmark.name}: ${benchmark.description}`).join("\n")}`;
+
+function parseCommand(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      events: { type: "string" },
+      users: { type: "string" },
+      concurrency: { type: "string" },
+      queries: { type: "string" },
+      only: { type: "string" },
+      results: { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  const count = (name: keyof BenchOptions, min: number, max: number): number => {
+    const text = values[name];
+    if (text === undefined) return DEFAULTS[name];
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`--${name} expects a whole number from ${min} to ${max}, got ${text}`);
+    }
+    return value;
+  };
+  const options: BenchOptions = {
+    events: count("events", 1, 1_000_000),
+    // anvil derives every account from the mnemonic at start; beyond a few hundred that is slow.
+    users: count("users", 1, 500),
+    concurrency: count("concurrency", 1, 256),
+    queries: count("queries", 1, 10_000),
+  };
+  const selected = BENCHMARKS.filter((benchmark) => !values.only || benchmark.name === values.only);
+  if (selected.length === 0) throw new Error(`no benchmark is named ${values.only}; see --help`);
+  return {
+    help: values.help ?? false,
+    options,
+    selected,
+    resultsFile: values.results ?? DEFAULT_RESULTS_FILE,
+  };
+}
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const stops = new Stops();
+  let interrupted = false;
+  const interrupt = async (signal: NodeJS.Signals) => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping what the benchmark started`);
+    await stops.stopAll();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+
+  const benchStarted = performance.now();
+  for (const benchmark of command.selected) {
+    const started = performance.now();
+    const progress = (line: string) =>
+      console.log(`[${benchmark.name} ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
+    try {
+      const figures = await benchmark.run({ options: command.options, stops, progress });
+      writeResults(command.resultsFile, figures);
+      console.log(`\n${formatTable(figures)}\n\nmerged into ${command.resultsFile}`);
+    } catch (error) {
+      // After an interrupt, failures are those of the chains being stopped under the benchmark.
+      if (!interrupted)
+        console.error(`${benchmark.name} benchmark failed: ${(error as Error).stack ?? error}`);
+      return 1;
+    } finally {
+      await stops.stopAll();
+    }
+  }
+  console.log(`benchmarks done in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
+  return 0;
+}
+
+process.exitCode = await main();
