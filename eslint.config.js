@@ -12,6 +12,7 @@ export default tseslint.config(
       "subgraph/generated/",
       "subgraph/build/",
       "tests/fixtures/trapping-subgraph/",
+      "executor/bookkeeping/generated/",
     ],
   },
   js.configs.recommended,

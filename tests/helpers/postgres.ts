@@ -11,8 +11,8 @@ import path from "node:path";
 import pg from "pg";
 
 export interface ThrowawayPostgres {
-  /** A new empty database on the server, as a postgresql:// URL. */
-  createDatabase(name: string): Promise<string>;
+  /** A new database on the server, empty or a copy of `template`, as a postgresql:// URL. */
+  createDatabase(name: string, template?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -29,7 +29,9 @@ function serverBinaries(): string {
     const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((version) => path.join(root, version, "bin")));
   }
-  const found = candidates.find((dir) => existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "postgres")));
+  const found = candidates.find(
+    (dir) => existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "postgres")),
+  );
   if (found === undefined) {
     throw new Error(`PostgreSQL server binaries (initdb, postgres) were not found: ${INSTALL_HINT}`);
   }
@@ -122,8 +124,9 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
     throw error;
   }
   return {
-    async createDatabase(name) {
-      await withAdmin(server, (client) => client.query(`CREATE DATABASE "${name}"`));
+    async createDatabase(name, template) {
+      const copy = template === undefined ? "" : ` TEMPLATE "${template}"`;
+      await withAdmin(server, (client) => client.query(`CREATE DATABASE "${name}"${copy}`));
       return `postgresql://${user}@127.0.0.1:${port}/${name}`;
     },
     stop: () => shutDown(server),
@@ -138,7 +141,12 @@ interface RunningServer {
 }
 
 async function withAdmin<T>(server: RunningServer, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: "127.0.0.1", port: server.port, user: server.user, database: "postgres" });
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port: server.port,
+    user: server.user,
+    database: "postgres",
+  });
   await client.connect();
   try {
     return await use(client);
@@ -171,4 +179,3 @@ async function shutDown(server: RunningServer): Promise<void> {
   server.child.stdin?.end();
   await server.exited;
 }
-

@@ -1,0 +1,484 @@
+// The executor's books: intents, their signed attempts, nonces, unlock secrets, feed cursors and
+// skipped requests, on SQLite or PostgreSQL through Prisma. openBooks applies pending migrations first.
+//
+// Every operation runs in a database transaction, even single reads: the better-sqlite3 adapter has one
+// connection, and a statement issued outside a transaction would run inside whichever transaction is
+// open at that moment (and be rolled back with it).
+import type { KeyObject } from "node:crypto";
+import { getAddress, getBytes, hexlify, keccak256 } from "ethers";
+import { booksDatabase } from "./database.ts";
+import { BooksConflictError, BooksError, BooksPassphraseError, isUniqueViolation } from "./errors.ts";
+import { applyPendingMigrations } from "./migrations.ts";
+import * as nonces from "./nonces.ts";
+import type { NonceRequest, NonceSlotKey } from "./nonces.ts";
+import { createClient, type BooksClient, type BooksTransaction } from "./prisma-client.ts";
+import {
+  attemptRecord,
+  intentRecord,
+  intentWithAttempts,
+  WITH_ATTEMPTS,
+  type AttemptRecord,
+  type BlockCursor,
+  type IntentKey,
+  type IntentPlan,
+  type IntentRecord,
+  type IntentWithAttempts,
+  type SkipRecord,
+} from "./records.ts";
+import { deriveKey, keyCheck, keyCheckMatches, newKeyDerivation, open, seal } from "./secret-box.ts";
+import { signedTransactionFacts } from "./signed-transaction.ts";
+
+export interface BooksOptions {
+  /** `file:<path>` (SQLite, created when missing) or `postgresql://user:password@host:port/db`. */
+  url: string;
+  /** Unlocks the unlock secrets; without it storeSecret and readSecret refuse. */
+  passphrase?: string;
+}
+
+export interface Failure {
+  /** A short class of error, e.g. reverted, rejected, nonce-too-low, out-of-gas. */
+  kind: string;
+  message: string;
+  /** Give the intent up for good (abandoned) instead of failed. */
+  abandon?: boolean;
+  /** The attempt the node rejected: it becomes failed (it never entered the pool, so it can be replaced). */
+  attemptHash?: string;
+}
+
+export interface Books {
+  /** Creates the intent, or returns the one with the same (subject, step) unchanged. */
+  planIntent(plan: IntentPlan): Promise<{ intent: IntentRecord; created: boolean }>;
+  /**
+   * Records a signed type-2 transaction of the intent BEFORE it is broadcast, taking its nonce slot.
+   * The nonce must come from allocateNonce. Recording the same transaction again returns it.
+   */
+  recordAttempt(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
+  /** Records a transaction at the same nonce that replaces an attempt, and marks that one replaced. */
+  recordReplacement(replacedHash: string, rawTransaction: string): Promise<AttemptRecord>;
+  markBroadcast(hash: string): Promise<AttemptRecord>;
+  /** The attempt is in a block: it is mined, the other attempts at its nonce dropped, its intent mined. */
+  markMined(hash: string, blockNumber: bigint): Promise<IntentRecord>;
+  markConfirmed(intent: IntentKey): Promise<IntentRecord>;
+  markFailed(intent: IntentKey, failure: Failure): Promise<IntentRecord>;
+  allocateNonce(request: NonceRequest): Promise<bigint>;
+  releaseNonce(slot: NonceSlotKey): Promise<void>;
+  /** Stores the subject's unlock secret (32 bytes, 0x hex) encrypted; returns its hash lock. */
+  storeSecret(subject: string, secret: string): Promise<string>;
+  /** The plain secret (0x hex), by subject or by hash lock; undefined when none is stored. */
+  readSecret(lookup: { subject: string } | { hashLock: string }): Promise<string | undefined>;
+  saveCursor(feed: string, cursor: BlockCursor): Promise<void>;
+  readCursor(feed: string): Promise<BlockCursor | undefined>;
+  recordSkip(subject: string, reason: string): Promise<void>;
+  /** Newest first. */
+  skips(limit?: number): Promise<SkipRecord[]>;
+  intentsFor(subject: string): Promise<IntentWithAttempts[]>;
+  /** Intents with a transaction out: sending, sent, or mined and not yet confirmed. */
+  inFlight(): Promise<IntentWithAttempts[]>;
+  /** The most recently changed intents, newest first. */
+  recent(limit?: number): Promise<IntentWithAttempts[]>;
+  close(): Promise<void>;
+}
+
+export async function openBooks(options: BooksOptions): Promise<Books> {
+  const database = booksDatabase(options.url);
+  const client = createClient(database);
+  try {
+    await applyPendingMigrations(client, database);
+    const key =
+      options.passphrase === undefined ? undefined : await unlockSecrets(client, options.passphrase);
+    return booksOn(client, key);
+  } catch (error) {
+    await client.$disconnect();
+    throw error;
+  }
+}
+
+const SECRET_KEY_ROW = 1;
+
+/** The secrets key: derived from the passphrase and the stored salt, made on the first open with one. */
+async function unlockSecrets(client: BooksClient, passphrase: string): Promise<KeyObject> {
+  if (passphrase === "") throw new BooksPassphraseError("the books passphrase is empty");
+  let stored = await client.$transaction((tx) => tx.secretKey.findUnique({ where: { id: SECRET_KEY_ROW } }));
+  if (stored === null) {
+    const derivation = newKeyDerivation();
+    const key = await deriveKey(passphrase, derivation);
+    try {
+      await client.$transaction((tx) =>
+        tx.secretKey.create({ data: { id: SECRET_KEY_ROW, ...derivation, keyCheck: keyCheck(key) } }),
+      );
+      return key;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Another process opened the books first: use its salt.
+      stored = await client.$transaction((tx) =>
+        tx.secretKey.findUniqueOrThrow({ where: { id: SECRET_KEY_ROW } }),
+      );
+    }
+  }
+  const key = await deriveKey(passphrase, stored);
+  if (!keyCheckMatches(key, stored.keyCheck)) {
+    throw new BooksPassphraseError(
+      "wrong passphrase: it is not the one these books' secrets were stored with",
+    );
+  }
+  return key;
+}
+
+const SECRET_FORMAT = /^0x[0-9a-fA-F]{64}$/;
+const OPEN_INTENT = ["planned", "sending", "sent", "failed"] as const;
+const REPLACEABLE_ATTEMPT = ["signed", "broadcast", "failed"] as const;
+
+function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books {
+  const run = <T>(work: (tx: BooksTransaction) => Promise<T>): Promise<T> => client.$transaction(work);
+  const intentWhere = ({ subject, step }: IntentKey) => ({ subject_step: { subject, step } });
+  const describe = ({ subject, step }: IntentKey) => `intent ${step} of ${subject}`;
+
+  function requireKey(): KeyObject {
+    if (secretsKey === undefined) {
+      throw new BooksPassphraseError("the books were opened without a passphrase: secrets are unavailable");
+    }
+    return secretsKey;
+  }
+
+  async function findIntent(tx: BooksTransaction, key: IntentKey) {
+    const intent = await tx.intent.findUnique({ where: intentWhere(key) });
+    if (intent === null) throw new BooksError(`${describe(key)} was never planned`);
+    return intent;
+  }
+
+  async function findAttempt(tx: BooksTransaction, hash: string) {
+    const attempt = await tx.attempt.findUnique({
+      where: { hash: hash.toLowerCase() },
+      include: { slot: { include: { intent: true } }, replaces: { select: { hash: true } } },
+    });
+    if (attempt === null) throw new BooksError(`no attempt with hash ${hash}`);
+    return attempt;
+  }
+
+  async function loadAttempt(tx: BooksTransaction, hash: string): Promise<AttemptRecord> {
+    const attempt = await findAttempt(tx, hash);
+    return attemptRecord(attempt, attempt.slot);
+  }
+
+  async function storeSecretOnce(subject: string, sealed: ReturnType<typeof seal>, hashLock: string) {
+    return run(async (tx) => {
+      const existing = await tx.secret.findUnique({ where: { subject } });
+      if (existing !== null) {
+        if (existing.hashLock === hashLock) return;
+        throw new BooksConflictError(
+          `subject ${subject} already has another secret (hash lock ${existing.hashLock})`,
+        );
+      }
+      const sameLock = await tx.secret.findUnique({ where: { hashLock } });
+      if (sameLock !== null) {
+        throw new BooksConflictError(
+          `the secret with hash lock ${hashLock} is already stored for subject ${sameLock.subject}: never reuse a secret`,
+        );
+      }
+      await tx.secret.create({ data: { subject, hashLock, ...sealed } });
+    });
+  }
+
+  return {
+    async planIntent(plan) {
+      const key = { subject: plan.subject, step: plan.step };
+      const existing = await run((tx) => tx.intent.findUnique({ where: intentWhere(key) }));
+      if (existing) return { intent: intentRecord(existing), created: false };
+      const data = {
+        ...key,
+        chainId: BigInt(plan.chainId),
+        target: getAddress(plan.target),
+        calldata: hexlify(plan.calldata),
+        value: (plan.value ?? 0n).toString(),
+      };
+      try {
+        return { intent: intentRecord(await run((tx) => tx.intent.create({ data }))), created: true };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        // Planned concurrently by someone else: theirs stands.
+        const intent = await run((tx) => tx.intent.findUniqueOrThrow({ where: intentWhere(key) }));
+        return { intent: intentRecord(intent), created: false };
+      }
+    },
+
+    async recordAttempt(key, rawTransaction) {
+      const facts = signedTransactionFacts(rawTransaction);
+      const hash = facts.hash.toLowerCase();
+      return run(async (tx) => {
+        const intent = await findIntent(tx, key);
+        if (!(OPEN_INTENT as readonly string[]).includes(intent.status)) {
+          throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
+        }
+        if (facts.chainId !== Number(intent.chainId)) {
+          throw new BooksConflictError(
+            `transaction ${hash} is for chain ${facts.chainId}, ${describe(key)} for chain ${intent.chainId}`,
+          );
+        }
+        const account = { chainId: facts.chainId, account: facts.from };
+        const slotName = `nonce ${facts.nonce} of ${facts.from} on chain ${facts.chainId}`;
+        const next = await nonces.lockCursor(tx, account);
+        if (next === undefined || facts.nonce >= next) {
+          throw new BooksError(`${slotName} was not allocated by these books: allocateNonce first`);
+        }
+        const released = await tx.releasedNonce.findUnique({
+          where: {
+            chainId_account_nonce: {
+              chainId: BigInt(facts.chainId),
+              account: facts.from,
+              nonce: facts.nonce,
+            },
+          },
+        });
+        if (released) throw new BooksConflictError(`${slotName} was released: allocate a nonce again`);
+        if (await tx.attempt.findUnique({ where: { hash } })) return loadAttempt(tx, hash);
+        const slotKey = { chainId: BigInt(facts.chainId), from: facts.from, nonce: facts.nonce };
+        const taken = await tx.nonceSlot.findUnique({
+          where: { chainId_from_nonce: slotKey },
+          include: { intent: true, attempts: { orderBy: { id: "desc" }, take: 1 } },
+        });
+        if (taken) {
+          throw new BooksConflictError(
+            `${slotName} is already taken by ${describe(taken.intent)} (attempt ${taken.attempts[0]?.hash}): ` +
+              "to send at that nonce again, record a replacement of that attempt",
+          );
+        }
+        await tx.nonceSlot.create({
+          data: {
+            ...slotKey,
+            intentId: intent.id,
+            attempts: {
+              create: {
+                hash,
+                maxFeePerGas: facts.maxFeePerGas.toString(),
+                maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
+                gasLimit: facts.gasLimit,
+                rawTransaction: facts.rawTransaction,
+              },
+            },
+          },
+        });
+        await tx.intent.updateMany({
+          where: { id: intent.id, status: { in: ["planned", "failed"] } },
+          data: { status: "sending" },
+        });
+        return loadAttempt(tx, hash);
+      });
+    },
+
+    async recordReplacement(replacedHash, rawTransaction) {
+      const facts = signedTransactionFacts(rawTransaction);
+      const hash = facts.hash.toLowerCase();
+      return run(async (tx) => {
+        const replaced = await findAttempt(tx, replacedHash);
+        const { slot } = replaced;
+        const already = await tx.attempt.findUnique({ where: { hash }, include: { replaces: true } });
+        if (already?.replaces?.id === replaced.id) return loadAttempt(tx, hash);
+        if (already) throw new BooksConflictError(`transaction ${hash} is already recorded`);
+        if (
+          facts.chainId !== Number(slot.chainId) ||
+          facts.from !== slot.from ||
+          facts.nonce !== slot.nonce
+        ) {
+          throw new BooksConflictError(
+            `transaction ${hash} cannot replace ${replaced.hash}: a replacement has the same chain, sender and nonce`,
+          );
+        }
+        // Conditional on the status, so of two concurrent replacements of one attempt only one wins.
+        const { count } = await tx.attempt.updateMany({
+          where: { id: replaced.id, status: { in: [...REPLACEABLE_ATTEMPT] } },
+          data: { status: "replaced" },
+        });
+        if (count === 0) {
+          const { status } = await tx.attempt.findUniqueOrThrow({ where: { id: replaced.id } });
+          throw new BooksConflictError(`attempt ${replaced.hash} is ${status}: it cannot be replaced`);
+        }
+        await tx.attempt.create({
+          data: {
+            hash,
+            slotId: slot.id,
+            replacesId: replaced.id,
+            maxFeePerGas: facts.maxFeePerGas.toString(),
+            maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
+            gasLimit: facts.gasLimit,
+            rawTransaction: facts.rawTransaction,
+          },
+        });
+        return loadAttempt(tx, hash);
+      });
+    },
+
+    markBroadcast(hash) {
+      return run(async (tx) => {
+        const attempt = await findAttempt(tx, hash);
+        await tx.attempt.updateMany({
+          where: { id: attempt.id, status: "signed" },
+          data: { status: "broadcast" },
+        });
+        await tx.intent.updateMany({
+          where: { id: attempt.slot.intentId, status: { in: ["planned", "sending"] } },
+          data: { status: "sent" },
+        });
+        return loadAttempt(tx, hash);
+      });
+    },
+
+    markMined(hash, blockNumber) {
+      return run(async (tx) => {
+        const attempt = await findAttempt(tx, hash);
+        await tx.attempt.update({ where: { id: attempt.id }, data: { status: "mined" } });
+        // Only one transaction per nonce can be in the chain.
+        await tx.attempt.updateMany({
+          where: { slotId: attempt.slotId, id: { not: attempt.id } },
+          data: { status: "dropped" },
+        });
+        const intent = await tx.intent.update({
+          where: { id: attempt.slot.intentId },
+          data: { status: "mined", minedHash: attempt.hash, minedBlock: blockNumber },
+        });
+        return intentRecord(intent);
+      });
+    },
+
+    markConfirmed(key) {
+      return run(async (tx) => {
+        const intent = await findIntent(tx, key);
+        if (intent.status === "confirmed") return intentRecord(intent);
+        if (intent.status !== "mined") {
+          throw new BooksConflictError(
+            `${describe(key)} is ${intent.status}: only a mined intent can be confirmed`,
+          );
+        }
+        return intentRecord(
+          await tx.intent.update({ where: { id: intent.id }, data: { status: "confirmed" } }),
+        );
+      });
+    },
+
+    markFailed(key, failure) {
+      return run(async (tx) => {
+        const intent = await findIntent(tx, key);
+        if (failure.attemptHash !== undefined) {
+          const attempt = await findAttempt(tx, failure.attemptHash);
+          if (attempt.slot.intentId !== intent.id) {
+            throw new BooksError(`attempt ${attempt.hash} belongs to ${describe(attempt.slot.intent)}`);
+          }
+          await tx.attempt.updateMany({
+            where: { id: attempt.id, status: { in: ["signed", "broadcast"] } },
+            data: { status: "failed" },
+          });
+        }
+        const updated = await tx.intent.update({
+          where: { id: intent.id },
+          data: {
+            status: failure.abandon ? "abandoned" : "failed",
+            errorKind: failure.kind,
+            errorMessage: failure.message,
+          },
+        });
+        return intentRecord(updated);
+      });
+    },
+
+    async allocateNonce(request) {
+      await nonces.ensureCursor(client, request);
+      return run((tx) => nonces.allocateNonce(tx, request));
+    },
+
+    releaseNonce(slot) {
+      return run((tx) => nonces.releaseNonce(tx, slot));
+    },
+
+    async storeSecret(subject, secret) {
+      const key = requireKey();
+      if (!SECRET_FORMAT.test(secret))
+        throw new BooksError("a secret is 32 bytes written as 0x-prefixed hex");
+      const plain = getBytes(secret);
+      const hashLock = keccak256(plain);
+      const sealed = seal(key, subject, plain);
+      try {
+        await storeSecretOnce(subject, sealed, hashLock);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        // Stored concurrently: the checks now see that row.
+        await storeSecretOnce(subject, sealed, hashLock);
+      }
+      return hashLock;
+    },
+
+    async readSecret(lookup) {
+      const key = requireKey();
+      const row = await run((tx) =>
+        tx.secret.findUnique({
+          where:
+            "subject" in lookup ? { subject: lookup.subject } : { hashLock: lookup.hashLock.toLowerCase() },
+        }),
+      );
+      if (row === null) return undefined;
+      const plain = open(key, row.subject, row);
+      if (plain === undefined || keccak256(plain) !== row.hashLock) {
+        throw new BooksError(
+          `the stored secret of subject ${row.subject} does not decrypt: its row was altered`,
+        );
+      }
+      return hexlify(plain);
+    },
+
+    async saveCursor(feed, { number, hash }) {
+      await run((tx) =>
+        tx.cursor.upsert({
+          where: { feed },
+          create: { feed, blockNumber: number, blockHash: hash },
+          update: { blockNumber: number, blockHash: hash },
+        }),
+      );
+    },
+
+    async readCursor(feed) {
+      const row = await run((tx) => tx.cursor.findUnique({ where: { feed } }));
+      return row === null ? undefined : { number: row.blockNumber, hash: row.blockHash };
+    },
+
+    async recordSkip(subject, reason) {
+      await run((tx) =>
+        tx.skip.upsert({ where: { subject }, create: { subject, reason }, update: { reason } }),
+      );
+    },
+
+    skips(limit = 100) {
+      return run((tx) =>
+        tx.skip.findMany({ orderBy: [{ updatedAt: "desc" }, { subject: "asc" }], take: limit }),
+      );
+    },
+
+    async intentsFor(subject) {
+      const rows = await run((tx) =>
+        tx.intent.findMany({ where: { subject }, include: WITH_ATTEMPTS, orderBy: { id: "asc" } }),
+      );
+      return rows.map(intentWithAttempts);
+    },
+
+    async inFlight() {
+      const rows = await run((tx) =>
+        tx.intent.findMany({
+          where: { status: { in: ["sending", "sent", "mined"] } },
+          include: WITH_ATTEMPTS,
+          orderBy: { id: "asc" },
+        }),
+      );
+      return rows.map(intentWithAttempts);
+    },
+
+    async recent(limit = 20) {
+      const rows = await run((tx) =>
+        tx.intent.findMany({
+          include: WITH_ATTEMPTS,
+          orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+          take: limit,
+        }),
+      );
+      return rows.map(intentWithAttempts);
+    },
+
+    close: () => client.$disconnect(),
+  };
+}

@@ -1,0 +1,55 @@
+// Which database a books URL names, and the Prisma driver adapter that reaches it. Shared by
+// openBooks and prisma.config.ts, so the CLI and the code always agree on schema and database.
+import { fileURLToPath } from "node:url";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { poolForMigrations } from "./pg-catalog-names.ts";
+
+export type BooksProvider = "sqlite" | "postgresql";
+
+export interface BooksDatabase {
+  provider: BooksProvider;
+  url: string;
+  createAdapter(): PrismaBetterSQLite3 | PrismaPg;
+  /** The adapter for the Prisma CLI (prisma.config.ts). */
+  createMigrationAdapter(): PrismaBetterSQLite3 | PrismaPg;
+}
+
+export class BooksUrlError extends Error {
+  override name = "BooksUrlError";
+}
+
+const PRISMA_FOLDER = fileURLToPath(new URL("../../prisma/", import.meta.url));
+
+/** The Prisma schema of each provider; its migrations sit next to it. */
+export const SCHEMA_PATHS: Record<BooksProvider, string> = {
+  sqlite: `${PRISMA_FOLDER}sqlite/schema.prisma`,
+  postgresql: `${PRISMA_FOLDER}postgresql/schema.prisma`,
+};
+
+/** `file:<path>` is SQLite (the file is created when missing); `postgresql://…` or `postgres://…` is PostgreSQL. */
+export function booksDatabase(url: string): BooksDatabase {
+  if (url.startsWith("file:")) {
+    const file = url.slice("file:".length);
+    if (file === "") throw new BooksUrlError("books URL `file:` names no file: write file:<path>");
+    // better-sqlite3 waits this long for another process's write lock before failing.
+    const createAdapter = () => new PrismaBetterSQLite3({ url: file, timeout: 10_000 });
+    return { provider: "sqlite", url, createAdapter, createMigrationAdapter: createAdapter };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    return {
+      provider: "postgresql",
+      url,
+      createAdapter: () => new PrismaPg({ connectionString: url }),
+      createMigrationAdapter: () => new PrismaPg(poolForMigrations(url), { disposeExternalPool: true }),
+    };
+  }
+  throw new BooksUrlError(
+    `books URL ${redactUrl(url)} is not supported: use file:<path> (SQLite) or postgresql://user:password@host:port/db`,
+  );
+}
+
+/** The URL with its password replaced, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+}

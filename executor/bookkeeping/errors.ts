@@ -1,0 +1,20 @@
+// Errors of the books. Messages name subjects, steps, hashes and nonces; never a secret or a password.
+
+export class BooksError extends Error {
+  override name = "BooksError";
+}
+
+/** The operation contradicts what the books already hold (a taken nonce slot, another secret, …). */
+export class BooksConflictError extends BooksError {
+  override name = "BooksConflictError";
+}
+
+/** No passphrase was given, or not the one the secrets were stored with. */
+export class BooksPassphraseError extends BooksError {
+  override name = "BooksPassphraseError";
+}
+
+/** Prisma's unique-constraint violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002";
+}

@@ -1,0 +1,15 @@
+// The executor's books (see docs/executor-bookkeeping.md).
+export { openBooks, type Books, type BooksOptions, type Failure } from "./books.ts";
+export { BooksConflictError, BooksError, BooksPassphraseError } from "./errors.ts";
+export type { NonceAccount, NonceRequest, NonceSlotKey } from "./nonces.ts";
+export type {
+  AttemptRecord,
+  AttemptStatus,
+  BlockCursor,
+  IntentKey,
+  IntentPlan,
+  IntentRecord,
+  IntentStatus,
+  IntentWithAttempts,
+  SkipRecord,
+} from "./records.ts";

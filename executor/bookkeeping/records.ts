@@ -1,0 +1,125 @@
+// What the books hand out: plain objects with bigint amounts, not the Prisma client's row types, so
+// callers do not depend on the generated code.
+import type { Attempt, Intent, NonceSlot } from "./generated/sqlite/client.ts";
+import type { AttemptStatus, IntentStatus } from "./generated/sqlite/enums.ts";
+
+export type { AttemptStatus, IntentStatus };
+
+/** The idempotency key of an intent. */
+export interface IntentKey {
+  /** A request hash, a message hash (0x hex), or e.g. `<chainId>:<height>` for proveGateway. */
+  subject: string;
+  /** The flow step: acceptStake, proveGateway, confirmStakeIntent, progressStake, progressMint, … */
+  step: string;
+}
+
+export interface IntentPlan extends IntentKey {
+  chainId: number;
+  /** The contract called. */
+  target: string;
+  calldata: string;
+  /** Wei sent with the call; 0 when left out. */
+  value?: bigint;
+}
+
+export interface IntentRecord extends IntentKey {
+  id: number;
+  chainId: number;
+  status: IntentStatus;
+  target: string;
+  calldata: string;
+  value: bigint;
+  minedHash: string | null;
+  minedBlock: bigint | null;
+  errorKind: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AttemptRecord {
+  hash: string;
+  chainId: number;
+  from: string;
+  nonce: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  gasLimit: bigint;
+  rawTransaction: string;
+  status: AttemptStatus;
+  /** The hash of the attempt this one replaced. */
+  replaces: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IntentWithAttempts extends IntentRecord {
+  /** Oldest first, over all the nonces the intent used. */
+  attempts: AttemptRecord[];
+}
+
+export interface BlockCursor {
+  number: bigint;
+  hash: string;
+}
+
+export interface SkipRecord {
+  subject: string;
+  reason: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function intentRecord(row: Intent): IntentRecord {
+  return {
+    id: row.id,
+    subject: row.subject,
+    step: row.step,
+    chainId: Number(row.chainId),
+    status: row.status,
+    target: row.target,
+    calldata: row.calldata,
+    value: BigInt(row.value),
+    minedHash: row.minedHash,
+    minedBlock: row.minedBlock,
+    errorKind: row.errorKind,
+    errorMessage: row.errorMessage,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+type AttemptRow = Attempt & { replaces: { hash: string } | null };
+
+export function attemptRecord(row: AttemptRow, slot: NonceSlot): AttemptRecord {
+  return {
+    hash: row.hash,
+    chainId: Number(slot.chainId),
+    from: slot.from,
+    nonce: slot.nonce,
+    maxFeePerGas: BigInt(row.maxFeePerGas),
+    maxPriorityFeePerGas: BigInt(row.maxPriorityFeePerGas),
+    gasLimit: row.gasLimit,
+    rawTransaction: row.rawTransaction,
+    status: row.status,
+    replaces: row.replaces?.hash ?? null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The include that loads an intent with everything intentWithAttempts needs. */
+export const WITH_ATTEMPTS = {
+  slots: { include: { attempts: { include: { replaces: { select: { hash: true } } } } } },
+} as const;
+
+export function intentWithAttempts(
+  row: Intent & { slots: (NonceSlot & { attempts: AttemptRow[] })[] },
+): IntentWithAttempts {
+  const attempts = row.slots.flatMap((slot) => slot.attempts.map((attempt) => ({ attempt, slot })));
+  attempts.sort((a, b) => a.attempt.id - b.attempt.id);
+  return {
+    ...intentRecord(row),
+    attempts: attempts.map(({ attempt, slot }) => attemptRecord(attempt, slot)),
+  };
+}

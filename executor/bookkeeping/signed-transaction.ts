@@ -1,0 +1,41 @@
+// The facts of an attempt come from its signed raw transaction itself, so the books cannot say
+// something else than what was (or will be) broadcast.
+import { Transaction } from "ethers";
+import { BooksError } from "./errors.ts";
+
+export interface SignedTransactionFacts {
+  hash: string;
+  chainId: number;
+  from: string;
+  nonce: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  gasLimit: bigint;
+  rawTransaction: string;
+}
+
+export function signedTransactionFacts(rawTransaction: string): SignedTransactionFacts {
+  let tx: Transaction;
+  try {
+    tx = Transaction.from(rawTransaction);
+  } catch (error) {
+    throw new BooksError(`not a signed raw transaction: ${(error as Error).message}`);
+  }
+  const { hash, from, maxFeePerGas, maxPriorityFeePerGas } = tx;
+  if (hash === null || from === null) throw new BooksError("the raw transaction is not signed");
+  if (tx.type !== 2 || maxFeePerGas === null || maxPriorityFeePerGas === null) {
+    throw new BooksError(
+      `transaction ${hash} is of type ${tx.type}: the books hold type-2 (EIP-1559) transactions`,
+    );
+  }
+  return {
+    hash,
+    chainId: Number(tx.chainId),
+    from,
+    nonce: BigInt(tx.nonce),
+    maxFeePerGas,
+    maxPriorityFeePerGas,
+    gasLimit: tx.gasLimit,
+    rawTransaction: tx.serialized,
+  };
+}

@@ -1,0 +1,195 @@
+// What the decision returns: actions to send, each with the idempotency key (subject, step) under
+// which the executor records its intent, plus the requests and messages it leaves alone (skips) and
+// those that wait for something (waiting), so that a status command can say why nothing happens.
+import type { MessageStatus as ContractMessageStatus } from "../../chain/proofs.ts";
+import type { ChainName } from "./state.ts";
+
+export type Step =
+  | "acceptStake"
+  | "acceptRedeem"
+  | "anchor"
+  | "proveGateway"
+  | "confirmStakeIntent"
+  | "confirmRedeemIntent"
+  | "progressStake"
+  | "progressMint"
+  | "progressRedeem"
+  | "progressUnstake";
+
+/**
+ * The idempotency key. The subject is the request hash (accept), the message hash (confirm,
+ * progress) or a height named by the chain it is a block of (anchor, proveGateway: see
+ * `heightSubject`).
+ */
+export interface IntentKey {
+  subject: string;
+  step: Step;
+}
+
+/**
+ * A contract fact the executor reads at the latest block just before sending. The decision only
+ * sees indexed state, which a reorg can take back: an action whose precondition no longer holds is
+ * dropped, not sent.
+ */
+export type Precondition =
+  | { check: "requestOpen"; chain: ChainName; requestHash: string }
+  | {
+      check: "messageStatus";
+      chain: ChainName;
+      box: "outbox" | "inbox";
+      messageHash: string;
+      oneOf: ContractMessageStatus[];
+    }
+  | { check: "stateRootAnchored"; chain: ChainName; blockHeight: bigint }
+  | { check: "latestAnchoredBelow"; chain: ChainName; blockHeight: bigint }
+  | { check: "storageRoot"; chain: ChainName; blockHeight: bigint; proven: boolean };
+
+interface ActionBase extends IntentKey {
+  /** The chain the transaction is sent on. */
+  chain: ChainName;
+  from: string;
+  /** True when the intent under this key failed before and the chain shows no effect of it. */
+  retry: boolean;
+  preconditions: Precondition[];
+}
+
+/** Generate (and store durably) a new unlock secret, or reuse the one held for this request. */
+export type SecretChoice = { kind: "generate" } | { kind: "reuse"; hashLock: string };
+
+/** Approve the gateway's bounty (base token) to the composer when non-zero, then acceptStakeRequest. */
+export interface AcceptStakeAction extends ActionBase {
+  step: "acceptStake";
+  composer: string;
+  amount: bigint;
+  beneficiary: string;
+  gasPrice: bigint;
+  gasLimit: bigint;
+  nonce: bigint;
+  staker: string;
+  gateway: string;
+  secret: SecretChoice;
+}
+
+/** acceptRedeemRequest with the cogateway's bounty (base coin) as the transaction's value. */
+export interface AcceptRedeemAction extends ActionBase {
+  step: "acceptRedeem";
+  redeemPool: string;
+  amount: bigint;
+  beneficiary: string;
+  gasPrice: bigint;
+  gasLimit: bigint;
+  nonce: bigint;
+  redeemer: string;
+  cogateway: string;
+  secret: SecretChoice;
+}
+
+/** Record `source`'s state root at `blockHeight` on the Anchor of `chain`. */
+export interface AnchorAction extends ActionBase {
+  step: "anchor";
+  source: ChainName;
+  blockHeight: bigint;
+}
+
+/** proveGateway on `gateway` (on `chain`) of `remoteGateway`'s account at an anchored height. */
+export interface ProveGatewayAction extends ActionBase {
+  step: "proveGateway";
+  gateway: string;
+  remoteGateway: string;
+  blockHeight: bigint;
+}
+
+/** confirmStakeIntent(staker, stakerNonce, beneficiary, amount, gasPrice, gasLimit, hashLock, blockHeight, proof). */
+export interface ConfirmStakeIntentAction extends ActionBase {
+  step: "confirmStakeIntent";
+  coGateway: string;
+  messageHash: string;
+  staker: string;
+  stakerNonce: bigint;
+  beneficiary: string;
+  amount: bigint;
+  gasPrice: bigint;
+  gasLimit: bigint;
+  hashLock: string;
+  blockHeight: bigint;
+}
+
+/**
+ * confirmRedeemIntent(redeemer, redeemerNonce, beneficiary, amount, gasPrice, gasLimit, blockHeight,
+ * hashLock, proof): blockHeight comes before hashLock here, unlike confirmStakeIntent.
+ */
+export interface ConfirmRedeemIntentAction extends ActionBase {
+  step: "confirmRedeemIntent";
+  gateway: string;
+  messageHash: string;
+  redeemer: string;
+  redeemerNonce: bigint;
+  beneficiary: string;
+  amount: bigint;
+  gasPrice: bigint;
+  gasLimit: bigint;
+  blockHeight: bigint;
+  hashLock: string;
+}
+
+/** progressStake / progressMint / progressRedeem / progressUnstake(messageHash, the secret of hashLock). */
+export interface ProgressAction extends ActionBase {
+  step: "progressStake" | "progressMint" | "progressRedeem" | "progressUnstake";
+  gateway: string;
+  messageHash: string;
+  hashLock: string;
+}
+
+export type Action =
+  | AcceptStakeAction
+  | AcceptRedeemAction
+  | AnchorAction
+  | ProveGatewayAction
+  | ConfirmStakeIntentAction
+  | ConfirmRedeemIntentAction
+  | ProgressAction;
+
+export type SkipReason =
+  | "unsupportedGateway"
+  | "gasPriceBelowPolicy"
+  | "gasLimitBelowPolicy"
+  | "notAcceptedByUs"
+  | "secretNotHeld"
+  | "incompleteIndex"
+  | "abandoned";
+
+/** Work the executor will not do, and why. */
+export interface Skip extends IntentKey {
+  reason: SkipReason;
+  detail: string;
+}
+
+export type WaitingFor =
+  | "inFlight" // our intent under this key is being sent or awaits its receipt
+  | "indexing" // our intent is confirmed but the subgraph does not show its effect yet
+  | "anchor" // no anchored height at or above the declaration
+  | "proof" // a proveGateway that covers the declaration is planned or in flight
+  | "finality" // anchoring waits for the source block to have enough confirmations
+  | "cadence"; // anchoring waits for the policy's interval since the last anchor
+
+export interface Waiting extends IntentKey {
+  for: WaitingFor;
+  detail: string;
+}
+
+export interface Decision {
+  actions: Action[];
+  skips: Skip[];
+  waiting: Waiting[];
+}
+
+/** The subject of an anchor or proveGateway: a height, named by the chain it is a block of. */
+export function heightSubject(chain: ChainName, blockHeight: bigint): string {
+  return `${chain}@${blockHeight}`;
+}
+
+export function parseHeightSubject(subject: string): { chain: ChainName; blockHeight: bigint } | undefined {
+  const match = /^(origin|auxiliary)@(\d+)$/.exec(subject);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { chain: match[1] as ChainName, blockHeight: BigInt(match[2]) };
+}

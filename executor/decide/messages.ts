@@ -1,0 +1,287 @@
+// The part both flows share once a request is accepted: a message declared in the source chain's
+// outbox is confirmed in the target chain's inbox (after an anchor and a gateway proof there), then
+// progressed on both chains. Stakes go origin -> auxiliary, redeems auxiliary -> origin.
+import { planAnchor } from "./anchors.ts";
+import { highest, type Context } from "./context.ts";
+import type { Action, Precondition, ProgressAction } from "./decision.ts";
+import { heightSubject } from "./decision.ts";
+import { noteClosed, offer } from "./records.ts";
+import type { ChainName, IndexedMessage, MessageBox, MessageKind } from "./state.ts";
+import { sameHex } from "./state.ts";
+
+export interface ConfirmInput {
+  message: IndexedMessage;
+  hashLock: string;
+  gasPrice: bigint;
+  gasLimit: bigint;
+  blockHeight: bigint;
+  retry: boolean;
+  preconditions: Precondition[];
+}
+
+export interface Direction {
+  kind: MessageKind;
+  source: ChainName;
+  target: ChainName;
+  sourceGateway: string;
+  targetGateway: string;
+  confirmStep: "confirmStakeIntent" | "confirmRedeemIntent";
+  progressSourceStep: "progressStake" | "progressRedeem";
+  progressTargetStep: "progressMint" | "progressUnstake";
+  confirmAction(input: ConfirmInput): Action;
+}
+
+/** Heights of the source chain as the target chain's gateway sees them. */
+interface ProofHeights {
+  proven: bigint[];
+  /** proveGateway intents of ours not yet indexed: they will cover their heights. */
+  underway: bigint[];
+  /** The height a new proveGateway would use, if any: the highest anchored one not proven. */
+  next: bigint | undefined;
+}
+
+export function decideMessages(direction: Direction, context: Context): void {
+  const { state } = context;
+  const inbox = new Map(
+    state[direction.target].messages
+      .filter((message) => isOf(direction, message, "Inbox", direction.targetGateway))
+      .map((message) => [message.id.toLowerCase(), message]),
+  );
+  const heights = proofHeights(direction, context);
+  const waitingForAnchor: bigint[] = [];
+  let proofNeeded = false;
+
+  for (const message of state[direction.source].messages) {
+    if (!isOf(direction, message, "Outbox", direction.sourceGateway)) continue;
+    const confirmation = inbox.get(message.id.toLowerCase());
+    if (!hasWorkLeft(message, confirmation)) continue;
+    const hashLock = ownHashLock(direction, context, message, confirmation);
+    if (hashLock === undefined) continue;
+    if (confirmation === undefined) {
+      const need = planConfirmation(direction, context, message, hashLock, heights);
+      if (need === "proof") proofNeeded = true;
+      if (typeof need === "bigint") waitingForAnchor.push(need);
+    } else {
+      planProgress(direction, context, message, confirmation, hashLock);
+    }
+  }
+
+  if (proofNeeded && heights.next !== undefined) planProof(direction, context, heights.next);
+  planAnchor(direction, context, waitingForAnchor);
+}
+
+function isOf(direction: Direction, message: IndexedMessage, box: MessageBox, gateway: string): boolean {
+  return message.kind === direction.kind && message.box === box && sameHex(message.gateway, gateway);
+}
+
+function proofHeights(direction: Direction, { state, records }: Context): ProofHeights {
+  const target = state[direction.target];
+  const proven = target.gatewayProofs
+    .filter(
+      (proof) =>
+        sameHex(proof.gateway, direction.targetGateway) &&
+        sameHex(proof.remoteGateway, direction.sourceGateway),
+    )
+    .map((proof) => proof.blockHeight);
+  const underway = records.heightsUnderway("proveGateway", direction.source);
+  const candidates = target.anchoredStateRoots
+    .map((root) => root.blockHeight)
+    .filter(
+      (height) =>
+        !proven.includes(height) &&
+        !underway.includes(height) &&
+        !records.abandoned("proveGateway", heightSubject(direction.source, height)),
+    );
+  return { proven, underway, next: highest(candidates) };
+}
+
+/** Reverts (RevocationDeclared, Revoked) are left to their own flow, which this executor does not run. */
+function hasWorkLeft(message: IndexedMessage, confirmation: IndexedMessage | undefined): boolean {
+  if (message.status === "Declared") {
+    return (
+      confirmation === undefined ||
+      confirmation.status === "Confirmed" ||
+      confirmation.status === "Progressed"
+    );
+  }
+  return message.status === "Progressed" && confirmation?.status === "Confirmed";
+}
+
+/**
+ * The hash lock of a message this executor accepted and can open, or undefined (with a skip). Only
+ * our own messages are confirmed: confirming earns nothing, and only the secret's holder can finish
+ * a message, so confirming another facilitator's message cannot make it finish any sooner.
+ */
+function ownHashLock(
+  direction: Direction,
+  { records, decision }: Context,
+  message: IndexedMessage,
+  confirmation: IndexedMessage | undefined,
+): string | undefined {
+  const key = { subject: message.id, step: nextStep(direction, message, confirmation) };
+  const acceptance = records.acceptanceOf(message);
+  if (message.hashLock === null) {
+    decision.skips.push({
+      ...key,
+      reason: "incompleteIndex",
+      detail: "the message's hash lock is not indexed",
+    });
+  } else if (acceptance === undefined) {
+    decision.skips.push({
+      ...key,
+      reason: "notAcceptedByUs",
+      detail: "accepted by another facilitator: we do not hold its secret",
+    });
+  } else if (!acceptance.holdsSecret) {
+    decision.skips.push({
+      ...key,
+      reason: "secretNotHeld",
+      detail: "we accepted it but the unlock secret is not in the secret store",
+    });
+  } else {
+    return acceptance.hashLock;
+  }
+  return undefined;
+}
+
+function nextStep(direction: Direction, message: IndexedMessage, confirmation: IndexedMessage | undefined) {
+  if (confirmation === undefined) return direction.confirmStep;
+  return message.status === "Declared" ? direction.progressSourceStep : direction.progressTargetStep;
+}
+
+/**
+ * Offers the confirmation when a proven height covers the declaration, else says what it waits
+ * for: "proof" when a new proveGateway should cover it, or the declaration block when it needs an
+ * anchor first.
+ */
+function planConfirmation(
+  direction: Direction,
+  { records, decision, policy }: Context,
+  message: IndexedMessage,
+  hashLock: string,
+  heights: ProofHeights,
+): "proof" | bigint | undefined {
+  const key = { subject: message.id, step: direction.confirmStep };
+  const gate = records.gate(key);
+  if (!gate.open) {
+    noteClosed(decision, key, gate.status);
+    return undefined;
+  }
+  const { declaredBlock, gasPrice, gasLimit } = message;
+  if (declaredBlock === null || gasPrice === null || gasLimit === null) {
+    decision.skips.push({
+      ...key,
+      reason: "incompleteIndex",
+      detail: "the message's declaredBlock, gasPrice or gasLimit is not indexed",
+    });
+    return undefined;
+  }
+  // The highest proven height: the most recent root is the last one the Anchor's and the gateway's
+  // ring buffers evict, and the most likely to be served by eth_getProof on a pruned node.
+  const blockHeight = highest(heights.proven, declaredBlock);
+  if (blockHeight !== undefined) {
+    decision.actions.push(
+      direction.confirmAction({
+        message,
+        hashLock,
+        gasPrice,
+        gasLimit,
+        blockHeight,
+        retry: gate.retry,
+        preconditions: [
+          { check: "storageRoot", chain: direction.target, blockHeight, proven: true },
+          messageStatus(direction.source, "outbox", message, ["Declared"]),
+          messageStatus(direction.target, "inbox", message, ["Undeclared"]),
+        ],
+      }),
+    );
+    return undefined;
+  }
+  const underway = highest(heights.underway, declaredBlock);
+  const next = heights.next !== undefined && heights.next >= declaredBlock ? heights.next : undefined;
+  const proof = underway ?? next;
+  if (proof !== undefined) {
+    decision.waiting.push({
+      ...key,
+      for: "proof",
+      detail: `waiting for proveGateway at ${direction.source} height ${proof} on ${direction.target}`,
+    });
+    return underway === undefined ? "proof" : undefined;
+  }
+  decision.waiting.push({
+    ...key,
+    for: "anchor",
+    detail:
+      `waiting for a ${direction.source} state root anchored on ${direction.target} at or above block ${declaredBlock}` +
+      (policy.anchoring === null ? " (anchored by the organization)" : ""),
+  });
+  return declaredBlock;
+}
+
+/** One proof at the highest anchored height serves every message declared at or below it. */
+function planProof(direction: Direction, context: Context, blockHeight: bigint): void {
+  const key = { subject: heightSubject(direction.source, blockHeight), step: "proveGateway" as const };
+  offer(context.decision, context.records, key, (retry) => ({
+    ...key,
+    chain: direction.target,
+    from: context.policy.facilitator,
+    retry,
+    gateway: direction.targetGateway,
+    remoteGateway: direction.sourceGateway,
+    blockHeight,
+    preconditions: [
+      { check: "stateRootAnchored", chain: direction.target, blockHeight },
+      { check: "storageRoot", chain: direction.target, blockHeight, proven: false },
+    ],
+  }));
+}
+
+/** Both sides at once; each only while not Progressed on its chain. */
+function planProgress(
+  direction: Direction,
+  context: Context,
+  message: IndexedMessage,
+  confirmation: IndexedMessage,
+  hashLock: string,
+): void {
+  const progress = (
+    step: ProgressAction["step"],
+    chain: ChainName,
+    gateway: string,
+    preconditions: Precondition[],
+  ) => {
+    const key = { subject: message.id, step };
+    offer(context.decision, context.records, key, (retry) => ({
+      ...key,
+      chain,
+      from: context.policy.facilitator,
+      retry,
+      gateway,
+      messageHash: message.id,
+      hashLock,
+      preconditions,
+    }));
+  };
+  if (message.status === "Declared") {
+    // Progressing reveals the secret: check first that the confirmation is still on the target
+    // chain, or a reorg could leave the secret public and the message unconfirmed.
+    progress(direction.progressSourceStep, direction.source, direction.sourceGateway, [
+      messageStatus(direction.source, "outbox", message, ["Declared"]),
+      messageStatus(direction.target, "inbox", message, ["Declared", "Progressed"]),
+    ]);
+  }
+  if (confirmation.status === "Confirmed") {
+    progress(direction.progressTargetStep, direction.target, direction.targetGateway, [
+      messageStatus(direction.target, "inbox", message, ["Declared"]),
+    ]);
+  }
+}
+
+function messageStatus(
+  chain: ChainName,
+  box: "outbox" | "inbox",
+  message: IndexedMessage,
+  oneOf: Extract<Precondition, { check: "messageStatus" }>["oneOf"],
+): Precondition {
+  return { check: "messageStatus", chain, box, messageHash: message.id, oneOf };
+}

@@ -1,0 +1,31 @@
+// What the operator configures: which gateways this facilitator serves, what a request must offer,
+// and whether it anchors state roots itself.
+
+export interface Policy {
+  /** The facilitator's account: every action is sent from it on both chains. */
+  facilitator: string;
+  /** The EIP20Gateway on origin that this facilitator serves. */
+  gateway: string;
+  /** Its EIP20CoGateway on auxiliary. */
+  coGateway: string;
+  /** A request offering less gas price (reward per gas) is not accepted. */
+  minGasPrice: bigint;
+  /** A request offering less gas limit (the cap on the reward's gas) is not accepted. */
+  minGasLimit: bigint;
+  /** Null: someone else (the organization) anchors, and the executor only waits for roots. */
+  anchoring: AnchoringPolicy | null;
+}
+
+/** The optional anchoring role; the facilitator must be the Anchors' organization owner or admin. */
+export interface AnchoringPolicy {
+  /**
+   * How far behind the source chain's latest indexed block an anchored height stays. A root that a
+   * reorg replaces stays on the Anchor, and every proof at its height then fails.
+   */
+  confirmations: bigint;
+  /**
+   * The cadence: at least this many source blocks between two anchors in one direction, so that
+   * one anchor (and one proof) serves the messages of that span. 0n anchors whenever one is needed.
+   */
+  minInterval: bigint;
+}

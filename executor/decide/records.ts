@@ -1,0 +1,107 @@
+// What the executor itself knows, and the one rule that keeps an effect from being attempted
+// twice: an action is offered under its key only when no intent exists for that key or the
+// intent failed.
+import type { Action, Decision, IntentKey, Step } from "./decision.ts";
+import { parseHeightSubject } from "./decision.ts";
+import type { ChainName, IndexedMessage } from "./state.ts";
+import { sameHex } from "./state.ts";
+
+export type IntentStatus = "planned" | "sending" | "sent" | "mined" | "confirmed" | "failed" | "abandoned";
+
+/** One intent per key: the executor updates its status in place (retries reuse the key). */
+export interface IntentRecord extends IntentKey {
+  status: IntentStatus;
+}
+
+/** A request this executor accepted (or is accepting): the hash lock it chose for it. */
+export interface AcceptanceRecord {
+  requestHash: string;
+  hashLock: string;
+  /** Whether the unlock secret behind hashLock is in the executor's secret store. */
+  holdsSecret: boolean;
+}
+
+export interface ExecutorRecords {
+  intents: IntentRecord[];
+  acceptances: AcceptanceRecord[];
+}
+
+/** Statuses under which the executor may still land the effect: another attempt would double it. */
+const IN_FLIGHT: readonly IntentStatus[] = ["planned", "sending", "sent", "mined"];
+
+export type Gate = { open: true; retry: boolean } | { open: false; status: IntentStatus };
+
+export class Records {
+  private readonly intents = new Map<string, IntentStatus>();
+
+  constructor(private readonly records: ExecutorRecords) {
+    for (const intent of records.intents) this.intents.set(keyOf(intent), intent.status);
+  }
+
+  gate(key: IntentKey): Gate {
+    const status = this.intents.get(keyOf(key));
+    if (status === undefined) return { open: true, retry: false };
+    if (status === "failed") return { open: true, retry: true };
+    return { open: false, status };
+  }
+
+  /** Heights of `chain` that an anchor or proveGateway intent still in progress (or done) will cover. */
+  heightsUnderway(step: "anchor" | "proveGateway", chain: ChainName): bigint[] {
+    return this.records.intents.flatMap((intent) => {
+      const height = intent.step === step ? parseHeightSubject(intent.subject) : undefined;
+      const underway = IN_FLIGHT.includes(intent.status) || intent.status === "confirmed";
+      return height?.chain === chain && underway ? [height.blockHeight] : [];
+    });
+  }
+
+  /** A height whose intent was abandoned: the operator gave up on it, so it is not chosen again. */
+  abandoned(step: Step, subject: string): boolean {
+    return this.intents.get(keyOf({ step, subject })) === "abandoned";
+  }
+
+  acceptance(requestHash: string): AcceptanceRecord | undefined {
+    return this.records.acceptances.find((record) => sameHex(record.requestHash, requestHash));
+  }
+
+  /**
+   * Ours means accepted with a hash lock this executor chose; matching on the hash lock (unique to
+   * our secret) rather than on the request also rejects a request that another facilitator
+   * accepted after our own attempt failed.
+   */
+  acceptanceOf(message: IndexedMessage): AcceptanceRecord | undefined {
+    const { hashLock } = message;
+    if (hashLock === null) return undefined;
+    return this.records.acceptances.find((record) => sameHex(record.hashLock, hashLock));
+  }
+}
+
+function keyOf(key: IntentKey): string {
+  return `${key.step} ${key.subject.toLowerCase()}`;
+}
+
+/** Notes why a closed gate holds the key back: waiting for our own intent, or given up. */
+export function noteClosed(decision: Decision, key: IntentKey, status: IntentStatus): void {
+  if (status === "abandoned") {
+    decision.skips.push({ ...key, reason: "abandoned", detail: "the intent was abandoned; not retried" });
+  } else if (status === "confirmed") {
+    decision.waiting.push({
+      ...key,
+      for: "indexing",
+      detail: "our transaction is confirmed; waiting for the subgraph to show its effect",
+    });
+  } else {
+    decision.waiting.push({ ...key, for: "inFlight", detail: `our intent is ${status}` });
+  }
+}
+
+/** Offers the action when the gate is open, or notes why not. */
+export function offer(
+  decision: Decision,
+  records: Records,
+  key: IntentKey,
+  build: (retry: boolean) => Action,
+): void {
+  const gate = records.gate(key);
+  if (gate.open) decision.actions.push(build(gate.retry));
+  else noteClosed(decision, key, gate.status);
+}

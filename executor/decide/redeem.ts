@@ -1,0 +1,72 @@
+// Redeem and unstake, the mirror image of stakes: redeem requests on auxiliary are accepted into
+// the cogateway's outbox, confirmed in the gateway's inbox on origin, then progressed on both chains.
+import type { Context } from "./context.ts";
+import type { ConfirmRedeemIntentAction } from "./decision.ts";
+import { decideMessages, type ConfirmInput, type Direction } from "./messages.ts";
+import type { Policy } from "./policy.ts";
+import { offer } from "./records.ts";
+import { refusal, secretChoice } from "./requests.ts";
+
+export function decideRedeems(context: Context): void {
+  decideRedeemRequests(context);
+  decideMessages(redeemDirection(context.policy), context);
+}
+
+function decideRedeemRequests({ state, records, policy, decision }: Context): void {
+  for (const request of state.auxiliary.redeemRequests) {
+    if (request.status !== "Requested") continue;
+    const key = { subject: request.id, step: "acceptRedeem" as const };
+    const refused = refusal(request, request.cogateway, policy.coGateway, policy);
+    if (refused) {
+      decision.skips.push({ ...key, ...refused });
+      continue;
+    }
+    offer(decision, records, key, (retry) => ({
+      ...key,
+      chain: "auxiliary",
+      from: policy.facilitator,
+      retry,
+      preconditions: [{ check: "requestOpen", chain: "auxiliary", requestHash: request.id }],
+      redeemPool: request.redeemPool,
+      amount: request.amount,
+      beneficiary: request.beneficiary,
+      gasPrice: request.gasPrice,
+      gasLimit: request.gasLimit,
+      nonce: request.nonce,
+      redeemer: request.redeemer,
+      cogateway: request.cogateway,
+      secret: secretChoice(records, request.id),
+    }));
+  }
+}
+
+function redeemDirection(policy: Policy): Direction {
+  return {
+    kind: "Redeem",
+    source: "auxiliary",
+    target: "origin",
+    sourceGateway: policy.coGateway,
+    targetGateway: policy.gateway,
+    confirmStep: "confirmRedeemIntent",
+    progressSourceStep: "progressRedeem",
+    progressTargetStep: "progressUnstake",
+    confirmAction: (input: ConfirmInput): ConfirmRedeemIntentAction => ({
+      subject: input.message.id,
+      step: "confirmRedeemIntent",
+      chain: "origin",
+      from: policy.facilitator,
+      retry: input.retry,
+      preconditions: input.preconditions,
+      gateway: policy.gateway,
+      messageHash: input.message.id,
+      redeemer: input.message.sender,
+      redeemerNonce: input.message.nonce,
+      beneficiary: input.message.beneficiary,
+      amount: input.message.amount,
+      gasPrice: input.gasPrice,
+      gasLimit: input.gasLimit,
+      blockHeight: input.blockHeight,
+      hashLock: input.hashLock,
+    }),
+  };
+}

@@ -1,0 +1,204 @@
+// Reads the state the decision needs from the two subgraphs over HTTP (graph-node's query API, so
+// it works against graph-node as well as the embedded host). Each chain is read at one block
+// (`block: { number }`), so its entities are a consistent snapshot.
+import { GraphQLClient } from "graphql-request";
+import type {
+  ChainState,
+  IndexedGatewayProof,
+  IndexedMessage,
+  IndexedRedeemRequest,
+  IndexedStakeRequest,
+  IndexedState,
+} from "../decide/index.ts";
+
+const PAGE = 1000;
+/** Anchored roots and proofs older than the newest of these are never chosen again. */
+const RECENT_HEIGHTS = 100;
+
+type Raw = Record<string, unknown>;
+
+const MESSAGE_FIELDS = `id kind box status gateway sender nonce beneficiary amount gasPrice gasLimit hashLock
+  blockHeight declaredBlock`;
+
+function big(value: unknown): bigint {
+  return BigInt(value as string);
+}
+function bigOrNull(value: unknown): bigint | null {
+  return value === null || value === undefined ? null : BigInt(value as string);
+}
+
+function message(raw: Raw): IndexedMessage {
+  return {
+    id: raw.id as string,
+    kind: raw.kind as IndexedMessage["kind"],
+    box: raw.box as IndexedMessage["box"],
+    status: raw.status as IndexedMessage["status"],
+    gateway: raw.gateway as string,
+    sender: raw.sender as string,
+    nonce: big(raw.nonce),
+    beneficiary: raw.beneficiary as string,
+    amount: big(raw.amount),
+    gasPrice: bigOrNull(raw.gasPrice),
+    gasLimit: bigOrNull(raw.gasLimit),
+    hashLock: (raw.hashLock as string | null) ?? null,
+    blockHeight: bigOrNull(raw.blockHeight),
+    declaredBlock: bigOrNull(raw.declaredBlock),
+  };
+}
+
+function stakeRequest(raw: Raw): IndexedStakeRequest {
+  return {
+    id: raw.id as string,
+    status: raw.status as IndexedStakeRequest["status"],
+    amount: big(raw.amount),
+    beneficiary: raw.beneficiary as string,
+    gasPrice: big(raw.gasPrice),
+    gasLimit: big(raw.gasLimit),
+    nonce: big(raw.nonce),
+    staker: raw.staker as string,
+    stakerProxy: raw.stakerProxy as string,
+    gateway: raw.gateway as string,
+    composer: raw.composer as string,
+  };
+}
+
+function redeemRequest(raw: Raw): IndexedRedeemRequest {
+  return {
+    id: raw.id as string,
+    status: raw.status as IndexedRedeemRequest["status"],
+    amount: big(raw.amount),
+    beneficiary: raw.beneficiary as string,
+    gasPrice: big(raw.gasPrice),
+    gasLimit: big(raw.gasLimit),
+    nonce: big(raw.nonce),
+    redeemer: raw.redeemer as string,
+    redeemerProxy: raw.redeemerProxy as string,
+    cogateway: raw.cogateway as string,
+    redeemPool: raw.redeemPool as string,
+  };
+}
+
+/** One subgraph, read at a pinned block. */
+export class SubgraphReader {
+  private readonly client: GraphQLClient;
+  constructor(readonly url: string) {
+    this.client = new GraphQLClient(url);
+  }
+
+  async head(): Promise<{ number: number; hash: string } | null> {
+    try {
+      const data = await this.client.request<{ _meta: { block: { number: number; hash: string } } }>(
+        `{ _meta { block { number hash } } }`,
+      );
+      return data._meta.block;
+    } catch (error) {
+      // graph-node's answer before a subgraph's first block; anything else is a fault.
+      if (/has not started syncing yet/.test(String(error))) return null;
+      throw error;
+    }
+  }
+
+  /** Every entity of `field` matching `where`, paged by id as graph-node recommends. */
+  async all(field: string, where: string, fields: string, block: number): Promise<Raw[]> {
+    const rows: Raw[] = [];
+    let after = "";
+    for (;;) {
+      const query = `query($after: String!) { page: ${field}(first: ${PAGE}, orderBy: id, where: { ${where} id_gt: $after },
+        block: { number: ${block} }) { ${fields} } }`;
+      const page = (await this.client.request<{ page: Raw[] }>(query, { after })).page;
+      rows.push(...page);
+      if (page.length < PAGE) return rows;
+      after = page.at(-1)!.id as string;
+    }
+  }
+
+  async recent(field: string, fields: string, block: number): Promise<Raw[]> {
+    const query = `{ page: ${field}(first: ${RECENT_HEIGHTS}, orderBy: blockHeight, orderDirection: desc,
+      block: { number: ${block} }) { ${fields} } }`;
+    return (await this.client.request<{ page: Raw[] }>(query)).page;
+  }
+}
+
+export interface StateSnapshot {
+  state: IndexedState;
+  blocks: { origin: { number: number; hash: string }; auxiliary: { number: number; hash: string } };
+}
+
+const STAKE_REQUEST_FIELDS =
+  "id status amount beneficiary gasPrice gasLimit nonce staker stakerProxy gateway composer";
+const REDEEM_REQUEST_FIELDS =
+  "id status amount beneficiary gasPrice gasLimit nonce redeemer redeemerProxy cogateway redeemPool";
+
+/** One chain's open messages (not Progressed), anchored heights and proofs, at its head. */
+async function openState(reader: SubgraphReader, block: number) {
+  const [open, anchored, proofs] = await Promise.all([
+    reader.all("messages", "status_not: Progressed,", MESSAGE_FIELDS, block),
+    reader.recent("anchoredStateRoots", "blockHeight", block),
+    reader.recent("gatewayProofs", "gateway remoteGateway blockHeight", block),
+  ]);
+  return {
+    open,
+    anchoredStateRoots: anchored.map((raw) => ({ blockHeight: big(raw.blockHeight) })),
+    gatewayProofs: proofs.map((raw): IndexedGatewayProof => ({
+      gateway: raw.gateway as string,
+      remoteGateway: raw.remoteGateway as string,
+      blockHeight: big(raw.blockHeight),
+    })),
+  };
+}
+
+/** The copies on this chain of the other chain's open messages that are not open here. */
+async function copiesOf(
+  reader: SubgraphReader,
+  block: number,
+  open: Raw[],
+  otherOpen: Raw[],
+): Promise<Raw[]> {
+  const here = new Set(open.map((raw) => raw.id));
+  const missing = otherOpen.map((raw) => raw.id as string).filter((id) => !here.has(id));
+  return missing.length === 0
+    ? []
+    : reader.all("messages", `id_in: ${JSON.stringify(missing)},`, MESSAGE_FIELDS, block);
+}
+
+/**
+ * Both chains' state, or null while a subgraph has not indexed its first block: every request
+ * waiting to be accepted, every message not Progressed on a chain together with its copy on the
+ * other chain, and the recent anchored and proven heights.
+ */
+export async function readIndexedState(
+  origin: SubgraphReader,
+  auxiliary: SubgraphReader,
+): Promise<StateSnapshot | null> {
+  const [originHead, auxiliaryHead] = await Promise.all([origin.head(), auxiliary.head()]);
+  if (!originHead || !auxiliaryHead) return null;
+  const [originState, auxiliaryState, stakeRequests, redeemRequests] = await Promise.all([
+    openState(origin, originHead.number),
+    openState(auxiliary, auxiliaryHead.number),
+    origin.all("stakeRequests", "status: Requested,", STAKE_REQUEST_FIELDS, originHead.number),
+    auxiliary.all("redeemRequests", "status: Requested,", REDEEM_REQUEST_FIELDS, auxiliaryHead.number),
+  ]);
+  const [originCopies, auxiliaryCopies] = await Promise.all([
+    copiesOf(origin, originHead.number, originState.open, auxiliaryState.open),
+    copiesOf(auxiliary, auxiliaryHead.number, auxiliaryState.open, originState.open),
+  ]);
+  const chain = (head: { number: number }, opened: typeof originState, copies: Raw[]): ChainState => ({
+    latestBlock: BigInt(head.number),
+    messages: [...opened.open, ...copies].map(message),
+    anchoredStateRoots: opened.anchoredStateRoots,
+    gatewayProofs: opened.gatewayProofs,
+  });
+  return {
+    state: {
+      origin: {
+        ...chain(originHead, originState, originCopies),
+        stakeRequests: stakeRequests.map(stakeRequest),
+      },
+      auxiliary: {
+        ...chain(auxiliaryHead, auxiliaryState, auxiliaryCopies),
+        redeemRequests: redeemRequests.map(redeemRequest),
+      },
+    },
+    blocks: { origin: originHead, auxiliary: auxiliaryHead },
+  };
+}
