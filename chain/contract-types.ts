@@ -22,6 +22,7 @@ type Uint = BigNumberish;
 
 export type Erc20 = Contract & {
   balanceOf: View<[Address], bigint>;
+  allowance: View<[Address, Address], bigint>;
   totalSupply: View<[], bigint>;
   approve: Send<[Address, Uint]>;
   transfer: Send<[Address, Uint]>;
@@ -65,6 +66,8 @@ export type CoGateway = GatewayBase & {
 
 export type OstComposer = Contract & {
   stakerProxies: View<[Address], Address>;
+  /** Whether a stake request hash is open (requested, not yet accepted, revoked or rejected). */
+  stakeRequests: View<[Bytes32], boolean>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, gateway) */
   requestStake: Send<[Uint, Address, Uint, Uint, Uint, Address]>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, staker, gateway, hashLock) */
@@ -73,6 +76,8 @@ export type OstComposer = Contract & {
 
 export type RedeemPool = Contract & {
   redeemerProxies: View<[Address], Address>;
+  /** The open request hash of (redeemer, cogateway), zero when none. */
+  redeemRequestHashes: View<[Address, Address], string>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, cogateway) */
   requestRedeem: Send<[Uint, Address, Uint, Uint, Uint, Address]>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, redeemer, cogateway, hashLock) + the bounty */

@@ -154,3 +154,19 @@ export async function buildMessageProof(
   }
   return { blockHeight, storageKey, status, rlpParentNodes: encodeParentNodes(entry.proof) };
 }
+
+/**
+ * The storage root a gateway holds for a proven height (zero when not proven). The gateways keep
+ * `storageRoots` internal; in GatewayBase's layout it follows the message box (two slots) and
+ * `messages`, so its slot is MESSAGE_BOX_OFFSET + 3.
+ */
+export async function provenStorageRoot(
+  provider: JsonRpcProvider,
+  gateway: string,
+  blockHeight: bigint | number,
+): Promise<string> {
+  const contract = new Contract(gateway, mosaicAbi("EIP20Gateway"), provider) as Gateway;
+  const slot = Number(await contract.MESSAGE_BOX_OFFSET()) + 3;
+  const key = keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [blockHeight, slot]));
+  return (await provider.send("eth_getStorageAt", [gateway, key, "latest"])) as string;
+}

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parseEther } from "ethers";
+import { provenStorageRoot } from "../chain/proofs.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import {
@@ -44,8 +45,27 @@ describe("flows driven by hand on the development network", () => {
 
     const anchored = await anchorOriginOnAuxiliary(net);
     assert.ok(anchored.blockHeight >= stake.declarationBlock);
-    const { proven, confirmed } = await proveAndConfirmStake(net, stake, anchored.blockHeight);
+    assert.equal(
+      BigInt(
+        await provenStorageRoot(
+          net.auxiliary.provider,
+          net.deployment.auxiliary.contracts.coGateway,
+          anchored.blockHeight,
+        ),
+      ),
+      0n,
+    );
+    const { proven, confirmed, gatewayProof } = await proveAndConfirmStake(net, stake, anchored.blockHeight);
     assert.equal(proven.args._wasAlreadyProved, false);
+    assert.equal(
+      await provenStorageRoot(
+        net.auxiliary.provider,
+        net.deployment.auxiliary.contracts.coGateway,
+        anchored.blockHeight,
+      ),
+      gatewayProof.storageRoot,
+      "the cogateway holds the proven storage root where provenStorageRoot reads it",
+    );
     assert.equal(confirmed.args._messageHash, stake.messageHash, "the same message hash on both chains");
     assert.equal(
       await auxiliary.coGateway.getInboxMessageStatus(stake.messageHash),

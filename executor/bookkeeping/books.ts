@@ -22,6 +22,7 @@ import {
   type IntentKey,
   type IntentPlan,
   type IntentRecord,
+  type IntentStatus,
   type IntentWithAttempts,
   type SkipRecord,
 } from "./records.ts";
@@ -46,8 +47,15 @@ export interface Failure {
 }
 
 export interface Books {
-  /** Creates the intent, or returns the one with the same (subject, step) unchanged. */
+  /**
+   * Creates the intent, or returns the one with the same (subject, step): unchanged, except that a
+   * failed intent takes the plan's new call and is planned again (a retry is built afresh).
+   */
   planIntent(plan: IntentPlan): Promise<{ intent: IntentRecord; created: boolean }>;
+  /** Every intent's key and status, without attempts (what the decision needs). */
+  intentStatuses(): Promise<{ subject: string; step: string; status: IntentStatus }[]>;
+  /** The subjects and hash locks of the stored secrets (never the secrets). */
+  heldHashLocks(): Promise<{ subject: string; hashLock: string }[]>;
   /**
    * Records a signed type-2 transaction of the intent BEFORE it is broadcast, taking its nonce slot.
    * The nonce must come from allocateNonce. Recording the same transaction again returns it.
@@ -183,6 +191,22 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
     async planIntent(plan) {
       const key = { subject: plan.subject, step: plan.step };
       const existing = await run((tx) => tx.intent.findUnique({ where: intentWhere(key) }));
+      if (existing?.status === "failed") {
+        const replanned = await run((tx) =>
+          tx.intent.update({
+            where: { id: existing.id },
+            data: {
+              target: getAddress(plan.target),
+              calldata: hexlify(plan.calldata),
+              value: (plan.value ?? 0n).toString(),
+              status: "planned",
+              errorKind: null,
+              errorMessage: null,
+            },
+          }),
+        );
+        return { intent: intentRecord(replanned), created: false };
+      }
       if (existing) return { intent: intentRecord(existing), created: false };
       const data = {
         ...key,
@@ -208,6 +232,15 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
         const intent = await findIntent(tx, key);
         if (!(OPEN_INTENT as readonly string[]).includes(intent.status)) {
           throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
+        }
+        // One live transaction per intent: another nonce would be a second effect.
+        const live = await tx.attempt.findFirst({
+          where: { slot: { intentId: intent.id }, status: { in: ["signed", "broadcast", "mined"] } },
+        });
+        if (live && live.hash !== hash) {
+          throw new BooksConflictError(
+            `${describe(key)} already has transaction ${live.hash} out: replace that one instead`,
+          );
         }
         if (facts.chainId !== Number(intent.chainId)) {
           throw new BooksConflictError(
@@ -305,6 +338,17 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
         });
         return loadAttempt(tx, hash);
       });
+    },
+
+    async intentStatuses() {
+      const rows = await run((tx) =>
+        tx.intent.findMany({ select: { subject: true, step: true, status: true } }),
+      );
+      return rows;
+    },
+
+    async heldHashLocks() {
+      return run((tx) => tx.secret.findMany({ select: { subject: true, hashLock: true } }));
     },
 
     markBroadcast(hash) {

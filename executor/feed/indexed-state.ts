@@ -101,9 +101,10 @@ export class SubgraphReader {
   /** Every entity of `field` matching `where`, paged by id as graph-node recommends. */
   async all(field: string, where: string, fields: string, block: number): Promise<Raw[]> {
     const rows: Raw[] = [];
-    let after = "";
+    // The Mosaic entities have Bytes ids; "0x" sorts before every one of them.
+    let after = "0x";
     for (;;) {
-      const query = `query($after: String!) { page: ${field}(first: ${PAGE}, orderBy: id, where: { ${where} id_gt: $after },
+      const query = `query($after: Bytes!) { page: ${field}(first: ${PAGE}, orderBy: id, where: { ${where} id_gt: $after },
         block: { number: ${block} }) { ${fields} } }`;
       const page = (await this.client.request<{ page: Raw[] }>(query, { after })).page;
       rows.push(...page);

@@ -1,0 +1,232 @@
+// Turns a decided action into its transaction and hands it to the transaction manager: the unlock
+// secret is generated and stored before an accept is sent, proofs are built at the decided height,
+// and preconditions are read again first.
+import { Contract, hexlify, Interface, keccak256, MaxUint256, randomBytes } from "ethers";
+import { blockHeader } from "../../chain/blocks.ts";
+import type { CoGateway, Gateway, MintableToken } from "../../chain/contract-types.ts";
+import { mosaicAbi, tokenArtifact } from "../../chain/mosaic-artifacts.ts";
+import { buildGatewayProof, buildMessageProof, type ProofSource } from "../../chain/proofs.ts";
+import type { Books } from "../bookkeeping/index.ts";
+import type { Action, ChainName } from "../decide/index.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
+import { brokenPrecondition, type ChainReaders } from "./preconditions.ts";
+
+export interface ActionContext extends ChainReaders {
+  books: Books;
+  transactions: TransactionManager;
+  facilitator: string;
+  logger: Logger;
+}
+
+export type ActionOutcome = Outcome | { status: "dropped"; reason: string };
+
+const gateway = new Interface(mosaicAbi("EIP20Gateway"));
+const coGateway = new Interface(mosaicAbi("EIP20CoGateway"));
+const composer = new Interface(mosaicAbi("OSTComposer"));
+const redeemPool = new Interface(mosaicAbi("RedeemPool"));
+const anchor = new Interface(mosaicAbi("Anchor"));
+
+const other = (chain: ChainName): ChainName => (chain === "origin" ? "auxiliary" : "origin");
+
+/** The gateway on `chain`, proven from the other chain's Anchor. */
+function proofSource(context: ActionContext, chain: ChainName): ProofSource {
+  const gatewayAddress =
+    chain === "origin"
+      ? context.deployment.origin.contracts.gateway
+      : context.deployment.auxiliary.contracts.coGateway;
+  return {
+    provider: context.providers[chain],
+    gateway: gatewayAddress,
+    anchor: {
+      address: context.deployment[other(chain)].contracts.anchor,
+      provider: context.providers[other(chain)],
+    },
+  };
+}
+
+/** The request's hash lock: of the secret already stored for it, or of a new one stored now. */
+async function hashLockFor(context: ActionContext, requestHash: string): Promise<string> {
+  const stored = await context.books.readSecret({ subject: requestHash });
+  if (stored) return keccak256(stored);
+  return context.books.storeSecret(requestHash, hexlify(randomBytes(32)));
+}
+
+/** The composer may take the bounty from the facilitator: one standing approval, sent once. */
+async function ensureBountyAllowance(
+  context: ActionContext,
+  composerAddress: string,
+): Promise<Outcome | undefined> {
+  const { origin } = context.deployment;
+  const gatewayContract = new Contract(
+    origin.contracts.gateway,
+    mosaicAbi("EIP20Gateway"),
+    context.providers.origin,
+  );
+  const bounty = await (gatewayContract as Gateway).bounty();
+  if (bounty === 0n) return undefined;
+  const token = new Contract(
+    origin.contracts.baseToken,
+    tokenArtifact().abi,
+    context.providers.origin,
+  ) as MintableToken;
+  if ((await token.allowance(context.facilitator, composerAddress)) >= bounty) return undefined;
+  const outcome = await context.transactions.send({
+    subject: `bounty-allowance:${composerAddress.toLowerCase()}`,
+    step: "approveBounty",
+    chain: "origin",
+    to: origin.contracts.baseToken,
+    data: token.interface.encodeFunctionData("approve", [composerAddress, MaxUint256]),
+  });
+  return outcome.status === "confirmed" ? undefined : outcome;
+}
+
+async function transactionFor(
+  context: ActionContext,
+  action: Action,
+): Promise<TransactionRequest | { drop: string }> {
+  const base = { subject: action.subject, step: action.step, chain: action.chain };
+  switch (action.step) {
+    case "acceptStake": {
+      const hashLock =
+        action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
+      const args = [
+        action.amount,
+        action.beneficiary,
+        action.gasPrice,
+        action.gasLimit,
+        action.nonce,
+        action.staker,
+        action.gateway,
+        hashLock,
+      ];
+      return { ...base, to: action.composer, data: composer.encodeFunctionData("acceptStakeRequest", args) };
+    }
+    case "acceptRedeem": {
+      const hashLock =
+        action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
+      const cogatewayContract = new Contract(
+        action.cogateway,
+        mosaicAbi("EIP20CoGateway"),
+        context.providers.auxiliary,
+      );
+      const bounty = await (cogatewayContract as CoGateway).bounty();
+      const args = [
+        action.amount,
+        action.beneficiary,
+        action.gasPrice,
+        action.gasLimit,
+        action.nonce,
+        action.redeemer,
+        action.cogateway,
+        hashLock,
+      ];
+      return {
+        ...base,
+        to: action.redeemPool,
+        data: redeemPool.encodeFunctionData("acceptRedeemRequest", args),
+        value: bounty,
+      };
+    }
+    case "anchor": {
+      const { stateRoot } = await blockHeader(context.providers[action.source], Number(action.blockHeight));
+      return {
+        ...base,
+        to: context.deployment[action.chain].contracts.anchor,
+        data: anchor.encodeFunctionData("anchorStateRoot", [action.blockHeight, stateRoot]),
+      };
+    }
+    case "proveGateway": {
+      const proof = await buildGatewayProof(
+        proofSource(context, other(action.chain)),
+        Number(action.blockHeight),
+      );
+      const abi = action.chain === "origin" ? gateway : coGateway;
+      return {
+        ...base,
+        to: action.gateway,
+        data: abi.encodeFunctionData("proveGateway", [
+          action.blockHeight,
+          proof.rlpAccount,
+          proof.rlpParentNodes,
+        ]),
+      };
+    }
+    case "confirmStakeIntent": {
+      const proof = await buildMessageProof(
+        proofSource(context, "origin"),
+        "outbox",
+        action.messageHash,
+        Number(action.blockHeight),
+      );
+      const args = [
+        action.staker,
+        action.stakerNonce,
+        action.beneficiary,
+        action.amount,
+        action.gasPrice,
+        action.gasLimit,
+        action.hashLock,
+        action.blockHeight,
+        proof.rlpParentNodes,
+      ];
+      return {
+        ...base,
+        to: action.coGateway,
+        data: coGateway.encodeFunctionData("confirmStakeIntent", args),
+      };
+    }
+    case "confirmRedeemIntent": {
+      const proof = await buildMessageProof(
+        proofSource(context, "auxiliary"),
+        "outbox",
+        action.messageHash,
+        Number(action.blockHeight),
+      );
+      const args = [
+        action.redeemer,
+        action.redeemerNonce,
+        action.beneficiary,
+        action.amount,
+        action.gasPrice,
+        action.gasLimit,
+        action.blockHeight,
+        action.hashLock,
+        proof.rlpParentNodes,
+      ];
+      return { ...base, to: action.gateway, data: gateway.encodeFunctionData("confirmRedeemIntent", args) };
+    }
+    case "progressStake":
+    case "progressMint":
+    case "progressRedeem":
+    case "progressUnstake": {
+      const secret = await context.books.readSecret({ hashLock: action.hashLock });
+      if (!secret) return { drop: `no secret is held for hash lock ${action.hashLock}` };
+      const abi = action.step === "progressStake" || action.step === "progressUnstake" ? gateway : coGateway;
+      return {
+        ...base,
+        to: action.gateway,
+        data: abi.encodeFunctionData(action.step, [action.messageHash, secret]),
+      };
+    }
+  }
+}
+
+export async function executeAction(context: ActionContext, action: Action): Promise<ActionOutcome> {
+  const broken = await brokenPrecondition(action, context);
+  if (broken) {
+    context.logger.info("action dropped: precondition no longer holds", {
+      subject: action.subject,
+      step: action.step,
+      reason: broken,
+    });
+    return { status: "dropped", reason: broken };
+  }
+  if (action.step === "acceptStake") {
+    const refused = await ensureBountyAllowance(context, action.composer);
+    if (refused) return refused;
+  }
+  const request = await transactionFor(context, action);
+  if ("drop" in request) return { status: "dropped", reason: request.drop };
+  return context.transactions.send(request);
+}

@@ -1,0 +1,44 @@
+// What the executor service offers to its commands (cli/facilitator.ts): the contract between the
+// service (executor/service.ts) and the CLI, status and observability modules.
+import type { Books } from "./bookkeeping/index.ts";
+import type { ExecutorConfig } from "./config.ts";
+import type { SubgraphReader } from "./feed/indexed-state.ts";
+import type { Logger } from "./observability/logger.ts";
+import type { ExecutorMetrics } from "./observability/metrics.ts";
+
+/** Secrets the service needs at start; they come from the environment or a prompt, never a file. */
+export interface ExecutorSecrets {
+  /** Decrypts the facilitator's JSON keystore. */
+  keystorePassword: string;
+  /** Encrypts the unlock secrets at rest in the books. */
+  secretsPassphrase: string;
+}
+
+export interface ExecutorOptions {
+  logger: Logger;
+  metrics: ExecutorMetrics;
+}
+
+export interface RunningExecutor {
+  /** The facilitator's address. */
+  facilitator: string;
+  books: Books;
+  readers: { origin: SubgraphReader; auxiliary: SubgraphReader };
+  /** Health for /health: the feeds' modes and last blocks, the last decision's time. */
+  health(): ExecutorHealth;
+  /** Takes no new actions, lets in-flight sends finish recording, closes connections. */
+  stop(): Promise<void>;
+}
+
+export interface ExecutorHealth {
+  status: "starting" | "ok" | "degraded" | "stopping";
+  feeds: Record<"origin" | "auxiliary", { mode: "subscriptions" | "polling"; lastBlock: number | null }>;
+  lastDecisionAt: string | null;
+  lastError: string | null;
+}
+
+export type StartExecutor = (
+  config: ExecutorConfig,
+  secrets: ExecutorSecrets,
+  options: ExecutorOptions,
+) => Promise<RunningExecutor>;

@@ -1,0 +1,336 @@
+// Sends the executor's transactions so that no effect happens twice and none is lost: each intent
+// is planned under its (subject, step) key, dry-run right before sending, signed at a nonce the
+// books allocated, recorded before broadcast, followed to the configured depth, replaced with
+// bumped fees when it sits unmined, and resumed from the books after a crash.
+import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
+import type { Books } from "../bookkeeping/index.ts";
+import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.ts";
+import type { ChainName, GasPolicy } from "../config.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { ExecutorMetrics } from "../observability/metrics.ts";
+import { bumpedFees, initialFees } from "./fees.ts";
+import { classifyRpcError, errorText } from "./rpc-errors.ts";
+
+export interface ChainSender {
+  name: ChainName;
+  chainId: number;
+  provider: JsonRpcProvider;
+  wallet: Wallet;
+  /** Blocks under the receipt's block before the intent is confirmed (0: confirmed when mined). */
+  confirmations: number;
+}
+
+export interface TransactionRequest {
+  subject: string;
+  step: string;
+  chain: ChainName;
+  to: string;
+  data: string;
+  value?: bigint;
+}
+
+export type Outcome =
+  | { status: "confirmed"; hash: string; block: number }
+  | { status: "failed"; kind: string; message: string }
+  | { status: "stopped" };
+
+export interface TransactionManagerOptions {
+  books: Books;
+  senders: Record<ChainName, ChainSender>;
+  gas: GasPolicy;
+  logger: Logger;
+  metrics: ExecutorMetrics;
+  pollIntervalMs?: number;
+}
+
+/** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
+const FOREIGN_NONCE_SIGHTINGS = 3;
+const OPEN = new Set(["signed", "broadcast", "failed"]);
+
+export class TransactionManager {
+  private stopping = false;
+  private readonly pollMs: number;
+  private readonly sending = new Map<string, Promise<Outcome>>();
+
+  constructor(private readonly options: TransactionManagerOptions) {
+    this.pollMs = options.pollIntervalMs ?? 250;
+  }
+
+  /** No new transaction is signed after this; followers return at their next poll. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  private sender(chainId: number): ChainSender {
+    const sender = Object.values(this.options.senders).find((candidate) => candidate.chainId === chainId);
+    if (!sender) throw new Error(`no chain with id ${chainId} is configured`);
+    return sender;
+  }
+
+  /** Plans, sends and follows one transaction to the configured depth; concurrent calls for the
+   * same (subject, step) share one run. */
+  send(request: TransactionRequest): Promise<Outcome> {
+    const id = `${request.subject}|${request.step}`;
+    let run = this.sending.get(id);
+    if (!run) {
+      run = this.sendOnce(request).finally(() => this.sending.delete(id));
+      this.sending.set(id, run);
+    }
+    return run;
+  }
+
+  private async sendOnce(request: TransactionRequest): Promise<Outcome> {
+    const { books, logger, metrics } = this.options;
+    const sender = this.options.senders[request.chain];
+    const key = { subject: request.subject, step: request.step };
+    const started = Date.now();
+    const { intent } = await books.planIntent({
+      ...key,
+      chainId: sender.chainId,
+      target: request.to,
+      calldata: request.data,
+      value: request.value,
+    });
+    if (intent.status === "confirmed")
+      return { status: "confirmed", hash: intent.minedHash!, block: Number(intent.minedBlock) };
+    if (intent.status !== "planned") return this.follow(key, started);
+    if (this.stopping) return { status: "stopped" };
+
+    const log = logger.child({ subject: key.subject, step: key.step, chain: request.chain });
+    const from = sender.wallet.address;
+    let gasLimit: bigint;
+    try {
+      const estimate = await sender.provider.estimateGas({
+        from,
+        to: request.to,
+        data: request.data,
+        value: request.value,
+      });
+      gasLimit = (estimate * 130n) / 100n + 20_000n;
+    } catch (error) {
+      // The dry run right before sending: a call that would revert now is not sent at all.
+      const kind = classifyRpcError(error);
+      const message = errorText(error);
+      metrics.errors.inc({ kind: `dryRun:${kind}` });
+      log.warn("dry run failed; not sent", { kind, error: message });
+      await books.markFailed(key, { kind: `dryRun:${kind}`, message });
+      return { status: "failed", kind, message };
+    }
+    const fees = initialFees(await baseFee(sender.provider), this.options.gas);
+    const reusable = await this.failedSlot(key);
+    const nonce =
+      reusable?.nonce ??
+      (await books.allocateNonce({
+        chainId: sender.chainId,
+        account: from,
+        chainNonce: BigInt(await sender.provider.getTransactionCount(from, "pending")),
+      }));
+    const raw = await sender.wallet.signTransaction({
+      type: 2,
+      chainId: sender.chainId,
+      nonce: Number(nonce),
+      to: request.to,
+      data: request.data,
+      value: request.value ?? 0n,
+      gasLimit,
+      ...fees,
+    });
+    const attempt = reusable
+      ? await books.recordReplacement(reusable.hash, raw)
+      : await books.recordAttempt(key, raw);
+    metrics.attempts.inc({ chain: request.chain, step: request.step });
+    log.info("sending", {
+      hash: attempt.hash,
+      nonce: Number(nonce),
+      maxFeePerGas: fees.maxFeePerGas,
+      gasLimit,
+    });
+    const broadcast = await this.broadcast(sender, key, attempt);
+    if (broadcast) return broadcast;
+    return this.follow(key, started);
+  }
+
+  /** The intent's attempt that the node refused before it entered the pool: its nonce is reused. */
+  private async failedSlot(key: { subject: string; step: string }): Promise<AttemptRecord | undefined> {
+    const [intent] = (await this.options.books.intentsFor(key.subject)).filter(
+      (item) => item.step === key.step,
+    );
+    const last = intent?.attempts.at(-1);
+    return last?.status === "failed" ? last : undefined;
+  }
+
+  /** Broadcasts an attempt; an outcome when that already settles the intent. */
+  private async broadcast(
+    sender: ChainSender,
+    key: { subject: string; step: string },
+    attempt: AttemptRecord,
+  ): Promise<Outcome | undefined> {
+    const { books, logger, metrics } = this.options;
+    try {
+      await sender.provider.send("eth_sendRawTransaction", [attempt.rawTransaction]);
+      await books.markBroadcast(attempt.hash);
+      return undefined;
+    } catch (error) {
+      const kind = classifyRpcError(error);
+      const message = errorText(error);
+      metrics.errors.inc({ kind });
+      switch (kind) {
+        case "alreadyKnown":
+          await books.markBroadcast(attempt.hash);
+          return undefined;
+        case "network":
+        case "unknown":
+        case "underpriced":
+        case "nonceTooLow":
+          // Left as it is: the follower re-broadcasts, bumps, or finds which transaction took the nonce.
+          logger.warn("broadcast refused for now", { hash: attempt.hash, kind, error: message });
+          return undefined;
+        default:
+          logger.error("broadcast refused", { hash: attempt.hash, kind, error: message });
+          await books.markFailed(key, { kind, message, attemptHash: attempt.hash });
+          return { status: "failed", kind, message };
+      }
+    }
+  }
+
+  /** Follows an intent already out until it is confirmed or failed (also after a restart). */
+  async follow(key: { subject: string; step: string }, started = Date.now()): Promise<Outcome> {
+    const { books, logger, metrics, gas } = this.options;
+    let foreignNonce = 0;
+    let lastBroadcastAt = 0;
+    while (!this.stopping) {
+      const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
+      if (!intent) throw new Error(`no intent ${key.subject} ${key.step}`);
+      if (intent.status === "confirmed")
+        return { status: "confirmed", hash: intent.minedHash!, block: Number(intent.minedBlock) };
+      if (intent.status === "failed" || intent.status === "abandoned" || intent.status === "planned") {
+        return { status: "failed", kind: intent.errorKind ?? "unknown", message: intent.errorMessage ?? "" };
+      }
+      const sender = this.sender(Number(intent.chainId));
+      const mined = await this.minedAttempt(sender, intent);
+      if (mined) {
+        const { attempt, receipt } = mined;
+        if (intent.status !== "mined" || intent.minedHash !== attempt.hash) {
+          await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
+        }
+        if (receipt.status !== 1) {
+          metrics.errors.inc({ kind: "revert" });
+          logger.warn("transaction reverted", { subject: key.subject, step: key.step, hash: attempt.hash });
+          await books.markFailed(key, {
+            kind: "revert",
+            message: `reverted in block ${receipt.blockNumber}`,
+          });
+          return { status: "failed", kind: "revert", message: `reverted in block ${receipt.blockNumber}` };
+        }
+        const head = await sender.provider.getBlockNumber();
+        if (head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations)) {
+          await books.markConfirmed(key);
+          metrics.stepLatency.observe({ step: key.step }, (Date.now() - started) / 1000);
+          return { status: "confirmed", hash: attempt.hash, block: receipt.blockNumber };
+        }
+      } else {
+        const latest = intent.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
+        if (latest) {
+          const age = Date.now() - latest.createdAt.getTime();
+          if (age >= gas.resubmitAfterMs) {
+            const outcome = await this.bump(sender, key, latest);
+            if (outcome === "foreign") foreignNonce++;
+            if (foreignNonce >= FOREIGN_NONCE_SIGHTINGS) {
+              const message = `nonce ${latest.nonce} was taken by a transaction not in the books`;
+              await books.markFailed(key, { kind: "nonceTooLow", message, attemptHash: latest.hash });
+              return { status: "failed", kind: "nonceTooLow", message };
+            }
+          } else if (latest.status === "signed" || Date.now() - lastBroadcastAt > gas.resubmitAfterMs / 2) {
+            // Never broadcast (the process stopped in between), or possibly dropped by the node.
+            lastBroadcastAt = Date.now();
+            await this.rebroadcast(sender, latest);
+          }
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+    }
+    return { status: "stopped" };
+  }
+
+  private async minedAttempt(
+    sender: ChainSender,
+    intent: IntentWithAttempts,
+  ): Promise<{ attempt: AttemptRecord; receipt: TransactionReceipt } | undefined> {
+    for (const attempt of [...intent.attempts].reverse()) {
+      const receipt = await sender.provider.getTransactionReceipt(attempt.hash);
+      if (receipt) return { attempt, receipt };
+    }
+    return undefined;
+  }
+
+  private async rebroadcast(sender: ChainSender, attempt: AttemptRecord): Promise<void> {
+    try {
+      await sender.provider.send("eth_sendRawTransaction", [attempt.rawTransaction]);
+    } catch (error) {
+      if (classifyRpcError(error) !== "alreadyKnown") {
+        this.options.logger.debug("re-broadcast refused", { hash: attempt.hash, error: errorText(error) });
+        return;
+      }
+    }
+    if (attempt.status === "signed") await this.options.books.markBroadcast(attempt.hash);
+  }
+
+  /** Replaces an unmined attempt with bumped fees at the same nonce. */
+  private async bump(
+    sender: ChainSender,
+    key: { subject: string; step: string },
+    attempt: AttemptRecord,
+  ): Promise<"bumped" | "capped" | "foreign" | "refused"> {
+    const { books, logger, metrics, gas } = this.options;
+    const fees = bumpedFees(attempt, await baseFee(sender.provider), gas);
+    if (!fees) {
+      logger.warn("fee ceiling reached; waiting", {
+        subject: key.subject,
+        step: key.step,
+        hash: attempt.hash,
+      });
+      return "capped";
+    }
+    const previous = Transaction.from(attempt.rawTransaction);
+    const raw = await sender.wallet.signTransaction({
+      type: 2,
+      chainId: sender.chainId,
+      nonce: previous.nonce,
+      to: previous.to,
+      data: previous.data,
+      value: previous.value,
+      gasLimit: previous.gasLimit,
+      ...fees,
+    });
+    const replacement = await books.recordReplacement(attempt.hash, raw);
+    metrics.bumps.inc({ chain: sender.name, step: key.step });
+    metrics.attempts.inc({ chain: sender.name, step: key.step });
+    logger.info("fee bump", {
+      subject: key.subject,
+      step: key.step,
+      replaces: attempt.hash,
+      hash: replacement.hash,
+      maxFeePerGas: fees.maxFeePerGas,
+    });
+    try {
+      await sender.provider.send("eth_sendRawTransaction", [raw]);
+      await books.markBroadcast(replacement.hash);
+      return "bumped";
+    } catch (error) {
+      const kind = classifyRpcError(error);
+      metrics.errors.inc({ kind });
+      if (kind === "alreadyKnown") {
+        await books.markBroadcast(replacement.hash);
+        return "bumped";
+      }
+      return kind === "nonceTooLow" ? "foreign" : "refused";
+    }
+  }
+}
+
+async function baseFee(provider: JsonRpcProvider): Promise<bigint> {
+  const block = (await provider.send("eth_getBlockByNumber", ["latest", false])) as {
+    baseFeePerGas?: string;
+  };
+  return BigInt(block.baseFeePerGas ?? 0);
+}

@@ -1,0 +1,98 @@
+// The whole stack for executor tests: the development network, the embedded indexer host with
+// both subgraphs, an anchorer, and an executor configuration with the facilitator's keystore.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { encryptKeystoreJsonSync } from "ethers";
+import { writeDeploymentFile } from "../../chain/deployment-file.ts";
+import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
+import { startAnchorer, type Anchorer } from "../../devnet/anchorer.ts";
+import { startDevNetwork, type DevNetwork, type DevNetworkOptions } from "../../devnet/network.ts";
+import { readConfig, type ExecutorConfig } from "../../executor/config.ts";
+import { startIndexerHost, type IndexerHost } from "../../indexer/host.ts";
+import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../../subgraph/hosting.ts";
+import { builtSubgraphs } from "./built-subgraphs.ts";
+
+export const KEYSTORE_PASSWORD = "correct horse battery staple";
+export const SECRETS_PASSPHRASE = "a passphrase for the unlock secrets";
+
+export interface ExecutorStack {
+  net: DevNetwork;
+  host: IndexerHost;
+  anchorer: Anchorer;
+  dir: string;
+  configFile: string;
+  config: ExecutorConfig;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  network?: DevNetworkOptions;
+  subscriptions?: boolean;
+  /** Extra configuration fields, merged over the defaults. */
+  config?: Record<string, unknown>;
+}
+
+export async function startExecutorStack(options: StackOptions = {}): Promise<ExecutorStack> {
+  const manifests = await builtSubgraphs();
+  const net = await startDevNetwork({ accounts: 40, ...options.network });
+  const dir = mkdtempSync(path.join(tmpdir(), "executor-"));
+  const host = await startIndexerHost({
+    subgraphs: mosaicSubgraphs(net.deployment, manifests, ":memory:"),
+    subscriptions: options.subscriptions ?? true,
+    pollIntervalMs: 100,
+  });
+  const anchorer = startAnchorer({
+    deployment: net.deployment,
+    providers: { origin: net.origin.provider, auxiliary: net.auxiliary.provider },
+    intervalMs: 300,
+  });
+  const deploymentFile = path.join(dir, "deployment.json");
+  writeDeploymentFile(deploymentFile, net.deployment);
+  // Light scrypt settings: the keystore format is the real one, the test just unlocks it faster.
+  const facilitator = devWallet(ROLE_INDEX.facilitator);
+  const keystore = encryptKeystoreJsonSync(
+    { address: facilitator.address, privateKey: facilitator.privateKey },
+    KEYSTORE_PASSWORD,
+    { scrypt: { N: 1024 } },
+  );
+  writeFileSync(path.join(dir, "keystore.json"), keystore);
+  const subgraph = (name: string) => ({
+    httpUrl: host.httpUrl(name),
+    wsUrl: host.wsUrl(name),
+  });
+  const configFile = path.join(dir, "facilitator.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      {
+        deploymentFile: "deployment.json",
+        keystore: "keystore.json",
+        database: "file:books.sqlite",
+        chains: {
+          origin: { subgraph: subgraph(SUBGRAPH_NAMES.origin) },
+          auxiliary: { subgraph: subgraph(SUBGRAPH_NAMES.auxiliary) },
+        },
+        feed: { mode: "auto", pollIntervalMs: 200 },
+        gas: { resubmitAfterSeconds: 5 },
+        http: { port: 0 },
+        ...options.config,
+      },
+      null,
+      2,
+    ),
+  );
+  return {
+    net,
+    host,
+    anchorer,
+    dir,
+    configFile,
+    config: readConfig(configFile),
+    async stop() {
+      await anchorer.stop();
+      await host.stop();
+      await net.stop();
+    },
+  };
+}
