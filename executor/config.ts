@@ -3,7 +3,7 @@
 // come from the environment (or a prompt), never from the file.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseUnits } from "ethers";
+import { getAddress, isAddress, parseUnits } from "ethers";
 import { readDeploymentFile, type Deployment } from "../chain/deployment-file.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
 
@@ -43,6 +43,8 @@ export interface ExecutorConfig {
   /** The optional anchoring role (the facilitator must own or administer the Anchors' organization). */
   anchoring: { confirmations: number; minInterval: number } | null;
   http: { host: string; port: number };
+  /** The gateway pair served; requests to any other are left alone. Default: the deployment's. */
+  supported: { gateway: string; coGateway: string };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,15 @@ class Fields {
       this.fail(field, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     }
     return value;
+  }
+
+  address(field: string, fallback: string): string {
+    const value = this.get(field) ?? fallback;
+    // Any case is accepted (a wrong checksum too), as the deployment file does.
+    if (typeof value !== "string" || !isAddress(value.toLowerCase())) {
+      this.fail(field, `expected a 0x-prefixed 20-byte address, got ${JSON.stringify(value)}`);
+    }
+    return getAddress(value.toLowerCase());
   }
 
   /** An amount: a whole number of the unit, or text with a unit ("30 gwei", "0.1 ether"). */
@@ -180,6 +191,10 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
             minInterval: fields.whole("anchoring.minInterval", 0, 0, 1_000_000),
           },
     http: { host: fields.string("http.host", "127.0.0.1"), port: fields.whole("http.port", 9464, 0, 65535) },
+    supported: {
+      gateway: fields.address("supportedGateways.gateway", deployment.origin.contracts.gateway),
+      coGateway: fields.address("supportedGateways.coGateway", deployment.auxiliary.contracts.coGateway),
+    },
   };
   if (!["127.0.0.1", "::1", "localhost"].includes(config.http.host)) {
     fields.fail(
@@ -208,10 +223,7 @@ export function readConfig(file: string): ExecutorConfig {
   return parseConfig(parsed, file);
 }
 
-/** The gateway pair this facilitator serves: the deployment's. */
+/** The gateway pair this facilitator serves. */
 export function servedGateways(config: ExecutorConfig): { gateway: string; coGateway: string } {
-  return {
-    gateway: config.deployment.origin.contracts.gateway,
-    coGateway: config.deployment.auxiliary.contracts.coGateway,
-  };
+  return config.supported;
 }

@@ -234,19 +234,24 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     books,
     readers,
     health: () => ({ ...health, feeds: { ...health.feeds } }),
-    async stop() {
-      stopping = true;
-      health.status = "stopping";
-      clearInterval(timer);
-      transactions.stop();
-      await Promise.all(feeds.map((feed) => feed.stop()));
-      // In-flight sends finish recording; followers return at their next poll.
-      await Promise.allSettled([...running.values()]);
-      while (deciding) await new Promise((resolve) => setTimeout(resolve, 20));
-      await books.close();
-      for (const chain of CHAINS) providers[chain].destroy();
-      logger.info("executor stopped");
+    stop() {
+      stopped ??= shutDown();
+      return stopped;
     },
   };
+  let stopped: Promise<void> | undefined;
+  async function shutDown(): Promise<void> {
+    stopping = true;
+    health.status = "stopping";
+    clearInterval(timer);
+    transactions.stop();
+    await Promise.all(feeds.map((feed) => feed.stop()));
+    // In-flight sends finish recording; followers return at their next poll.
+    await Promise.allSettled([...running.values()]);
+    while (deciding) await new Promise((resolve) => setTimeout(resolve, 20));
+    await books.close();
+    for (const chain of CHAINS) providers[chain].destroy();
+    logger.info("executor stopped");
+  }
   return executor;
 };

@@ -1,0 +1,75 @@
+// The executor's Prometheus metrics, on a registry of its own (not prom-client's global one), so
+// that tests and several executors in one process never share or double-register series.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export interface ExecutorMetrics {
+  registry: Registry;
+  /** Signed transactions sent, replacements included. */
+  attempts: Counter<"chain" | "step">;
+  /** Replacements with raised fees. */
+  bumps: Counter<"chain" | "step">;
+  /** Failures by kind (revert, decision, action, dryRun:<kind>, nonceTooLow, underpriced, …). */
+  errors: Counter<"kind">;
+  /** Seconds from the executor taking up a step (sending it, or resuming it) to its confirmation. */
+  stepLatency: Histogram<"step">;
+  /** As of the latest decision: actions offered (planned), actions executing (inFlight), waiting and skipped. */
+  queue: Gauge<"state">;
+  /** The latest block each feed reported. */
+  feedBlock: Gauge<"feed">;
+  /** Decisions taken (one per change of the indexed state). */
+  decisions: Counter;
+}
+
+/** From a second to an hour: a step waits for blocks, anchors and confirmations on two chains. */
+const LATENCY_BUCKETS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+export function createMetrics(): ExecutorMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    attempts: new Counter({
+      name: "facilitator_attempts_total",
+      help: "Signed transactions sent, replacements included.",
+      labelNames: ["chain", "step"],
+      registers,
+    }),
+    bumps: new Counter({
+      name: "facilitator_fee_bumps_total",
+      help: "Transactions replaced with raised fees.",
+      labelNames: ["chain", "step"],
+      registers,
+    }),
+    errors: new Counter({
+      name: "facilitator_errors_total",
+      help: "Failures, by kind.",
+      labelNames: ["kind"],
+      registers,
+    }),
+    stepLatency: new Histogram({
+      name: "facilitator_step_latency_seconds",
+      help: "Seconds from taking up a step (sending, or resuming after a restart) to its confirmation, by step.",
+      labelNames: ["step"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    queue: new Gauge({
+      name: "facilitator_queue_size",
+      help: "As of the latest decision: actions offered (planned), executing (inFlight), waiting and skipped.",
+      labelNames: ["state"],
+      registers,
+    }),
+    feedBlock: new Gauge({
+      name: "facilitator_feed_block",
+      help: "The latest block each subgraph feed reported.",
+      labelNames: ["feed"],
+      registers,
+    }),
+    decisions: new Counter({
+      name: "facilitator_decisions_total",
+      help: "Decisions taken, one per change of the indexed state.",
+      registers,
+    }),
+  };
+}
