@@ -203,6 +203,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       await books.markFailed(intent, { kind: "interrupted", message: "stopped before it was signed" });
     }
   }
+  const released = await transactions.releaseUnsignedNonces();
+  if (released > 0) logger.info("released nonces that were allocated but never signed", { released });
   for (const intent of await books.inFlight()) {
     logger.info("resuming", { subject: intent.subject, step: intent.step, status: intent.status });
     track(intent, () => transactions.follow(intent));

@@ -3,7 +3,7 @@
 // books allocated, recorded before broadcast, followed to the configured depth, replaced with
 // bumped fees when it sits unmined, and resumed from the books after a crash.
 import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
-import type { Books } from "../bookkeeping/index.ts";
+import { BooksConflictError, type Books } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.ts";
 import type { ChainName, GasPolicy } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -54,6 +54,29 @@ export class TransactionManager {
 
   constructor(private readonly options: TransactionManagerOptions) {
     this.pollMs = options.pollIntervalMs ?? 250;
+  }
+
+  /**
+   * Nonces allocated but never signed (the process stopped in between) would leave a gap that
+   * holds back every later transaction: above the chain's mined count, each such nonce is given
+   * back to the books, to be handed out again first.
+   */
+  async releaseUnsignedNonces(): Promise<number> {
+    let released = 0;
+    for (const sender of Object.values(this.options.senders)) {
+      const account = { chainId: sender.chainId, account: sender.wallet.address };
+      const mined = await sender.provider.getTransactionCount(sender.wallet.address, "latest");
+      for (let nonce = BigInt(mined); ; nonce++) {
+        try {
+          await this.options.books.releaseNonce({ ...account, nonce });
+          released++;
+        } catch (error) {
+          if (error instanceof BooksConflictError) continue; // signed: its intent is followed
+          break; // never allocated: past the books' cursor
+        }
+      }
+    }
+    return released;
   }
 
   /** No new transaction is signed after this; followers return at their next poll. */
@@ -123,7 +146,8 @@ export class TransactionManager {
       (await books.allocateNonce({
         chainId: sender.chainId,
         account: from,
-        chainNonce: BigInt(await sender.provider.getTransactionCount(from, "pending")),
+        // The mined count: a pool with a gap can report a "pending" count past the gap.
+        chainNonce: BigInt(await sender.provider.getTransactionCount(from, "latest")),
       }));
     const raw = await sender.wallet.signTransaction({
       type: 2,
