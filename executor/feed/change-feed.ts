@@ -64,6 +64,8 @@ export class ChangeFeed {
       url: wsUrl,
       webSocketImpl: WebSocket,
       lazy: false,
+      // Connection errors reach the subscription's error callback below; no console output.
+      onNonLazyError: () => undefined,
       retryAttempts: Number.MAX_SAFE_INTEGER,
       retryWait: async (retries) => {
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 250 * 2 ** retries)));

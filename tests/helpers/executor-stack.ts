@@ -19,6 +19,9 @@ export const SECRETS_PASSPHRASE = "a passphrase for the unlock secrets";
 export interface ExecutorStack {
   net: DevNetwork;
   host: IndexerHost;
+  /** Stops the indexer host (its endpoints go away), or starts it again on the same port. */
+  stopHost(): Promise<void>;
+  startHost(): Promise<void>;
   anchorer: Anchorer;
   dir: string;
   configFile: string;
@@ -37,11 +40,13 @@ export async function startExecutorStack(options: StackOptions = {}): Promise<Ex
   const manifests = await builtSubgraphs();
   const net = await startDevNetwork({ accounts: 40, ...options.network });
   const dir = mkdtempSync(path.join(tmpdir(), "executor-"));
-  const host = await startIndexerHost({
-    subgraphs: mosaicSubgraphs(net.deployment, manifests, ":memory:"),
+  const hostOptions = {
+    subgraphs: mosaicSubgraphs(net.deployment, manifests, dir),
     subscriptions: options.subscriptions ?? true,
     pollIntervalMs: 100,
-  });
+  };
+  let host = await startIndexerHost(hostOptions);
+  const port = Number(new URL(host.httpUrl(SUBGRAPH_NAMES.origin)).port);
   const anchorer = startAnchorer({
     deployment: net.deployment,
     providers: { origin: net.origin.provider, auxiliary: net.auxiliary.provider },
@@ -82,17 +87,28 @@ export async function startExecutorStack(options: StackOptions = {}): Promise<Ex
       2,
     ),
   );
-  return {
+  let hostRunning = true;
+  const stack: ExecutorStack = {
     net,
     host,
+    async stopHost() {
+      hostRunning = false;
+      await host.stop();
+    },
+    async startHost() {
+      host = await startIndexerHost({ ...hostOptions, port });
+      stack.host = host;
+      hostRunning = true;
+    },
     anchorer,
     dir,
     configFile,
     config: readConfig(configFile),
     async stop() {
       await anchorer.stop();
-      await host.stop();
+      if (hostRunning) await host.stop();
       await net.stop();
     },
   };
+  return stack;
 }
