@@ -1,0 +1,109 @@
+// The subscription feed and the polling feed, watching the same subgraphs in the same run while a
+// stake is driven by hand, lead to the same decisions: for every pair of blocks both saw, and at
+// the end.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { parseEther, parseUnits } from "ethers";
+import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
+import { decide, type Decision, type Policy } from "../executor/decide/index.ts";
+import { ChangeFeed, type FeedMode } from "../executor/feed/change-feed.ts";
+import { readIndexedState, SubgraphReader } from "../executor/feed/indexed-state.ts";
+import { SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
+import { startExecutorStack, type ExecutorStack } from "./helpers/executor-stack.ts";
+import {
+  acceptStake,
+  anchorOriginOnAuxiliary,
+  progressStakeAndMint,
+  proveAndConfirmStake,
+  requestStake,
+} from "./helpers/manual-flows.ts";
+
+let stack: ExecutorStack;
+const feeds: ChangeFeed[] = [];
+
+before(async () => {
+  stack = await startExecutorStack();
+});
+after(async () => {
+  for (const feed of feeds) await feed.stop();
+  await stack?.stop();
+});
+
+/** What a decision says, as comparable text. */
+function summary(decision: Decision): string {
+  return JSON.stringify({
+    actions: decision.actions.map((action) => `${action.step}:${action.subject}`).sort(),
+    skips: decision.skips.map((skip) => `${skip.reason}:${skip.subject}`).sort(),
+  });
+}
+
+function watch(
+  mode: FeedMode,
+  policy: Policy,
+): { decisions: Map<string, string>; last: () => string | undefined } {
+  const readers = {
+    origin: new SubgraphReader(stack.host.httpUrl(SUBGRAPH_NAMES.origin)),
+    auxiliary: new SubgraphReader(stack.host.httpUrl(SUBGRAPH_NAMES.auxiliary)),
+  };
+  const decisions = new Map<string, string>();
+  let last: string | undefined;
+  let busy = Promise.resolve();
+  const onBlock = () => {
+    busy = busy.then(async () => {
+      const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
+      if (!snapshot) return;
+      last = summary(decide(snapshot.state, { intents: [], acceptances: [] }, policy));
+      decisions.set(`${snapshot.blocks.origin.number}/${snapshot.blocks.auxiliary.number}`, last);
+    });
+  };
+  for (const chain of ["origin", "auxiliary"] as const) {
+    const feed = new ChangeFeed({
+      name: `${mode}-${chain}`,
+      reader: readers[chain],
+      wsUrl: mode === "polling" ? undefined : stack.host.wsUrl(SUBGRAPH_NAMES[chain]),
+      mode,
+      pollIntervalMs: 150,
+      onBlock,
+    });
+    feed.start();
+    feeds.push(feed);
+  }
+  return { decisions, last: () => last };
+}
+
+test("subscriptions and polling reach the same decisions", { timeout: 120_000 }, async () => {
+  const policy: Policy = {
+    facilitator: devWallet(ROLE_INDEX.facilitator).address,
+    gateway: stack.config.deployment.origin.contracts.gateway,
+    coGateway: stack.config.deployment.auxiliary.contracts.coGateway,
+    minGasPrice: 0n,
+    minGasLimit: 0n,
+    anchoring: null,
+  };
+  const subscribed = watch("subscriptions", policy);
+  const polled = watch("polling", policy);
+  const requested = await requestStake(stack.net, devWallet(2), {
+    amount: parseEther("10"),
+    beneficiary: devWallet(2).address,
+    gasPrice: parseUnits("1", "gwei"),
+    gasLimit: 200_000n,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const { stake } = await acceptStake(stack.net, requested);
+  const { blockHeight } = await anchorOriginOnAuxiliary(stack.net);
+  await proveAndConfirmStake(stack.net, stake, blockHeight);
+  await progressStakeAndMint(stack.net, stake);
+  await stack.host.syncAll();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+
+  const common = [...subscribed.decisions.keys()].filter((key) => polled.decisions.has(key));
+  assert.ok(common.length >= 2, `both feeds decided at ${common.length} common block pairs`);
+  for (const key of common)
+    assert.equal(polled.decisions.get(key), subscribed.decisions.get(key), `at blocks ${key}`);
+  assert.ok(subscribed.decisions.size >= polled.decisions.size, "subscriptions see every block polling sees");
+  assert.equal(polled.last(), subscribed.last(), "the same decision at the end");
+  const acceptedOnce = [...subscribed.decisions.values()].some((text) =>
+    text.includes(`acceptStake:${requested.stakeRequestHash.toLowerCase()}`),
+  );
+  assert.ok(acceptedOnce, "while the request was open, accepting it was decided");
+});
