@@ -101,6 +101,24 @@ test(
     }
 
     assert.ok(kills >= 8, `the executor was killed after ${kills} sends`);
+    // The last kill may have come right after the last send: a final run settles the books.
+    running = spawnExecutor(stack.configFile);
+    const settled = Date.now() + 30_000;
+    while (!running.output().includes('"msg":"executor started"')) {
+      assert.ok(Date.now() < settled, `the executor did not start:\n${running.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (;;) {
+      const check = await openBooks({ url: stack.config.databaseUrl });
+      const inFlight = await check.inFlight();
+      await check.close();
+      if (inFlight.length === 0) break;
+      assert.ok(Date.now() < settled, `${inFlight.length} intents still in flight`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    running.child.kill("SIGTERM");
+    assert.equal(await running.exited, 0, running.output());
+    running = undefined;
     const books = await openBooks({ url: stack.config.databaseUrl });
     try {
       const intents = await books.recent(10_000);
