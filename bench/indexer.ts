@@ -11,7 +11,7 @@ import { startDevNetwork } from "../devnet/network.ts";
 import { openSubgraph, startIndexerHost, type HostedSubgraph, type IndexerHost } from "../indexer/host.ts";
 import { ChainReader } from "../indexer/ingest/chain-reader.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import { builtSubgraphs } from "../tests/helpers/built-subgraphs.ts";
+import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import type { BenchContext, Benchmark } from "./benchmark.ts";
 import { RangeRecorder, replayLogs } from "./log-replay.ts";
 import { generateMosaicTraffic } from "./mosaic-traffic.ts";

@@ -1,29 +1,35 @@
-// npm start: the local stack. For now: two anvil chains with the Mosaic contracts deployed and the
-// deployment file written; it runs until Ctrl-C, then stops everything.
+// npm start: the whole facilitator on this machine (stack/local-stack.ts), with a live view of the
+// requests and, on demand, demo traffic; it runs until Ctrl-C, then stops everything.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
-import {
-  DEFAULT_AUXILIARY_CHAIN_ID,
-  DEFAULT_ORIGIN_CHAIN_ID,
-  startDevNetwork,
-  type DevNetwork,
-} from "../devnet/network.ts";
+import { DEFAULT_AUXILIARY_CHAIN_ID, DEFAULT_ORIGIN_CHAIN_ID } from "../devnet/network.ts";
+import { startDemo, type DemoRequest } from "../stack/demo.ts";
+import type { FacilitationSnapshot } from "../stack/facilitations.ts";
+import { startLiveView } from "../stack/live-view.ts";
+import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
 
 const HELP = `Usage: npm start -- [options]
 
-Starts the local Mosaic stack on this machine: an origin and an auxiliary chain (anvil, on
-127.0.0.1), the Mosaic contracts deployed and wired on both, tokens for the development accounts,
-and the deployment file that the rest of the system reads. Runs until Ctrl-C, then stops it all.
+Starts the whole Mosaic facilitator on this machine: an origin and an auxiliary chain (anvil, on
+127.0.0.1) with the Mosaic contracts deployed and tokens for the development accounts; both
+subgraphs in the embedded indexer host, with their GraphQL endpoints; an anchorer that keeps state
+roots flowing both ways; and the executor, which accepts, proves, confirms and progresses every
+stake and redeem request. A live view shows each request's step on each chain. Runs until Ctrl-C,
+then stops it all. Every start is a new network: the data folder's index and books are replaced.
 
 Options:
+  --demo <N>                    also send N stake requests and, once minted, N redeem requests, from
+                                fresh accounts (default 0)
   --block-time <seconds>        seconds between blocks (default 1)
   --automine                    a block for each transaction instead of a block interval
+  --indexer-port <port>         the GraphQL endpoints' port (default 8000; 0 for a free one)
   --origin-port <port>          origin chain's RPC port (default: a free port)
   --auxiliary-port <port>       auxiliary chain's RPC port (default: a free port)
   --origin-chain-id <id>        default ${DEFAULT_ORIGIN_CHAIN_ID}
   --auxiliary-chain-id <id>     default ${DEFAULT_AUXILIARY_CHAIN_ID}
-  --deployment-file <path>      where to write the deployment file (default .devnet/deployment.json)
+  --data-dir <dir>              where the deployment file, the index, the executor's configuration,
+                                books and log go (default .devnet)
   -h, --help                    show this help
 
 Environment:
@@ -45,13 +51,15 @@ function readOptions(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      demo: { type: "string" },
       "block-time": { type: "string" },
       automine: { type: "boolean" },
+      "indexer-port": { type: "string" },
       "origin-port": { type: "string" },
       "auxiliary-port": { type: "string" },
       "origin-chain-id": { type: "string" },
       "auxiliary-chain-id": { type: "string" },
-      "deployment-file": { type: "string" },
+      "data-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -60,36 +68,80 @@ function readOptions(argv: string[]) {
   }
   return {
     help: values.help ?? false,
-    blockTime: values.automine ? undefined : (wholeNumber("block-time", values["block-time"], 1, 3600) ?? 1),
-    originPort: wholeNumber("origin-port", values["origin-port"], 1, 65535),
-    auxiliaryPort: wholeNumber("auxiliary-port", values["auxiliary-port"], 1, 65535),
-    originChainId: wholeNumber("origin-chain-id", values["origin-chain-id"], 1, 2 ** 32),
-    auxiliaryChainId: wholeNumber("auxiliary-chain-id", values["auxiliary-chain-id"], 1, 2 ** 32),
-    deploymentFile: path.resolve(values["deployment-file"] ?? ".devnet/deployment.json"),
+    demo: wholeNumber("demo", values.demo, 0, 200) ?? 0,
+    indexerPort: wholeNumber("indexer-port", values["indexer-port"], 0, 65535) ?? 8000,
+    dataDir: path.resolve(values["data-dir"] ?? ".devnet"),
+    network: {
+      blockTime: values.automine
+        ? undefined
+        : (wholeNumber("block-time", values["block-time"], 1, 3600) ?? 1),
+      originPort: wholeNumber("origin-port", values["origin-port"], 1, 65535),
+      auxiliaryPort: wholeNumber("auxiliary-port", values["auxiliary-port"], 1, 65535),
+      originChainId: wholeNumber("origin-chain-id", values["origin-chain-id"], 1, 2 ** 32),
+      auxiliaryChainId: wholeNumber("auxiliary-chain-id", values["auxiliary-chain-id"], 1, 2 ** 32),
+    },
   };
 }
 
-function summary(net: DevNetwork, deploymentFile: string, blockTime: number | undefined): string {
+function summary(stack: LocalStack, blockTime: number | undefined): string[] {
+  const { net, urls, files } = stack;
   const { origin, auxiliary } = net.deployment;
   const rows = (contracts: object) =>
-    Object.entries(contracts)
-      .map(([name, address]) => `    ${name.padEnd(14)} ${address as string}`)
-      .join("\n");
+    Object.entries(contracts).map(([name, address]) => `    ${name.padEnd(14)} ${address as string}`);
   return [
-    "",
-    "Mosaic development network is running.",
+    "Mosaic facilitator: the local stack is running.",
     `  origin     chain ${origin.chainId}  ${origin.rpcUrl}  (contracts from block ${origin.deploymentBlock})`,
-    rows(origin.contracts),
+    ...rows(origin.contracts),
     `  auxiliary  chain ${auxiliary.chainId}  ${auxiliary.rpcUrl}  (contracts from block ${auxiliary.deploymentBlock})`,
-    rows(auxiliary.contracts),
+    ...rows(auxiliary.contracts),
     `  blocks     ${blockTime === undefined ? "one per transaction (automine)" : `every ${blockTime} s`}`,
     `  accounts   anvil's test mnemonic: owner ${devWallet(ROLE_INDEX.owner).address} (#${ROLE_INDEX.owner}),` +
-      ` facilitator ${devWallet(ROLE_INDEX.facilitator).address} (#${ROLE_INDEX.facilitator}),` +
+      ` facilitator ${stack.executor.facilitator} (#${ROLE_INDEX.facilitator}),` +
       ` users #${FIRST_USER_INDEX}-#${net.accounts - 1}`,
-    `  deployment file  ${deploymentFile}`,
+    `  GraphQL    origin     ${urls.origin.httpUrl}  (subscriptions: ${urls.origin.wsUrl})`,
+    `             auxiliary  ${urls.auxiliary.httpUrl}  (subscriptions: ${urls.auxiliary.wsUrl})`,
+    `  executor   config ${files.config}, log ${files.log}`,
+    `  deployment file  ${files.deployment}`,
     "",
     "Press Ctrl-C to stop.",
-  ].join("\n");
+  ];
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    // Signal handlers do not keep a program alive, and the chains' handles are unref'd by design.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const stop = (signal: NodeJS.Signals) => {
+      clearInterval(keepAlive);
+      resolve(signal);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** The demo's line under the table: its requests, how many completed, and how long that took. */
+function demoProgress(count: number) {
+  const requests = new Set<string>();
+  let started = 0;
+  let finishedIn: number | undefined;
+  return {
+    started() {
+      started = performance.now();
+    },
+    add(request: DemoRequest) {
+      requests.add(request.requestHash);
+    },
+    line(snapshot: FacilitationSnapshot): string {
+      const complete = snapshot.facilitations.filter(
+        (item) => requests.has(item.requestHash) && item.step === "complete",
+      ).length;
+      if (complete === 2 * count) finishedIn ??= (performance.now() - started) / 1000;
+      return finishedIn === undefined
+        ? `demo: ${complete} of ${2 * count} flows complete, ${requests.size} requested`
+        : `demo: all ${2 * count} flows complete in ${finishedIn.toFixed(1)} s`;
+    },
+  };
 }
 
 async function main(): Promise<number> {
@@ -104,21 +156,40 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  console.log("Starting the Mosaic development network…");
-  const net = await startDevNetwork({ ...options, progress: (message) => console.log(`  ${message}`) });
-  console.log(summary(net, options.deploymentFile, options.blockTime));
-  await new Promise<void>((resolve) => {
-    // Signal handlers do not keep a program alive, and the chains' handles are unref'd by design.
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const stop = (signal: NodeJS.Signals) => {
-      clearInterval(keepAlive);
-      console.log(`\n${signal}: stopping the chains…`);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  console.log("Starting the Mosaic facilitator's local stack…");
+  const signal = untilSignal();
+  const stack = await startLocalStack({
+    network: options.network,
+    dataDir: options.dataDir,
+    indexerPort: options.indexerPort,
+    progress: (message) => console.log(`  ${message}`),
   });
-  await net.stop();
+  const header = summary(stack, options.network.blockTime);
+  console.log(`\n${header.join("\n")}\n`);
+
+  let stopping = false;
+  const demo = options.demo > 0 ? demoProgress(options.demo) : undefined;
+  const tty = process.stdout.isTTY === true;
+  const view = startLiveView({
+    urls: { origin: stack.urls.origin.httpUrl, auxiliary: stack.urls.auxiliary.httpUrl },
+    header,
+    footer: demo && ((snapshot) => demo.line(snapshot)),
+    tty,
+    rows: () => process.stdout.rows,
+    write: (text) => process.stdout.write(text),
+  });
+  const sender = demo && startDemo(stack.net, options.demo, (request) => demo.add(request));
+  demo?.started();
+  sender?.sent.catch((error: Error) => {
+    if (!stopping) console.error(`demo: sending the requests failed: ${error.message}`);
+  });
+
+  const received = await signal;
+  stopping = true;
+  sender?.stop();
+  await view.stop();
+  console.log(`\n${received}: stopping the executor, the indexer, the anchorer and the chains…`);
+  await stack.stop();
   console.log("Stopped.");
   return 0;
 }

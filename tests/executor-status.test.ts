@@ -22,7 +22,7 @@ import {
 } from "../executor/status.ts";
 import { startIndexerHost, type IndexerHost } from "../indexer/host.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import { builtSubgraphs } from "./helpers/built-subgraphs.ts";
+import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import {
   acceptStake,
   anchorOriginOnAuxiliary,

@@ -7,7 +7,7 @@ import { devWallet } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import { closeSubgraph, openSubgraph, startIndexerHost, type IndexerHost } from "../indexer/host.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import { builtSubgraphs } from "./helpers/built-subgraphs.ts";
+import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import { dumpEntities } from "./helpers/entity-dump.ts";
 import { graphql } from "./helpers/graphql-client.ts";
 import { acceptStake, requestStake } from "./helpers/manual-flows.ts";

@@ -14,7 +14,7 @@ import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import { closeSubgraph, openSubgraph } from "../indexer/host.ts";
 import { mosaicSubgraphs } from "../subgraph/hosting.ts";
-import { builtSubgraphs } from "./helpers/built-subgraphs.ts";
+import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import { dumpEntities } from "./helpers/entity-dump.ts";
 import { requestStake } from "./helpers/manual-flows.ts";
 

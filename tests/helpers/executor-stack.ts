@@ -11,7 +11,7 @@ import { startDevNetwork, type DevNetwork, type DevNetworkOptions } from "../../
 import { readConfig, type ExecutorConfig } from "../../executor/config.ts";
 import { startIndexerHost, type IndexerHost } from "../../indexer/host.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../../subgraph/hosting.ts";
-import { builtSubgraphs } from "./built-subgraphs.ts";
+import { builtSubgraphs } from "../../subgraph/cached-build.ts";
 
 export const KEYSTORE_PASSWORD = "correct horse battery staple";
 export const SECRETS_PASSPHRASE = "a passphrase for the unlock secrets";

@@ -1,6 +1,6 @@
 // Both Mosaic flows driven by hand, contract call by contract call, on a development network:
 // what the executor will later decide and send by itself.
-import { hexlify, keccak256, randomBytes, type HDNodeWallet, type TransactionReceipt } from "ethers";
+import { hexlify, keccak256, randomBytes, type HDNodeWallet } from "ethers";
 import { anchorStateRoot } from "../../chain/anchoring.ts";
 import {
   bindAuxiliary,
@@ -12,13 +12,16 @@ import {
 import { buildGatewayProof, buildMessageProof, type ProofSource } from "../../chain/proofs.ts";
 import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import type { DevNetwork } from "../../devnet/network.ts";
+import {
+  mined,
+  requestRedeem,
+  requestStake,
+  type Request,
+  type RequestedRedeem,
+  type RequestedStake,
+} from "../../devnet/user-requests.ts";
 
-export interface Request {
-  amount: bigint;
-  beneficiary: string;
-  gasPrice: bigint;
-  gasLimit: bigint;
-}
+export { requestRedeem, requestStake, type Request, type RequestedRedeem, type RequestedStake };
 
 export interface Parties {
   facilitatorOnOrigin: HDNodeWallet;
@@ -55,14 +58,6 @@ export function auxiliaryCoGatewaySource(net: DevNetwork): ProofSource {
   };
 }
 
-async function mined(
-  call: Promise<{ wait(): Promise<TransactionReceipt | null> }>,
-): Promise<TransactionReceipt> {
-  const receipt = await (await call).wait();
-  if (!receipt || receipt.status !== 1) throw new Error("transaction failed");
-  return receipt;
-}
-
 export function newSecret(): { unlockSecret: string; hashLock: string } {
   const unlockSecret = hexlify(randomBytes(32));
   return { unlockSecret, hashLock: keccak256(unlockSecret) };
@@ -73,46 +68,6 @@ export interface DeclaredStake extends RequestedStake {
   declarationBlock: number;
   unlockSecret: string;
   hashLock: string;
-}
-
-export interface RequestedStake extends Request {
-  staker: string;
-  stakerProxy: string;
-  nonce: bigint;
-  stakeRequestHash: string;
-}
-
-/** Staker: approve the value token to the composer and requestStake. */
-export async function requestStake(
-  net: DevNetwork,
-  staker: HDNodeWallet,
-  request: Request,
-): Promise<RequestedStake> {
-  const { origin } = parties(net);
-  const asStaker = bindOrigin(net.deployment, staker.connect(net.origin.provider));
-  await mined(asStaker.valueToken.approve(net.deployment.origin.contracts.ostComposer, request.amount));
-  const nonce = await origin.gateway.getNonce(await origin.ostComposer.stakerProxies(staker.address));
-  const requested = await emittedEvent(
-    await mined(
-      asStaker.ostComposer.requestStake(
-        request.amount,
-        request.beneficiary,
-        request.gasPrice,
-        request.gasLimit,
-        nonce,
-        net.deployment.origin.contracts.gateway,
-      ),
-    ),
-    origin.ostComposer,
-    "StakeRequested",
-  );
-  return {
-    ...request,
-    staker: staker.address,
-    stakerProxy: requested.args.stakerProxy as string,
-    nonce,
-    stakeRequestHash: requested.args.stakeRequestHash as string,
-  };
 }
 
 /** Facilitator: approve the bounty to the composer and acceptStakeRequest with a new hash lock. */
@@ -214,48 +169,6 @@ export interface DeclaredRedeem extends RequestedRedeem {
   declarationBlock: number;
   unlockSecret: string;
   hashLock: string;
-}
-
-export interface RequestedRedeem extends Request {
-  redeemer: string;
-  redeemerProxy: string;
-  nonce: bigint;
-  redeemRequestHash: string;
-}
-
-/** Redeemer: approve the utility token to the redeem pool and requestRedeem. */
-export async function requestRedeem(
-  net: DevNetwork,
-  redeemer: HDNodeWallet,
-  request: Request,
-): Promise<RequestedRedeem> {
-  const { auxiliary } = parties(net);
-  const asRedeemer = bindAuxiliary(net.deployment, redeemer.connect(net.auxiliary.provider));
-  await mined(asRedeemer.utilityToken.approve(net.deployment.auxiliary.contracts.redeemPool, request.amount));
-  const nonce = await auxiliary.coGateway.getNonce(
-    await auxiliary.redeemPool.redeemerProxies(redeemer.address),
-  );
-  const requested = await emittedEvent(
-    await mined(
-      asRedeemer.redeemPool.requestRedeem(
-        request.amount,
-        request.beneficiary,
-        request.gasPrice,
-        request.gasLimit,
-        nonce,
-        net.deployment.auxiliary.contracts.coGateway,
-      ),
-    ),
-    auxiliary.redeemPool,
-    "RedeemRequested",
-  );
-  return {
-    ...request,
-    redeemer: redeemer.address,
-    redeemerProxy: requested.args.redeemerProxy as string,
-    nonce,
-    redeemRequestHash: requested.args.redeemRequestHash as string,
-  };
 }
 
 /** Facilitator: acceptRedeemRequest with a new hash lock, paying the bounty in the base coin. */

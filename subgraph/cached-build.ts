@@ -1,17 +1,13 @@
-// One build of the subgraphs shared by the test files of a run (and later runs, while the
-// sources are unchanged): building takes seconds, and the WASM does not depend on addresses.
+// One build of the subgraphs shared by `npm start`, the tests and the benchmarks (and later runs,
+// while the sources are unchanged): building takes seconds, and the WASM does not depend on
+// addresses (the host points each data source at a deployment's contracts).
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import {
-  buildSubgraphs,
-  DEFAULT_BUILD_DIR,
-  placeholderDeployment,
-  type BuiltManifests,
-} from "../../subgraph/build.ts";
+import { buildSubgraphs, DEFAULT_BUILD_DIR, placeholderDeployment, type BuiltManifests } from "./build.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const BUILD_DIR = path.join(DEFAULT_BUILD_DIR, "tests");
+const ROOT = path.resolve(import.meta.dirname, "..");
+const BUILD_DIR = path.join(DEFAULT_BUILD_DIR, "any-deployment");
 const STAMP = path.join(BUILD_DIR, "inputs.sha256");
 
 function files(dir: string): string[] {
@@ -36,7 +32,7 @@ function inputsHash(): string {
   return hash.digest("hex");
 }
 
-export async function builtSubgraphs(): Promise<BuiltManifests> {
+export async function builtSubgraphs(progress?: (message: string) => void): Promise<BuiltManifests> {
   const manifests = {
     origin: path.join(BUILD_DIR, "origin", "subgraph.yaml"),
     auxiliary: path.join(BUILD_DIR, "auxiliary", "subgraph.yaml"),
@@ -47,7 +43,7 @@ export async function builtSubgraphs(): Promise<BuiltManifests> {
     readFileSync(STAMP, "utf8") === hash &&
     Object.values(manifests).every((file) => existsSync(file));
   if (fresh) return manifests;
-  const built = await buildSubgraphs({ deployment: placeholderDeployment(), buildDir: BUILD_DIR });
+  const built = await buildSubgraphs({ deployment: placeholderDeployment(), buildDir: BUILD_DIR, progress });
   writeFileSync(STAMP, hash);
   return built;
 }

@@ -1,0 +1,103 @@
+// What a user of Mosaic does: ask the OSTComposer to stake, or the RedeemPool to redeem, paying the
+// facilitator through the request's gasPrice and gasLimit. The development network's demo and the
+// tests send requests through these.
+import type { BaseWallet, TransactionReceipt } from "ethers";
+import { bindAuxiliary, bindOrigin, emittedEvent } from "../chain/mosaic-contracts.ts";
+import type { DevNetwork } from "./network.ts";
+
+export interface Request {
+  amount: bigint;
+  beneficiary: string;
+  gasPrice: bigint;
+  gasLimit: bigint;
+}
+
+export interface RequestedStake extends Request {
+  staker: string;
+  stakerProxy: string;
+  nonce: bigint;
+  stakeRequestHash: string;
+}
+
+export interface RequestedRedeem extends Request {
+  redeemer: string;
+  redeemerProxy: string;
+  nonce: bigint;
+  redeemRequestHash: string;
+}
+
+export async function mined(
+  call: Promise<{ wait(): Promise<TransactionReceipt | null> }>,
+): Promise<TransactionReceipt> {
+  const receipt = await (await call).wait();
+  if (!receipt || receipt.status !== 1) throw new Error("transaction failed");
+  return receipt;
+}
+
+/** Staker: approve the value token to the composer and requestStake. */
+export async function requestStake(
+  net: DevNetwork,
+  staker: BaseWallet,
+  request: Request,
+): Promise<RequestedStake> {
+  const origin = bindOrigin(net.deployment, net.origin.provider);
+  const asStaker = bindOrigin(net.deployment, staker.connect(net.origin.provider));
+  await mined(asStaker.valueToken.approve(net.deployment.origin.contracts.ostComposer, request.amount));
+  const nonce = await origin.gateway.getNonce(await origin.ostComposer.stakerProxies(staker.address));
+  const requested = await emittedEvent(
+    await mined(
+      asStaker.ostComposer.requestStake(
+        request.amount,
+        request.beneficiary,
+        request.gasPrice,
+        request.gasLimit,
+        nonce,
+        net.deployment.origin.contracts.gateway,
+      ),
+    ),
+    origin.ostComposer,
+    "StakeRequested",
+  );
+  return {
+    ...request,
+    staker: staker.address,
+    stakerProxy: requested.args.stakerProxy as string,
+    nonce,
+    stakeRequestHash: requested.args.stakeRequestHash as string,
+  };
+}
+
+/** Redeemer: approve the utility token to the redeem pool and requestRedeem. */
+export async function requestRedeem(
+  net: DevNetwork,
+  redeemer: BaseWallet,
+  request: Request,
+): Promise<RequestedRedeem> {
+  const auxiliary = bindAuxiliary(net.deployment, net.auxiliary.provider);
+  const asRedeemer = bindAuxiliary(net.deployment, redeemer.connect(net.auxiliary.provider));
+  await mined(asRedeemer.utilityToken.approve(net.deployment.auxiliary.contracts.redeemPool, request.amount));
+  const nonce = await auxiliary.coGateway.getNonce(
+    await auxiliary.redeemPool.redeemerProxies(redeemer.address),
+  );
+  const requested = await emittedEvent(
+    await mined(
+      asRedeemer.redeemPool.requestRedeem(
+        request.amount,
+        request.beneficiary,
+        request.gasPrice,
+        request.gasLimit,
+        nonce,
+        net.deployment.auxiliary.contracts.coGateway,
+      ),
+    ),
+    auxiliary.redeemPool,
+    "RedeemRequested",
+  );
+  return {
+    ...request,
+    redeemer: redeemer.address,
+    redeemerProxy: requested.args.redeemerProxy as string,
+    nonce,
+    redeemRequestHash: requested.args.redeemRequestHash as string,
+  };
+}

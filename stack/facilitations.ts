@@ -1,0 +1,119 @@
+// Where each request stands, read from both subgraphs the way any GraphQL client can: the stake
+// and redeem requests, their messages on both chains, the anchored heights and the indexed heads.
+// The live view of `npm start` draws this; it is also what a person asks the API ("where is my
+// stake?"), so it works against graph-node as well as the embedded host.
+import { request as graphqlRequest } from "graphql-request";
+
+export type Step =
+  "requested" | "waiting for anchor" | "proving" | "progressing" | "complete" | "revoked" | "rejected";
+
+export interface Facilitation {
+  kind: "stake" | "redeem";
+  requestHash: string;
+  messageHash: string | null;
+  /** The message's status on origin and on auxiliary ("-" when that chain has not seen it). */
+  origin: string;
+  auxiliary: string;
+  step: Step;
+}
+
+export interface FacilitationSnapshot {
+  heads: Record<"origin" | "auxiliary", number | null>;
+  /** The highest height of the other chain anchored on each chain. */
+  anchored: Record<"origin" | "auxiliary", number | null>;
+  facilitations: Facilitation[];
+}
+
+interface RequestRow {
+  id: string;
+  status: string;
+  message: { id: string; status: string; declaredBlock: string | null } | null;
+}
+
+interface ChainView {
+  _meta: { block: { number: number } };
+  requests: RequestRow[];
+  inbox: Array<{ id: string; status: string }>;
+  anchoredStateRoots: Array<{ blockHeight: string }>;
+}
+
+const chainQuery = (requests: "stakeRequests" | "redeemRequests", inboxKind: "Stake" | "Redeem") => `{
+  _meta { block { number } }
+  requests: ${requests}(first: 1000, orderBy: requestedBlock) {
+    id status message { id status declaredBlock }
+  }
+  inbox: messages(first: 1000, where: { kind: ${inboxKind}, box: Inbox }) { id status }
+  anchoredStateRoots(first: 1, orderBy: blockHeight, orderDirection: desc) { blockHeight }
+}`;
+
+/** Reads one chain's view; null while its subgraph has not indexed a block yet (or is away). */
+async function readChain(url: string, query: string): Promise<ChainView | null> {
+  try {
+    return await graphqlRequest<ChainView>(url, query);
+  } catch {
+    return null;
+  }
+}
+
+function stepOf(
+  request: RequestRow,
+  inboxStatus: string | undefined,
+  anchoredOnOtherChain: number | null,
+): Step {
+  if (request.status === "Revoked") return "revoked";
+  if (request.status === "Rejected") return "rejected";
+  const message = request.message;
+  if (!message) return "requested";
+  if (message.status === "Progressed" && inboxStatus === "Progressed") return "complete";
+  if (inboxStatus !== undefined) return "progressing";
+  const declaredAt = Number(message.declaredBlock ?? Number.POSITIVE_INFINITY);
+  return anchoredOnOtherChain !== null && anchoredOnOtherChain >= declaredAt
+    ? "proving"
+    : "waiting for anchor";
+}
+
+export async function readFacilitations(urls: {
+  origin: string;
+  auxiliary: string;
+}): Promise<FacilitationSnapshot> {
+  const [origin, auxiliary] = await Promise.all([
+    readChain(urls.origin, chainQuery("stakeRequests", "Redeem")),
+    readChain(urls.auxiliary, chainQuery("redeemRequests", "Stake")),
+  ]);
+  const anchored = {
+    origin: origin?.anchoredStateRoots[0] ? Number(origin.anchoredStateRoots[0].blockHeight) : null,
+    auxiliary: auxiliary?.anchoredStateRoots[0] ? Number(auxiliary.anchoredStateRoots[0].blockHeight) : null,
+  };
+  const inboxOf = (view: ChainView | null) => new Map(view?.inbox.map((row) => [row.id, row.status]));
+  const originInbox = inboxOf(origin);
+  const auxiliaryInbox = inboxOf(auxiliary);
+  const facilitations: Facilitation[] = [
+    ...(origin?.requests ?? []).map((request): Facilitation => {
+      const inbox = request.message ? auxiliaryInbox.get(request.message.id) : undefined;
+      return {
+        kind: "stake",
+        requestHash: request.id,
+        messageHash: request.message?.id ?? null,
+        origin: request.message?.status ?? request.status,
+        auxiliary: inbox ?? "-",
+        step: stepOf(request, inbox, anchored.auxiliary),
+      };
+    }),
+    ...(auxiliary?.requests ?? []).map((request): Facilitation => {
+      const inbox = request.message ? originInbox.get(request.message.id) : undefined;
+      return {
+        kind: "redeem",
+        requestHash: request.id,
+        messageHash: request.message?.id ?? null,
+        origin: inbox ?? "-",
+        auxiliary: request.message?.status ?? request.status,
+        step: stepOf(request, inbox, anchored.origin),
+      };
+    }),
+  ];
+  return {
+    heads: { origin: origin?._meta.block.number ?? null, auxiliary: auxiliary?._meta.block.number ?? null },
+    anchored,
+    facilitations,
+  };
+}
