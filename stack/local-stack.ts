@@ -4,6 +4,7 @@
 // index and books would describe chains that no longer exist.
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { encryptKeystoreJsonSync } from "ethers";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
@@ -52,9 +53,27 @@ export function stackFiles(dataDir: string) {
   };
 }
 
+function indexerPortError(port: number, reason: string): Error {
+  return new Error(
+    `the indexer host cannot listen on port ${port} (${reason}); choose another with --indexer-port (0: a free one)`,
+  );
+}
+
+/** Fails before anything starts when the GraphQL port is taken (graph-node, another npm start). */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (error: Error) => reject(indexerPortError(port, error.message)));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const progress = options.progress ?? (() => undefined);
   const files = stackFiles(options.dataDir);
+  const indexerPort = options.indexerPort ?? 8000;
+  await assertPortFree(indexerPort);
   mkdirSync(options.dataDir, { recursive: true });
   for (const stale of [files.index, files.books, `${files.books}-journal`, files.log]) {
     rmSync(stale, { recursive: true, force: true });
@@ -71,13 +90,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const host = await startIndexerHost({
       subgraphs: mosaicSubgraphs(net.deployment, manifests, files.index),
-      port: options.indexerPort ?? 8000,
+      port: indexerPort,
       subscriptions: true,
     }).catch((error: Error) => {
-      throw new Error(
-        `the indexer host cannot listen on port ${options.indexerPort ?? 8000} (${error.message}); ` +
-          "choose another with --indexer-port",
-      );
+      throw indexerPortError(indexerPort, error.message);
     });
     stops.push(() => host.stop());
     const urls = {

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -100,6 +101,20 @@ test(
       );
       assert.equal(list.status, 0, list.stderr);
       assert.match(list.stdout, /progressMint/);
+      const { stakeRequests } = await graphql<{ stakeRequests: Array<{ id: string }> }>(
+        originUrl,
+        "{ stakeRequests(first: 1) { id } }",
+      );
+      const status = spawnSync(
+        "npm",
+        [
+          ...["run", "--silent", "facilitator", "--", "status", stakeRequests[0]!.id],
+          ...["--config", path.join(dataDir, "facilitator.json")],
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(status.status, 0, status.stderr);
+      assert.match(status.stdout, /progressed/);
       const log = readFileSync(path.join(dataDir, "executor.log"), "utf8");
       assert.doesNotMatch(log, /"level":"error"/);
       assert.doesNotMatch(output, /0x[0-9a-fA-F]{64}/, "no key or other 32-byte secret printed");
@@ -144,4 +159,38 @@ test("npm start --help tells the options, and a bad option is refused naming it"
   const unknown = spawnSync("npm", ["start", "--silent", "--", "--colour"], { encoding: "utf8" });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /Unknown option '--colour'/);
+});
+
+test("npm start with its GraphQL port taken fails before starting anything, naming the port and the option", async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+  const port = (holder.address() as AddressInfo).port;
+  try {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "start-"));
+    const run = spawnSync(
+      "npm",
+      [
+        "start",
+        "--silent",
+        "--",
+        "--indexer-port",
+        `${port}`,
+        "--data-dir",
+        dataDir,
+        "--origin-chain-id",
+        "4403",
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `the indexer host cannot listen on port ${port} \\(.*EADDRINUSE.*\\); choose another with --indexer-port`,
+      ),
+    );
+    assert.deepEqual(anvilPidsForChainId(4403), [], "no chain was started");
+  } finally {
+    holder.close();
+  }
 });
