@@ -2,12 +2,12 @@
 // requests and, on demand, demo traffic; it runs until Ctrl-C, then stops everything.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { DEFAULT_AUXILIARY_CHAIN_ID, DEFAULT_ORIGIN_CHAIN_ID } from "../devnet/network.ts";
 import { startDemo, type DemoRequest } from "../stack/demo.ts";
 import type { FacilitationSnapshot } from "../stack/facilitations.ts";
 import { startLiveView } from "../stack/live-view.ts";
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
+import { deploymentLines } from "./deployment-summary.ts";
 
 const HELP = `Usage: npm start -- [options]
 
@@ -85,19 +85,10 @@ function readOptions(argv: string[]) {
 
 function summary(stack: LocalStack, blockTime: number | undefined): string[] {
   const { net, urls, files } = stack;
-  const { origin, auxiliary } = net.deployment;
-  const rows = (contracts: object) =>
-    Object.entries(contracts).map(([name, address]) => `    ${name.padEnd(14)} ${address as string}`);
   return [
     "Mosaic facilitator: the local stack is running.",
-    `  origin     chain ${origin.chainId}  ${origin.rpcUrl}  (contracts from block ${origin.deploymentBlock})`,
-    ...rows(origin.contracts),
-    `  auxiliary  chain ${auxiliary.chainId}  ${auxiliary.rpcUrl}  (contracts from block ${auxiliary.deploymentBlock})`,
-    ...rows(auxiliary.contracts),
+    ...deploymentLines(net.deployment, net.accounts),
     `  blocks     ${blockTime === undefined ? "one per transaction (automine)" : `every ${blockTime} s`}`,
-    `  accounts   anvil's test mnemonic: owner ${devWallet(ROLE_INDEX.owner).address} (#${ROLE_INDEX.owner}),` +
-      ` facilitator ${stack.executor.facilitator} (#${ROLE_INDEX.facilitator}),` +
-      ` users #${FIRST_USER_INDEX}-#${net.accounts - 1}`,
     `  GraphQL    origin     ${urls.origin.httpUrl}  (subscriptions: ${urls.origin.wsUrl})`,
     `             auxiliary  ${urls.auxiliary.httpUrl}  (subscriptions: ${urls.auxiliary.wsUrl})`,
     `  executor   config ${files.config}, log ${files.log}`,

@@ -2,7 +2,16 @@
 // facilitator worker, libraries linked into the gateways, anchors with initial state roots and
 // co-anchors, the gateway pair (activated), the utility token with its cogateway, the composer and
 // the redeem pool. Returns the deployment file's content.
-import { Contract, ContractFactory, type JsonRpcProvider, type Signer } from "ethers";
+//
+// Transactions go out in two stages (contracts, then wiring), each sent at once and waited for as a
+// whole, so that chains mining on an interval take a few blocks rather than one per transaction.
+import {
+  Contract,
+  ContractFactory,
+  type ContractTransactionResponse,
+  type JsonRpcProvider,
+  type Signer,
+} from "ethers";
 import { blockHeader, headBlockNumber } from "../chain/blocks.ts";
 import type { Anchor, Gateway, UtilityToken } from "../chain/contract-types.ts";
 import type { AuxiliaryContracts, Deployment, OriginContracts } from "../chain/deployment-file.ts";
@@ -45,25 +54,48 @@ const WORKER_EXPIRATION_HEIGHT = 2n ** 64n;
 export const DEFAULT_GATEWAY_BOUNTY = 10n ** 18n;
 export const DEFAULT_COGATEWAY_BOUNTY = 10n ** 16n;
 
+/** How long one stage's transactions may take to be mined before the deployment gives up. */
+const STAGE_TIMEOUT_MS = 120_000;
+
+interface Sent {
+  label: string;
+  response: ContractTransactionResponse;
+  /** For a deployment, the contract's address. */
+  address?: string;
+}
+
+/** Sends one chain's transactions in stages: everything in a stage is sent at once with consecutive
+ * nonces, then `settle` waits for all of it. On a chain that makes a block every few seconds, a
+ * stage costs one or two blocks rather than a block per transaction. Contract addresses are known
+ * as soon as a deployment is sent, so later transactions of the same stage may name them; only a
+ * transaction whose gas estimate runs code of another needs that code mined in an earlier stage. */
 class ChainDeployer {
   firstBlock: number | undefined;
+  private nonce: number | undefined;
+  private pending: Sent[] = [];
   constructor(
     private readonly signer: Signer,
-    private readonly progress: (message: string) => void,
     private readonly chainName: string,
   ) {}
 
+  private async nextNonce(): Promise<number> {
+    this.nonce ??= await this.signer.getNonce("pending");
+    return this.nonce++;
+  }
+
+  /** Sends the deployment; the contract is there once `settle` returns. */
   async deploy<T extends Contract = Contract>(
     label: string,
     artifact: Artifact,
     args: unknown[] = [],
   ): Promise<T> {
     const factory = new ContractFactory(artifact.abi, artifact.bytecode, this.signer);
-    const contract = await factory.deploy(...args);
-    const receipt = await contract.deploymentTransaction()?.wait();
-    if (!receipt || receipt.status !== 1) throw new Error(`${this.chainName}: deploying ${label} failed`);
-    this.firstBlock ??= receipt.blockNumber;
-    this.progress(`${this.chainName}: ${label} at ${await contract.getAddress()}`);
+    const contract = await this.sending(label, async () =>
+      factory.deploy(...args, { nonce: await this.nextNonce() }),
+    );
+    const response = contract.deploymentTransaction();
+    if (!response) throw new Error(`${this.chainName}: deploying ${label} sent no transaction`);
+    this.pending.push({ label, response, address: await contract.getAddress() });
     return contract as T;
   }
 
@@ -80,7 +112,8 @@ class ChainDeployer {
     );
   }
 
-  /** MerklePatriciaProof, then MessageBus and GatewayLib linked against it. */
+  /** MerklePatriciaProof, then MessageBus and GatewayLib linked against it (libraries run no code
+   * when deployed, so all three go in one stage). */
   async libraries(): Promise<Record<string, string>> {
     const merklePatriciaProof = await (await this.mosaic("MerklePatriciaProof")).getAddress();
     const linked = { MerklePatriciaProof: merklePatriciaProof };
@@ -88,11 +121,52 @@ class ChainDeployer {
     const gatewayLib = await (await this.mosaic("GatewayLib", [], linked)).getAddress();
     return { MessageBus: messageBus, GatewayLib: gatewayLib };
   }
-}
 
-async function send(label: string, call: Promise<{ wait(): Promise<{ status: number | null } | null> }>) {
-  const receipt = await (await call).wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`${label} failed`);
+  /** Sends a contract call; it is done once `settle` returns. */
+  async call(
+    label: string,
+    send: (overrides: { nonce: number }) => Promise<ContractTransactionResponse>,
+  ): Promise<void> {
+    const response = await this.sending(label, async () => send({ nonce: await this.nextNonce() }));
+    this.pending.push({ label, response });
+  }
+
+  /** Waits until every transaction sent since the last stage is mined; fails naming the first that
+   * failed (in the order they were sent). Returns a line for each contract deployed. */
+  async settle(): Promise<string[]> {
+    const stage = this.pending;
+    this.pending = [];
+    const deployed: string[] = [];
+    const results = await Promise.allSettled(
+      stage.map(async ({ response }) => response.wait(1, STAGE_TIMEOUT_MS)),
+    );
+    for (const [index, result] of results.entries()) {
+      const { label, address } = stage[index]!;
+      const what = address ? `deploying ${label}` : label;
+      if (result.status === "rejected") {
+        const error = result.reason as Error & { code?: string; shortMessage?: string };
+        throw new Error(
+          error.code === "TIMEOUT"
+            ? `${this.chainName}: ${what} was not mined within ${STAGE_TIMEOUT_MS / 1000} s: is the chain making blocks?`
+            : `${this.chainName}: ${what} failed: ${error.shortMessage ?? error.message}`,
+        );
+      }
+      const receipt = result.value;
+      if (!receipt || receipt.status !== 1) throw new Error(`${this.chainName}: ${what} failed`);
+      this.firstBlock = Math.min(this.firstBlock ?? receipt.blockNumber, receipt.blockNumber);
+      if (address) deployed.push(`${this.chainName}: ${label} at ${address}`);
+    }
+    return deployed;
+  }
+
+  private async sending<R>(label: string, send: () => Promise<R>): Promise<R> {
+    try {
+      return await send();
+    } catch (error) {
+      const { shortMessage, message } = error as Error & { shortMessage?: string };
+      throw new Error(`${this.chainName}: sending ${label} failed: ${shortMessage ?? message}`);
+    }
+  }
 }
 
 /** The state root of the chain's head, for an Anchor's initial root. A genesis root proves
@@ -108,11 +182,21 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   const { origin, auxiliary, facilitator } = options;
   const maxStateRoots = options.maxStateRoots ?? 100;
   const maxStorageRootItems = options.maxStorageRootItems ?? 100;
-  const onOrigin = new ChainDeployer(origin.owner, progress, "origin");
-  const onAuxiliary = new ChainDeployer(auxiliary.owner, progress, "auxiliary");
+  const onOrigin = new ChainDeployer(origin.owner, "origin");
+  const onAuxiliary = new ChainDeployer(auxiliary.owner, "auxiliary");
+  const settleBoth = async () => {
+    const deployed = await Promise.all([onOrigin.settle(), onAuxiliary.settle()]);
+    for (const line of deployed.flat()) progress(line);
+  };
   const originOwner = await origin.owner.getAddress();
   const auxiliaryOwner = await auxiliary.owner.getAddress();
+  const [originRoot, auxiliaryRoot] = await Promise.all([
+    initialRoot(origin.provider),
+    initialRoot(auxiliary.provider),
+  ]);
 
+  // First stage, both chains at once: every contract. None of their constructors calls another
+  // contract, so they need not wait for each other's code; the addresses are known when sent.
   // Origin: tokens, organization, libraries, anchor (auxiliary roots), gateway, composer.
   const token = tokenArtifact();
   const valueToken = await onOrigin.deploy("value token", token, ["Mosaic Value Token", "MVT"]);
@@ -124,7 +208,6 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
     WORKER_EXPIRATION_HEIGHT,
   ]);
   const originLibraries = await onOrigin.libraries();
-  const auxiliaryRoot = await initialRoot(auxiliary.provider);
   const originAnchor = await onOrigin.mosaic<Anchor>("Anchor", [
     auxiliary.chainId,
     auxiliaryRoot.height,
@@ -155,7 +238,6 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
     WORKER_EXPIRATION_HEIGHT,
   ]);
   const auxiliaryLibraries = await onAuxiliary.libraries();
-  const originRoot = await initialRoot(origin.provider);
   const auxiliaryAnchor = await onAuxiliary.mosaic<Anchor>("Anchor", [
     origin.chainId,
     originRoot.height,
@@ -186,17 +268,22 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   );
   const redeemPool = await onAuxiliary.mosaic("RedeemPool", [await auxiliaryOrganization.getAddress()]);
 
-  // Wiring.
-  await send("utilityToken.setCoGateway", utilityToken.setCoGateway(await coGateway.getAddress()));
-  await send("gateway.activateGateway", gateway.activateGateway(await coGateway.getAddress()));
-  await send(
-    "origin anchor.setCoAnchorAddress",
-    originAnchor.setCoAnchorAddress(await auxiliaryAnchor.getAddress()),
+  await settleBoth();
+
+  // Second stage: the wiring, whose calls ask the organizations (deployed above) who may call.
+  await onOrigin.call("gateway.activateGateway", async (overrides) =>
+    gateway.activateGateway(await coGateway.getAddress(), overrides),
   );
-  await send(
-    "auxiliary anchor.setCoAnchorAddress",
-    auxiliaryAnchor.setCoAnchorAddress(await originAnchor.getAddress()),
+  await onOrigin.call("anchor.setCoAnchorAddress", async (overrides) =>
+    originAnchor.setCoAnchorAddress(await auxiliaryAnchor.getAddress(), overrides),
   );
+  await onAuxiliary.call("utilityToken.setCoGateway", async (overrides) =>
+    utilityToken.setCoGateway(await coGateway.getAddress(), overrides),
+  );
+  await onAuxiliary.call("anchor.setCoAnchorAddress", async (overrides) =>
+    auxiliaryAnchor.setCoAnchorAddress(await originAnchor.getAddress(), overrides),
+  );
+  await settleBoth();
   progress("gateway activated, utility token and anchors wired");
 
   const originContracts: OriginContracts = {

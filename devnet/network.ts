@@ -1,12 +1,12 @@
 // The development network: two anvil chains (origin and auxiliary) with the Mosaic contracts
 // deployed, tokens handed out to the development accounts, and the deployment file written.
-import { parseEther, type JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import { writeDeploymentFile, type Deployment } from "../chain/deployment-file.ts";
-import { bindOrigin } from "../chain/mosaic-contracts.ts";
 import { connectChain } from "../chain/provider.ts";
-import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "./accounts.ts";
 import { startAnvil, type AnvilChain } from "./anvil.ts";
-import { deployMosaic } from "./deploy-mosaic.ts";
+import { deployOntoChains } from "./deploy-onto-chains.ts";
+
+export { DEV_TOKEN_GRANT } from "./deploy-onto-chains.ts";
 
 export interface DevNetworkOptions {
   originChainId?: number;
@@ -38,8 +38,6 @@ export interface DevNetwork {
 
 export const DEFAULT_ORIGIN_CHAIN_ID = 1515;
 export const DEFAULT_AUXILIARY_CHAIN_ID = 1516;
-/** Value tokens each user account starts with, and base tokens the facilitator starts with. */
-export const DEV_TOKEN_GRANT = parseEther("1000000");
 
 export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<DevNetwork> {
   const progress = options.progress ?? (() => undefined);
@@ -85,16 +83,7 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
   );
 
   try {
-    const deployment = await deployMosaic({
-      origin: { ...origin, owner: devWallet(ROLE_INDEX.owner, origin.provider) },
-      auxiliary: { ...auxiliary, owner: devWallet(ROLE_INDEX.owner, auxiliary.provider) },
-      facilitator: devWallet(ROLE_INDEX.facilitator).address,
-      progress,
-    });
-    await grantTokens(origin.provider, deployment, accounts);
-    progress(
-      `minted value tokens to ${accounts - FIRST_USER_INDEX} user accounts and base tokens to the facilitator`,
-    );
+    const deployment = await deployOntoChains({ origin, auxiliary, accounts, progress });
     if (options.blockTime !== undefined) {
       // Deployed under automine for speed; from here on blocks come at the chosen interval.
       await Promise.all(
@@ -110,21 +99,4 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
     await stop();
     throw error;
   }
-}
-
-async function grantTokens(
-  provider: JsonRpcProvider,
-  deployment: Deployment,
-  accounts: number,
-): Promise<void> {
-  const owner = devWallet(ROLE_INDEX.owner, provider);
-  const { valueToken, baseToken } = bindOrigin(deployment, owner);
-  let nonce = await provider.getTransactionCount(owner.address, "pending");
-  const sent = [
-    await baseToken.mint(devWallet(ROLE_INDEX.facilitator).address, DEV_TOKEN_GRANT, { nonce: nonce++ }),
-  ];
-  for (let index = FIRST_USER_INDEX; index < accounts; index++) {
-    sent.push(await valueToken.mint(devWallet(index).address, DEV_TOKEN_GRANT, { nonce: nonce++ }));
-  }
-  await Promise.all(sent.map((response) => response.wait()));
 }

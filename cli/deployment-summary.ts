@@ -1,0 +1,19 @@
+// The lines both `npm start` and `npm run devnet:deploy` print about a deployment: each chain with
+// its contracts, and the development accounts' roles.
+import type { Deployment } from "../chain/deployment-file.ts";
+import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
+
+export function deploymentLines(deployment: Deployment, accounts: number): string[] {
+  const { origin, auxiliary } = deployment;
+  const rows = (contracts: object) =>
+    Object.entries(contracts).map(([name, address]) => `    ${name.padEnd(14)} ${address as string}`);
+  return [
+    `  origin     chain ${origin.chainId}  ${origin.rpcUrl}  (contracts from block ${origin.deploymentBlock})`,
+    ...rows(origin.contracts),
+    `  auxiliary  chain ${auxiliary.chainId}  ${auxiliary.rpcUrl}  (contracts from block ${auxiliary.deploymentBlock})`,
+    ...rows(auxiliary.contracts),
+    `  accounts   anvil's test mnemonic: owner ${devWallet(ROLE_INDEX.owner).address} (#${ROLE_INDEX.owner}),` +
+      ` facilitator ${devWallet(ROLE_INDEX.facilitator).address} (#${ROLE_INDEX.facilitator}),` +
+      ` users #${FIRST_USER_INDEX}-#${accounts - 1}`,
+  ];
+}

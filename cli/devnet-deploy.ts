@@ -1,0 +1,190 @@
+// npm run devnet:deploy: the Mosaic contracts deployed onto two development chains that are already
+// running (the anvil containers of docker-compose.yml's local-chains profile, or any two chains
+// holding anvil's test accounts), tokens for the development accounts, and the deployment file.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { FetchRequest, type FetchResponse } from "ethers";
+import type { Deployment } from "../chain/deployment-file.ts";
+import { writeDeploymentFile } from "../chain/deployment-file.ts";
+import { connectChain } from "../chain/provider.ts";
+import { FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
+import { deployOntoChains, type RunningChain } from "../devnet/deploy-onto-chains.ts";
+import { deploymentLines } from "./deployment-summary.ts";
+
+const DEFAULT_ORIGIN_RPC_URL = "http://127.0.0.1:8545";
+const DEFAULT_AUXILIARY_RPC_URL = "http://127.0.0.1:9545";
+const DEFAULT_DEPLOYMENT_FILE = ".devnet/deployment.json";
+const DEFAULT_ACCOUNTS = 20;
+const RPC_TIMEOUT_MS = 10_000;
+
+const HELP = `Usage: npm run devnet:deploy -- [options]
+
+Deploys the Mosaic contracts onto two development chains that are already running, such as the
+anvil chains of docker-compose.yml's local-chains profile: it wires them together, mints tokens for
+the development accounts and writes the deployment file. (npm start does the same on two anvil
+chains that it starts itself.) Each run deploys a new set of contracts.
+
+The chains must be two different chains (different chain ids) that hold anvil's public test
+accounts with ether (mnemonic "test test ... junk", anvil's default): #0 deploys and owns
+everything, #1 is the facilitator (a worker of both organizations), #2 onward are users. Chains
+that mine on an interval work: the deployment takes a few blocks.
+
+Options:
+  --origin-rpc-url <url>       the origin chain's JSON-RPC URL (default ${DEFAULT_ORIGIN_RPC_URL})
+  --auxiliary-rpc-url <url>    the auxiliary chain's JSON-RPC URL (default ${DEFAULT_AUXILIARY_RPC_URL})
+                               Both are written into the deployment file as given.
+  --deployment-file <path>     where to write the deployment file (default ${DEFAULT_DEPLOYMENT_FILE});
+                               a file already there is overwritten
+  --accounts <n>               development accounts on each chain, as anvil's --accounts (default
+                               ${DEFAULT_ACCOUNTS}): value tokens go to users #${FIRST_USER_INDEX} to #n-1, base tokens to #${ROLE_INDEX.facilitator}
+  -h, --help                   show this help
+`;
+
+class UsageError extends Error {}
+
+function rpcUrl(option: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new UsageError(`--${option} must be an http:// or https:// URL, got "${value}"`);
+  }
+  return value;
+}
+
+function readOptions(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "origin-rpc-url": { type: "string" },
+      "auxiliary-rpc-url": { type: "string" },
+      "deployment-file": { type: "string" },
+      accounts: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const accounts = Number(values.accounts ?? DEFAULT_ACCOUNTS);
+  if (!Number.isInteger(accounts) || accounts < 2 || accounts > 1000) {
+    throw new UsageError(`--accounts must be a whole number from 2 to 1000, got "${values.accounts}"`);
+  }
+  return {
+    help: values.help ?? false,
+    originRpcUrl: rpcUrl("origin-rpc-url", values["origin-rpc-url"] ?? DEFAULT_ORIGIN_RPC_URL),
+    auxiliaryRpcUrl: rpcUrl("auxiliary-rpc-url", values["auxiliary-rpc-url"] ?? DEFAULT_AUXILIARY_RPC_URL),
+    deploymentFile: path.resolve(values["deployment-file"] ?? DEFAULT_DEPLOYMENT_FILE),
+    accounts,
+  };
+}
+
+/** The chain's eth_chainId, or an error naming the option, the URL and what went wrong. */
+async function chainIdOf(option: string, url: string): Promise<number> {
+  const fail = (reason: string, unreachable = false) =>
+    new Error(
+      `--${option} ${url}: ${reason}. ${
+        unreachable
+          ? "Is the chain running? (the local chains: docker compose --profile local-chains up -d anvil-origin anvil-auxiliary)"
+          : "Is this the chain's JSON-RPC URL?"
+      }`,
+    );
+  // ethers' FetchRequest rather than fetch(), which refuses some ports (6000, 6665-6669, …).
+  const request = new FetchRequest(url);
+  request.body = { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] };
+  request.timeout = RPC_TIMEOUT_MS;
+  let response: FetchResponse;
+  try {
+    response = await request.send();
+  } catch (error) {
+    const { code, message } = error as Error & { code?: string };
+    throw fail(
+      code === "TIMEOUT"
+        ? `no answer to eth_chainId within ${RPC_TIMEOUT_MS / 1000} s`
+        : `cannot reach it (${message})`,
+      true,
+    );
+  }
+  if (!response.ok()) throw fail(`eth_chainId answered HTTP ${response.statusCode}`);
+  let body: { result?: unknown; error?: { message?: string } };
+  try {
+    body = JSON.parse(response.bodyText) as typeof body;
+  } catch {
+    throw fail("eth_chainId got an answer that is not JSON-RPC");
+  }
+  if (body.error) throw fail(`eth_chainId failed (${body.error.message ?? JSON.stringify(body.error)})`);
+  const chainId = typeof body.result === "string" ? Number(body.result) : NaN;
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) {
+    throw fail(`eth_chainId answered ${JSON.stringify(body.result)}, not a chain id`);
+  }
+  return chainId;
+}
+
+async function connect(option: string, url: string): Promise<RunningChain> {
+  const chainId = await chainIdOf(option, url);
+  return { chainId, rpcUrl: url, provider: connectChain(url, chainId) };
+}
+
+function summary(deployment: Deployment, deploymentFile: string, accounts: number, seconds: number): string {
+  return [
+    "",
+    `Mosaic contracts deployed in ${seconds.toFixed(1)} s.`,
+    ...deploymentLines(deployment, accounts),
+    `  deployment file  ${deploymentFile}`,
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof readOptions>;
+  try {
+    options = readOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const started = Date.now();
+  const connected = await Promise.allSettled([
+    connect("origin-rpc-url", options.originRpcUrl),
+    connect("auxiliary-rpc-url", options.auxiliaryRpcUrl),
+  ]);
+  const chains = connected.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  try {
+    const failures = connected.flatMap((result) =>
+      result.status === "rejected" ? [(result.reason as Error).message] : [],
+    );
+    if (failures.length > 0) throw new Error(failures.join("\n"));
+    const [origin, auxiliary] = chains as [RunningChain, RunningChain];
+    console.log("Deploying the Mosaic contracts…");
+    console.log(
+      `  origin chain ${origin.chainId} at ${origin.rpcUrl}, auxiliary chain ${auxiliary.chainId} at ${auxiliary.rpcUrl}`,
+    );
+    const deployment = await deployOntoChains({
+      origin,
+      auxiliary,
+      accounts: options.accounts,
+      progress: (message) => console.log(`  ${message}`),
+    });
+    const replacing = existsSync(options.deploymentFile);
+    writeDeploymentFile(options.deploymentFile, deployment);
+    console.log(
+      `  wrote ${options.deploymentFile}${replacing ? " (overwriting the file that was there)" : ""}`,
+    );
+    console.log(summary(deployment, options.deploymentFile, options.accounts, (Date.now() - started) / 1000));
+    return 0;
+  } finally {
+    for (const chain of chains) chain.provider.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`devnet:deploy failed: ${error.message}`);
+    process.exit(1);
+  },
+);
