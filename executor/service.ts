@@ -13,7 +13,7 @@ import { decide, type ExecutorRecords, type IntentStatus, type Policy } from "./
 import { ChangeFeed } from "./feed/change-feed.ts";
 import { readIndexedState, SubgraphReader } from "./feed/indexed-state.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
-import { TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
+import { isNonceGapIntent, TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
 const DECISION_STATUSES = new Set<string>([
@@ -129,7 +129,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     if (!snapshot) return;
     const records: ExecutorRecords = {
       intents: (await books.intentStatuses())
-        .filter((intent) => DECISION_STATUSES.has(intent.status))
+        // The transaction manager's own no-ops that fill nonce gaps are no flow step.
+        .filter((intent) => DECISION_STATUSES.has(intent.status) && !isNonceGapIntent(intent))
         .map((intent) => ({
           subject: intent.subject,
           step: intent.step as never,
@@ -209,6 +210,9 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     logger.info("resuming", { subject: intent.subject, step: intent.step, status: intent.status });
     track(intent, () => transactions.follow(intent));
   }
+  // A nonce whose transaction the node refused, and whose intent is not sent again, would hold back
+  // every later transaction of the facilitator on that chain: such gaps are filled on a timer.
+  transactions.watchNonceGaps();
 
   const feeds = CHAINS.map((chain) => {
     const feed = new ChangeFeed({
@@ -250,6 +254,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     await Promise.all(feeds.map((feed) => feed.stop()));
     // In-flight sends finish recording; followers return at their next poll.
     await Promise.allSettled([...running.values()]);
+    await transactions.drained();
     while (deciding) await new Promise((resolve) => setTimeout(resolve, 20));
     await books.close();
     for (const chain of CHAINS) providers[chain].destroy();

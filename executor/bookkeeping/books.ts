@@ -46,6 +46,17 @@ export interface Failure {
   attemptHash?: string;
 }
 
+/** Where one nonce of an account stands in the books (see nonceState). */
+export interface NonceState {
+  /** The account's next nonce in the books (every nonce below it was handed out); undefined: none yet. */
+  next: bigint | undefined;
+  /** Given back unsigned (releaseNonce): the next allocation hands it out first. */
+  released: boolean;
+  /** The intent whose slot holds the nonce, and its attempts at that nonce (oldest first); null when no
+   * transaction was recorded with it. */
+  holder: { intent: IntentRecord; attempts: AttemptRecord[] } | null;
+}
+
 export interface Books {
   /**
    * Creates the intent, or returns the one with the same (subject, step): unchanged, except that a
@@ -63,6 +74,16 @@ export interface Books {
   recordAttempt(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
   /** Records a transaction at the same nonce that replaces an attempt, and marks that one replaced. */
   recordReplacement(replacedHash: string, rawTransaction: string): Promise<AttemptRecord>;
+  /** Where one nonce of an account stands: handed out, given back, held by which intent's attempts. */
+  nonceState(slot: NonceSlotKey): Promise<NonceState>;
+  /**
+   * Records, BEFORE it is broadcast, a transaction of `intent` (a no-op filling a nonce gap) at a
+   * nonce that was handed out but that no transaction holds: never signed (or given back), or held
+   * only by attempts the node refused. The slot passes to `intent` and its refused attempt is marked
+   * replaced by this one, so the intent that held it never reuses that nonce (it gets a fresh one).
+   * Refused (BooksConflictError) when an attempt at the nonce is signed, broadcast or mined.
+   */
+  recordGapFill(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
   markBroadcast(hash: string): Promise<AttemptRecord>;
   /** The attempt is in a block: it is mined, the other attempts at its nonce dropped, its intent mined. */
   markMined(hash: string, blockNumber: bigint): Promise<IntentRecord>;
@@ -335,6 +356,104 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
             gasLimit: facts.gasLimit,
             rawTransaction: facts.rawTransaction,
           },
+        });
+        return loadAttempt(tx, hash);
+      });
+    },
+
+    async nonceState(key) {
+      const { next, released, slot } = await run((tx) => nonces.slotState(tx, key));
+      return {
+        next,
+        released,
+        holder:
+          slot === null
+            ? null
+            : {
+                intent: intentRecord(slot.intent),
+                attempts: slot.attempts.map((attempt) => attemptRecord(attempt, slot)),
+              },
+      };
+    },
+
+    async recordGapFill(key, rawTransaction) {
+      const facts = signedTransactionFacts(rawTransaction);
+      const hash = facts.hash.toLowerCase();
+      return run(async (tx) => {
+        const intent = await findIntent(tx, key);
+        const existing = await tx.attempt.findUnique({ where: { hash }, include: { slot: true } });
+        if (existing?.slot.intentId === intent.id) return loadAttempt(tx, hash);
+        if (existing) throw new BooksConflictError(`transaction ${hash} is already recorded`);
+        if (!(OPEN_INTENT as readonly string[]).includes(intent.status)) {
+          throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
+        }
+        if (facts.chainId !== Number(intent.chainId)) {
+          throw new BooksConflictError(
+            `transaction ${hash} is for chain ${facts.chainId}, ${describe(key)} for chain ${intent.chainId}`,
+          );
+        }
+        const live = await tx.attempt.findFirst({
+          where: { slot: { intentId: intent.id }, status: { in: [...nonces.LIVE_ATTEMPT] } },
+        });
+        if (live) {
+          throw new BooksConflictError(
+            `${describe(key)} already has transaction ${live.hash} out: replace that one instead`,
+          );
+        }
+        const account = { chainId: facts.chainId, account: facts.from };
+        const slotName = `nonce ${facts.nonce} of ${facts.from} on chain ${facts.chainId}`;
+        // The account's lock: allocations, releases and new attempts wait for this transaction.
+        const next = await nonces.lockCursor(tx, account);
+        if (next === undefined || facts.nonce >= next) {
+          throw new BooksError(`${slotName} was never handed out: there is no gap to fill`);
+        }
+        // A nonce given back is taken here, so no allocation hands it out again.
+        await tx.releasedNonce.deleteMany({
+          where: { chainId: BigInt(facts.chainId), account: facts.from, nonce: facts.nonce },
+        });
+        const slotKey = { chainId: BigInt(facts.chainId), from: facts.from, nonce: facts.nonce };
+        const attemptData = {
+          hash,
+          maxFeePerGas: facts.maxFeePerGas.toString(),
+          maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
+          gasLimit: facts.gasLimit,
+          rawTransaction: facts.rawTransaction,
+        };
+        const slot = await tx.nonceSlot.findUnique({
+          where: { chainId_from_nonce: slotKey },
+          include: { intent: true, attempts: { orderBy: { id: "desc" } } },
+        });
+        if (slot === null) {
+          await tx.nonceSlot.create({
+            data: { ...slotKey, intentId: intent.id, attempts: { create: attemptData } },
+          });
+        } else {
+          const held = slot.attempts.find((attempt) =>
+            (nonces.LIVE_ATTEMPT as readonly string[]).includes(attempt.status),
+          );
+          const [last] = slot.attempts;
+          if (held || last === undefined) {
+            throw new BooksConflictError(
+              `${slotName} is held by ${describe(slot.intent)} (attempt ${held?.hash ?? "none"} ${held?.status ?? ""}): no gap`,
+            );
+          }
+          // Conditional on the status, like recordReplacement: of the intent re-sending its refused
+          // transaction and the filler, only one wins.
+          const { count } = await tx.attempt.updateMany({
+            where: { id: last.id, status: "failed" },
+            data: { status: "replaced" },
+          });
+          if (count === 0) {
+            throw new BooksConflictError(
+              `attempt ${last.hash} at ${slotName} is no longer failed: it cannot be replaced by a gap fill`,
+            );
+          }
+          await tx.nonceSlot.update({ where: { id: slot.id }, data: { intentId: intent.id } });
+          await tx.attempt.create({ data: { ...attemptData, slotId: slot.id, replacesId: last.id } });
+        }
+        await tx.intent.updateMany({
+          where: { id: intent.id, status: { in: ["planned", "failed"] } },
+          data: { status: "sending" },
         });
         return loadAttempt(tx, hash);
       });

@@ -1,5 +1,5 @@
 // The executor's books (see docs/executor-bookkeeping.md).
-export { openBooks, type Books, type BooksOptions, type Failure } from "./books.ts";
+export { openBooks, type Books, type BooksOptions, type Failure, type NonceState } from "./books.ts";
 export { BooksConflictError, BooksError, BooksPassphraseError } from "./errors.ts";
 export type { NonceAccount, NonceRequest, NonceSlotKey } from "./nonces.ts";
 export type {

@@ -96,3 +96,26 @@ export async function releaseNonce(tx: BooksTransaction, slot: NonceSlotKey): Pr
   if (await tx.releasedNonce.findUnique({ where: key })) return;
   await tx.releasedNonce.create({ data: { ...account, nonce: slot.nonce } });
 }
+
+/** Attempts that are in a block or may still get there: their nonce is held. */
+export const LIVE_ATTEMPT = ["signed", "broadcast", "mined"] as const;
+
+/**
+ * Where one nonce of an account stands in the books: the account's cursor (nonces below it were
+ * handed out), whether the nonce was given back, and the slot that holds it, if any.
+ */
+export async function slotState(tx: BooksTransaction, slot: NonceSlotKey) {
+  const account = { chainId: BigInt(slot.chainId), account: getAddress(slot.account) };
+  const cursor = await tx.nonceCursor.findUnique({ where: cursorWhere(slot) });
+  const released = await tx.releasedNonce.findUnique({
+    where: { chainId_account_nonce: { ...account, nonce: slot.nonce } },
+  });
+  const taken = await tx.nonceSlot.findUnique({
+    where: { chainId_from_nonce: { chainId: account.chainId, from: account.account, nonce: slot.nonce } },
+    include: {
+      intent: true,
+      attempts: { include: { replaces: { select: { hash: true } } }, orderBy: { id: "asc" } },
+    },
+  });
+  return { next: cursor?.next, released: released !== null, slot: taken };
+}

@@ -8,6 +8,8 @@ export interface ExecutorMetrics {
   attempts: Counter<"chain" | "step">;
   /** Replacements with raised fees. */
   bumps: Counter<"chain" | "step">;
+  /** No-op transfers to itself sent at a nonce no transaction held, which held back later ones. */
+  nonceGapFills: Counter<"chain">;
   /** Failures by kind (revert, decision, action, dryRun:<kind>, nonceTooLow, underpriced, …). */
   errors: Counter<"kind">;
   /** Seconds from the executor taking up a step (sending it, or resuming it) to its confirmation. */
@@ -39,6 +41,12 @@ export function createMetrics(): ExecutorMetrics {
       name: "facilitator_fee_bumps_total",
       help: "Transactions replaced with raised fees.",
       labelNames: ["chain", "step"],
+      registers,
+    }),
+    nonceGapFills: new Counter({
+      name: "facilitator_nonce_gap_fills_total",
+      help: "No-op transfers to itself sent to fill a nonce that held back later transactions.",
+      labelNames: ["chain"],
       registers,
     }),
     errors: new Counter({
