@@ -12,6 +12,10 @@ export interface BenchOptions {
   concurrency: number;
   /** Queries each client sends. */
   queries: number;
+  /** Stakes, then redeems, sent at once and timed step by step (executor benchmark). */
+  flows: number;
+  /** Stake requests sent at once and timed to completion (executor benchmark). */
+  stakes: number;
 }
 
 export interface BenchContext {

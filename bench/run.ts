@@ -2,24 +2,34 @@
 // Everything a benchmark starts is stopped at the end, on failure, and on Ctrl-C.
 import { parseArgs } from "node:util";
 import type { BenchOptions, Benchmark } from "./benchmark.ts";
+import { executorBenchmark } from "./executor.ts";
 import { indexerBenchmark } from "./indexer.ts";
 import { DEFAULT_RESULTS_FILE, formatTable, writeResults } from "./results.ts";
 import { Stops } from "./stops.ts";
 
 /** One line per benchmark module. */
-const BENCHMARKS: Benchmark[] = [indexerBenchmark];
+const BENCHMARKS: Benchmark[] = [indexerBenchmark, executorBenchmark];
 
-const DEFAULTS: BenchOptions = { events: 20_000, users: 40, concurrency: 16, queries: 100 };
+const DEFAULTS: BenchOptions = {
+  events: 20_000,
+  users: 40,
+  concurrency: 16,
+  queries: 100,
+  flows: 10,
+  stakes: 200,
+};
 
 const USAGE = `npm run bench -- [options]
 
 Runs the benchmarks on local chains and writes their figures to bench/results.json (figures of the
 same name are replaced, others kept). See bench/README.md.
 
-  --events N       Mosaic events to generate at least (default ${DEFAULTS.events})
-  --users N        user accounts sending stake requests (default ${DEFAULTS.users})
-  --concurrency N  concurrent GraphQL clients (default ${DEFAULTS.concurrency})
-  --queries N      queries per client (default ${DEFAULTS.queries})
+  --events N       indexer: Mosaic events to generate at least (default ${DEFAULTS.events})
+  --users N        indexer: user accounts sending stake requests (default ${DEFAULTS.users})
+  --concurrency N  indexer: concurrent GraphQL clients (default ${DEFAULTS.concurrency})
+  --queries N      indexer: queries per client (default ${DEFAULTS.queries})
+  --flows N        executor: stakes, then redeems, sent at once and timed step by step (default ${DEFAULTS.flows})
+  --stakes N       executor: stake requests sent at once and timed to completion (default ${DEFAULTS.stakes})
   --only NAME      run only this benchmark (${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")})
   --results FILE   where to merge the figures (default bench/results.json)
   --help           this text
@@ -35,6 +45,8 @@ function parseCommand(args: string[]) {
       users: { type: "string" },
       concurrency: { type: "string" },
       queries: { type: "string" },
+      flows: { type: "string" },
+      stakes: { type: "string" },
       only: { type: "string" },
       results: { type: "string" },
       help: { type: "boolean" },
@@ -55,6 +67,9 @@ function parseCommand(args: string[]) {
     users: count("users", 1, 500),
     concurrency: count("concurrency", 1, 256),
     queries: count("queries", 1, 10_000),
+    // The executor benchmark gives each flow and each concurrent stake its own user, funded at start.
+    flows: count("flows", 1, 100),
+    stakes: count("stakes", 1, 400),
   };
   const selected = BENCHMARKS.filter((benchmark) => !values.only || benchmark.name === values.only);
   if (selected.length === 0) throw new Error(`no benchmark is named ${values.only}; see --help`);

@@ -1,4 +1,5 @@
-// bench/results.ts: figures merged by name into the results file, others kept, and the table.
+// bench/results.ts: figures merged by name into the results file, others kept, and the table; and
+// bench/flow-latency.ts: the executor benchmark's blocks per step.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,6 +13,14 @@ import {
   type Figure,
   type RunInfo,
 } from "../bench/results.ts";
+import {
+  blocksBetween,
+  median,
+  stepBlocks,
+  summarizeSteps,
+  type BlockPoint,
+  type FlowBlocks,
+} from "../bench/flow-latency.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "bench-results-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,5 +98,53 @@ describe("bench results", () => {
     assert.deepEqual(lines[0], ["figure", "value", "parameters"]);
     assert.deepEqual(lines[2], ["indexer.index.rate", "1235 events/s", "events=20000 concurrency=16"]);
     assert.deepEqual(lines[3], ["indexer.query.p99", "12.3 ms", "events=20000 concurrency=16"]);
+  });
+});
+
+describe("executor benchmark steps", () => {
+  const at = (chain: BlockPoint["chain"], block: number, timestamp: number): BlockPoint => ({
+    chain,
+    block,
+    timestamp,
+  });
+  // A stake at the floor: origin blocks 100.. at t=1000.., auxiliary blocks 40.. at t=1000.. too.
+  const atFloor: FlowBlocks = {
+    requested: at("origin", 100, 1000),
+    declared: at("origin", 101, 1001),
+    anchored: at("auxiliary", 42, 1002),
+    confirmed: at("auxiliary", 44, 1004),
+    progressedSource: at("origin", 105, 1005),
+    progressedTarget: at("auxiliary", 45, 1005),
+  };
+
+  test("blocks on one chain by number, across chains by timestamps over the block time", () => {
+    assert.equal(blocksBetween(at("origin", 10, 500), at("origin", 13, 520), 1), 3);
+    assert.equal(blocksBetween(at("origin", 10, 500), at("auxiliary", 900, 506), 2), 3);
+  });
+
+  test("each step of a flow, ending at the later of the two progress blocks", () => {
+    assert.deepEqual(stepBlocks(atFloor, 1), {
+      accept: 1,
+      anchor: 1,
+      "prove-confirm": 2,
+      progress: 1,
+      total: 5,
+    });
+    const slowSource = { ...atFloor, progressedSource: at("origin", 108, 1008) };
+    assert.equal(stepBlocks(slowSource, 1).progress, 4);
+    assert.equal(stepBlocks(slowSource, 1).total, 8);
+  });
+
+  test("median, max, floor and ratio per step", () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    const slower = {
+      ...atFloor,
+      confirmed: at("auxiliary", 46, 1006),
+      progressedTarget: at("auxiliary", 47, 1007),
+    };
+    const summary = summarizeSteps([atFloor, slower, slower], 1);
+    assert.deepEqual(summary["prove-confirm"], { median: 4, max: 4, floor: 2, ratio: 2 });
+    assert.deepEqual(summary.accept, { median: 1, max: 1, floor: 1, ratio: 1 });
   });
 });
