@@ -1,9 +1,16 @@
 // What a user of Mosaic does: ask the OSTComposer to stake, or the RedeemPool to redeem, paying the
 // facilitator through the request's gasPrice and gasLimit. The development network's demo and the
 // tests send requests through these.
-import type { BaseWallet, TransactionReceipt } from "ethers";
+import type { BaseWallet, Provider, TransactionReceipt } from "ethers";
+import type { Deployment } from "../chain/deployment-file.ts";
 import { bindAuxiliary, bindOrigin, emittedEvent } from "../chain/mosaic-contracts.ts";
-import type { DevNetwork } from "./network.ts";
+
+/** A deployment and a provider per chain: a development network, or any chains. */
+export interface MosaicChains {
+  deployment: Deployment;
+  origin: { provider: Provider };
+  auxiliary: { provider: Provider };
+}
 
 export interface Request {
   amount: bigint;
@@ -36,7 +43,7 @@ export async function mined(
 
 /** Staker: approve the value token to the composer and requestStake. */
 export async function requestStake(
-  net: DevNetwork,
+  net: MosaicChains,
   staker: BaseWallet,
   request: Request,
 ): Promise<RequestedStake> {
@@ -69,7 +76,7 @@ export async function requestStake(
 
 /** Redeemer: approve the utility token to the redeem pool and requestRedeem. */
 export async function requestRedeem(
-  net: DevNetwork,
+  net: MosaicChains,
   redeemer: BaseWallet,
   request: Request,
 ): Promise<RequestedRedeem> {
