@@ -173,12 +173,20 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** anvil's output: its first lines (the watchdog's pid line comes first) and its latest ones. */
 class OutputTail {
   private text = "";
+  private first = "";
   private listeners: (() => void)[] = [];
   push(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString("utf8")).slice(-8000);
+    const text = chunk.toString("utf8");
+    // With many accounts, anvil's listing alone outgrows the tail.
+    if (this.first.length < 1000) this.first = (this.first + text).slice(0, 1000);
+    this.text = (this.text + text).slice(-8000);
     for (const listener of this.listeners) listener();
+  }
+  get head(): string {
+    return this.first;
   }
   onChange(listener: () => void): void {
     this.listeners.push(listener);
@@ -221,7 +229,7 @@ async function waitUntilListening(
     child.on("error", onError);
     child.on("exit", onExit);
     output.onChange(() => {
-      const pidMatch = /watchdog-child-pid (\d+)/.exec(output.value);
+      const pidMatch = /watchdog-child-pid (\d+)/.exec(output.head);
       if (settled || !pidMatch || !output.value.includes("Listening on")) return;
       settle();
       resolve(Number(pidMatch[1]));

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { test } from "node:test";
-import { LOOPBACK } from "../devnet/anvil.ts";
+import { HDNodeWallet } from "ethers";
+import { DEV_MNEMONIC, LOOPBACK, startAnvil } from "../devnet/anvil.ts";
 import { startDevNetwork } from "../devnet/network.ts";
 import { anvilPidsForChainId, isRunning, waitUntilGone } from "./helpers/processes.ts";
 
@@ -32,6 +33,21 @@ test("mines on an interval when a block time is given", async () => {
     assert.ok((await network.origin.provider.getBlockNumber()) >= first + 2, "two or more blocks in 2.5 s");
   } finally {
     await network.stop();
+  }
+});
+
+test("starts with hundreds of accounts, each funded (their listing outgrows the kept output)", async () => {
+  const chain = await startAnvil({ name: "origin", chainId: 4231, accounts: 300 });
+  try {
+    const last = HDNodeWallet.fromPhrase(DEV_MNEMONIC, "", "m/44'/60'/0'/0").deriveChild(299).address;
+    const balance = await fetch(chain.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBalance", params: [last, "latest"] }),
+    });
+    assert.ok(BigInt(((await balance.json()) as { result: string }).result) > 0n, "account #299 has ether");
+  } finally {
+    await chain.stop();
   }
 });
 
