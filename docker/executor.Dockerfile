@@ -28,4 +28,6 @@ ENV NODE_ENV=production \
 
 # /health and /metrics listen on 127.0.0.1:9464 inside the container (loopback only, by design of
 # executor/config.ts); the compose file's health check calls /health from inside.
-CMD ["npm", "run", "facilitator", "--", "start", "--config", "/config/facilitator.json"]
+# node itself, not npm: npm does not pass SIGTERM (docker stop) on to the program it runs, which
+# would then be killed at the end of the grace period instead of finishing its in-flight sends.
+CMD ["node", "--import", "tsx", "cli/facilitator.ts", "start", "--config", "/config/facilitator.json"]

@@ -1,6 +1,7 @@
 // bench/results.ts: figures merged by name into the results file, others kept, and the table; and
 // bench/flow-latency.ts: the executor benchmark's blocks per step.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -148,3 +149,36 @@ describe("executor benchmark steps", () => {
     assert.deepEqual(summary.accept, { median: 1, max: 1, floor: 1, ratio: 1 });
   });
 });
+
+test(
+  "npm run bench runs the executor benchmark end to end and merges its figures",
+  { timeout: 240_000 },
+  () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-run-"));
+    const resultsFile = path.join(dir, "results.json");
+    try {
+      const args = ["--only", "executor", "--flows", "1", "--stakes", "2", "--results", resultsFile];
+      const run = spawnSync("npm", ["run", "--silent", "bench", "--", ...args], {
+        encoding: "utf8",
+        timeout: 230_000,
+      });
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      const figures = readResults(resultsFile);
+      const figure = (name: string) => figures.find((item) => item.name === name);
+      for (const flow of ["stake", "redeem"]) {
+        const total = figure(`executor.${flow}.total.blocks.median`);
+        assert.ok(total, `${flow} total`);
+        assert.ok(
+          total.value >= figure(`executor.${flow}.total.blocks.floor`)!.value,
+          `${flow}: not under the floor`,
+        );
+      }
+      const completion = figure("executor.concurrent-stakes.completion.seconds");
+      assert.ok(completion && completion.value > 0);
+      assert.equal(completion.parameters.stakes, 2);
+      assert.match(run.stdout, /executor\.stake\.accept\.blocks\.median/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

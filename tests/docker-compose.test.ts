@@ -279,11 +279,12 @@ describe("the services", () => {
     assert.match(dockerfile, /^USER node$/m);
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
     assert.ok(cmd, "an exec-form CMD");
+    // The executor itself as the container's process, so that docker stop's SIGTERM reaches it.
     assert.deepEqual(JSON.parse(cmd[1]!), [
-      "npm",
-      "run",
-      "facilitator",
-      "--",
+      "node",
+      "--import",
+      "tsx",
+      "cli/facilitator.ts",
       "start",
       "--config",
       "/config/facilitator.json",
