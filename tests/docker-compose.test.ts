@@ -30,7 +30,6 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const DOCKERFILE = path.join(ROOT, "docker", "executor.Dockerfile");
 const EXAMPLE_CONFIG = path.join(ROOT, "docker", "facilitator.compose.json");
-const DEPLOY_SCRIPT = path.join(ROOT, "scripts", "graph-node-deploy.ts");
 
 type Json = Record<string, unknown>;
 interface Healthcheck {
@@ -408,7 +407,8 @@ describe("scripts/graph-node-deploy.ts", { timeout: 120_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   function run(args: string[]) {
-    const result = spawnSync(process.execPath, ["--import", "tsx", DEPLOY_SCRIPT, ...args], {
+    // As the docs show it: npm run subgraph:deploy -- …
+    const result = spawnSync("npm", ["run", "--silent", "subgraph:deploy", "--", ...args], {
       encoding: "utf8",
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
