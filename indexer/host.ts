@@ -59,11 +59,10 @@ export function openSubgraph(
   subgraph: HostedSubgraph,
   options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs" | "maxLogRange">,
 ) {
-  const runtimeSchema = parseSubgraphSchema(
-    readFileSync(loadManifest(subgraph.manifestFile).schemaFile, "utf8"),
-  );
+  const manifest = loadManifest(subgraph.manifestFile);
+  const runtimeSchema = parseSubgraphSchema(readFileSync(manifest.schemaFile, "utf8"));
   const runtime = new SubgraphRuntime({
-    manifestFile: subgraph.manifestFile,
+    manifest,
     shapes: entityShapes(runtimeSchema),
     rpcUrl: subgraph.rpcUrl,
     sources: subgraph.sources,

@@ -46,15 +46,22 @@ function message(raw: Raw): IndexedMessage {
   };
 }
 
-function stakeRequest(raw: Raw): IndexedStakeRequest {
+/** The fields stake and redeem requests share: the terms the requester offered. */
+function requestTerms(raw: Raw) {
   return {
     id: raw.id as string,
-    status: raw.status as IndexedStakeRequest["status"],
     amount: big(raw.amount),
     beneficiary: raw.beneficiary as string,
     gasPrice: big(raw.gasPrice),
     gasLimit: big(raw.gasLimit),
     nonce: big(raw.nonce),
+  };
+}
+
+function stakeRequest(raw: Raw): IndexedStakeRequest {
+  return {
+    ...requestTerms(raw),
+    status: raw.status as IndexedStakeRequest["status"],
     staker: raw.staker as string,
     stakerProxy: raw.stakerProxy as string,
     gateway: raw.gateway as string,
@@ -64,13 +71,8 @@ function stakeRequest(raw: Raw): IndexedStakeRequest {
 
 function redeemRequest(raw: Raw): IndexedRedeemRequest {
   return {
-    id: raw.id as string,
+    ...requestTerms(raw),
     status: raw.status as IndexedRedeemRequest["status"],
-    amount: big(raw.amount),
-    beneficiary: raw.beneficiary as string,
-    gasPrice: big(raw.gasPrice),
-    gasLimit: big(raw.gasLimit),
-    nonce: big(raw.nonce),
     redeemer: raw.redeemer as string,
     redeemerProxy: raw.redeemerProxy as string,
     cogateway: raw.cogateway as string,

@@ -14,13 +14,7 @@ import {
   type LogLevel,
   type TriggerContext,
 } from "./host-imports.ts";
-import {
-  loadManifest,
-  ManifestError,
-  type DataSource,
-  type EventHandler,
-  type Manifest,
-} from "./manifest.ts";
+import { ManifestError, type DataSource, type EventHandler, type Manifest } from "./manifest.ts";
 import { SyncRpc } from "./sync-rpc.ts";
 import { writeEvent } from "./trigger-objects.ts";
 
@@ -30,7 +24,8 @@ export interface SourceOverride {
 }
 
 export interface RuntimeOptions {
-  manifestFile: string;
+  /** The manifest as loadManifest read it; its data sources take the overrides. */
+  manifest: Manifest;
   shapes: EntityShapes;
   /** The chain's JSON-RPC endpoint, for ethereum.call and friends. */
   rpcUrl: string;
@@ -86,7 +81,7 @@ export class SubgraphRuntime {
   private context: TriggerContext | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
-    const manifest = loadManifest(options.manifestFile);
+    const manifest = options.manifest;
     for (const source of manifest.dataSources) {
       const override = options.sources?.[source.name];
       if (override) {
@@ -101,7 +96,7 @@ export class SubgraphRuntime {
     });
     // The deployment is the code and what it indexes: the manifest, the WASM and any overrides.
     const parts: Uint8Array[] = [
-      readFileSync(options.manifestFile),
+      readFileSync(manifest.file),
       Buffer.from(JSON.stringify(options.sources ?? {})),
     ];
     const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
