@@ -13,7 +13,8 @@ import { decide, type ExecutorRecords, type IntentStatus, type Policy } from "./
 import { ChangeFeed } from "./feed/change-feed.ts";
 import { readIndexedState, SubgraphReader } from "./feed/indexed-state.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
-import { isNonceGapIntent, TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
+import { isNonceGapIntent } from "./transactions/nonce-gaps.ts";
+import { TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
 const DECISION_STATUSES = new Set<string>([

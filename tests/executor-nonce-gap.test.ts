@@ -15,9 +15,8 @@ import { BooksConflictError, openBooks, type Books } from "../executor/bookkeepi
 import type { ChainName, GasPolicy } from "../executor/config.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics, type ExecutorMetrics } from "../executor/observability/metrics.ts";
+import { NONCE_GAP_STEP, nonceGapSubject } from "../executor/transactions/nonce-gaps.ts";
 import {
-  NONCE_GAP_STEP,
-  nonceGapSubject,
   TransactionManager,
   type ChainSender,
   type Outcome,

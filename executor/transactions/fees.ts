@@ -1,5 +1,6 @@
 // Type-2 fees: a tip, and a fee cap that survives the base fee doubling twice; a replacement raises
 // both by at least the bump nodes require (10%), never past the configured ceiling.
+import type { JsonRpcProvider } from "ethers";
 import type { GasPolicy } from "../config.ts";
 
 export interface Fees {
@@ -25,4 +26,12 @@ export function bumpedFees(previous: Fees, baseFeePerGas: bigint, gas: GasPolicy
   if (market.maxFeePerGas > cap) cap = market.maxFeePerGas;
   if (cap > gas.maxFeePerGas) return null;
   return { maxPriorityFeePerGas: tip > cap ? cap : tip, maxFeePerGas: cap };
+}
+
+/** The latest block's base fee (0 on a chain without one). */
+export async function baseFee(provider: JsonRpcProvider): Promise<bigint> {
+  const block = (await provider.send("eth_getBlockByNumber", ["latest", false])) as {
+    baseFeePerGas?: string;
+  };
+  return BigInt(block.baseFeePerGas ?? 0);
 }

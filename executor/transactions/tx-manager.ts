@@ -1,16 +1,16 @@
 // Sends the executor's transactions so that no effect happens twice and none is lost: each intent
 // is planned under its (subject, step) key, dry-run right before sending, signed at a nonce the
 // books allocated, recorded before broadcast, followed to the configured depth, replaced with
-// bumped fees when it sits unmined, and resumed from the books after a crash. A nonce that no
-// transaction holds any more (the node refused its transaction and its intent was not sent again)
-// holds back every later transaction of the account: it is filled with a no-op transfer to itself.
-import { getAddress, Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
+// bumped fees when it sits unmined, and resumed from the books after a crash. Nonce gaps are filled
+// by nonce-gaps.ts, through this manager's broadcast and follower.
+import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { BooksConflictError, type Books } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.ts";
 import type { ChainName, GasPolicy } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ExecutorMetrics } from "../observability/metrics.ts";
-import { bumpedFees, initialFees } from "./fees.ts";
+import { baseFee, bumpedFees, initialFees } from "./fees.ts";
+import { NonceGapFiller } from "./nonce-gaps.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 
 export interface ChainSender {
@@ -48,35 +48,19 @@ export interface TransactionManagerOptions {
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
 const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
-/** Attempts that are in a block or may still get there: their nonce is held. */
-const LIVE = new Set(["signed", "broadcast", "mined"]);
-
-/** The step of the no-op transfers that fill nonce gaps: not a Mosaic flow step. */
-export const NONCE_GAP_STEP = "fillNonceGap";
-/** A plain transfer to an account (no code runs): intrinsic gas only. */
-const TRANSFER_GAS = 21_000n;
-
-/** The subject of the intent that fills `nonce` of `account` on chain `chainId`. */
-export function nonceGapSubject(chainId: number, account: string, nonce: bigint): string {
-  return `nonce-gap:${chainId}:${getAddress(account)}:${nonce}`;
-}
-
-/** Whether an intent is a nonce-gap filler (the transaction manager's own, not a decision's). */
-export function isNonceGapIntent(intent: { step: string }): boolean {
-  return intent.step === NONCE_GAP_STEP;
-}
 
 export class TransactionManager {
   private stopping = false;
   private readonly pollMs: number;
   private readonly sending = new Map<string, Promise<Outcome>>();
-  /** Per chain id: the account nonce seen as a gap, and since when (first sighting). */
-  private readonly gaps = new Map<number, { nonce: bigint; since: number }>();
-  private gapTimer: NodeJS.Timeout | undefined;
-  private gapPass: Promise<number> | undefined;
+  private readonly nonceGaps: NonceGapFiller;
 
   constructor(private readonly options: TransactionManagerOptions) {
     this.pollMs = options.pollIntervalMs ?? 250;
+    this.nonceGaps = new NonceGapFiller(options, {
+      broadcast: (sender, key, attempt) => this.broadcast(sender, key, attempt),
+      follow: (key, started) => this.follow(key, started),
+    });
   }
 
   /**
@@ -105,155 +89,27 @@ export class TransactionManager {
   /** No new transaction is signed after this; followers return at their next poll. */
   stop(): void {
     this.stopping = true;
-    clearInterval(this.gapTimer);
-    this.gapTimer = undefined;
+    this.nonceGaps.stop();
   }
 
   /** Settles when every send, follow and gap fill this manager started has returned (after stop()). */
   async drained(): Promise<void> {
-    await Promise.allSettled([this.gapPass, ...this.sending.values()]);
+    await Promise.allSettled([this.nonceGaps.drained(), ...this.sending.values()]);
   }
 
   /**
-   * Looks for nonce gaps on every chain on a timer (until stop()), and fills each one found: see
-   * fillNonceGaps. The default interval is half the resubmission time, between the poll interval
-   * and 5 s.
+   * Looks for nonce gaps on every chain on a timer (until stop()), and fills each one found. The
+   * default interval is half the resubmission time, between the poll interval and 5 s.
    */
   watchNonceGaps(
     intervalMs = Math.max(this.pollMs, Math.min(5000, this.options.gas.resubmitAfterMs / 2)),
   ): void {
-    if (this.gapTimer !== undefined || this.stopping) return;
-    this.gapTimer = setInterval(() => void this.fillNonceGaps(), intervalMs);
+    this.nonceGaps.watch(intervalMs);
   }
 
-  /**
-   * One look for nonce gaps; returns how many fills it started (they are followed in the background).
-   *
-   * A gap: the chain's mined transaction count of the account is n, the books handed out nonces above
-   * n (so later transactions wait in the pool behind n), and no attempt holds n: the node refused the
-   * transaction at n and its intent was not sent again, or a nonce was handed out and never signed.
-   * Only when that has lasted the resubmission time (an intent planned again reuses its refused slot
-   * meanwhile) is n filled with a transfer of 0 to the facilitator itself, booked as an intent of its
-   * own (subject `nonce-gap:<chainId>:<account>:<nonce>`, step fillNonceGap) and followed like any.
-   */
+  /** One look for nonce gaps; how many fills it started (see NonceGapFiller.fill). */
   fillNonceGaps(): Promise<number> {
-    this.gapPass ??= (async () => {
-      let started = 0;
-      for (const sender of Object.values(this.options.senders)) {
-        if (this.stopping) break;
-        try {
-          if (await this.fillGapOf(sender)) started++;
-        } catch (error) {
-          this.options.metrics.errors.inc({ kind: "nonceGap" });
-          this.options.logger.warn("nonce gap check failed", { chain: sender.name, error: errorText(error) });
-        }
-      }
-      return started;
-    })().finally(() => {
-      this.gapPass = undefined;
-    });
-    return this.gapPass;
-  }
-
-  private async fillGapOf(sender: ChainSender): Promise<boolean> {
-    const { books, gas } = this.options;
-    const account = sender.wallet.address;
-    const nonce = BigInt(await sender.provider.getTransactionCount(account, "latest"));
-    const state = await books.nonceState({ chainId: sender.chainId, account, nonce });
-    const held = state.holder?.attempts.some((attempt) => LIVE.has(attempt.status)) ?? false;
-    if (state.next === undefined || state.next <= nonce + 1n || held) {
-      this.gaps.delete(sender.chainId);
-      return false;
-    }
-    const seen = this.gaps.get(sender.chainId);
-    if (seen?.nonce !== nonce) {
-      this.gaps.set(sender.chainId, { nonce, since: Date.now() });
-      return false;
-    }
-    if (Date.now() - seen.since < gas.resubmitAfterMs || this.stopping) return false;
-    const key = { subject: nonceGapSubject(sender.chainId, account, nonce), step: NONCE_GAP_STEP };
-    const id = `${key.subject}|${key.step}`;
-    if (this.sending.has(id)) return false;
-    this.gaps.delete(sender.chainId);
-    const run = this.fillGap(sender, nonce, key)
-      .catch((error: unknown): Outcome => {
-        this.options.metrics.errors.inc({ kind: "nonceGap" });
-        this.options.logger.error("nonce gap fill failed", {
-          chain: sender.name,
-          nonce,
-          error: errorText(error),
-        });
-        return { status: "failed", kind: "unknown", message: errorText(error) };
-      })
-      .finally(() => this.sending.delete(id));
-    this.sending.set(id, run);
-    return true;
-  }
-
-  /** Sends the no-op at the gap's nonce and follows it to the configured depth. */
-  private async fillGap(
-    sender: ChainSender,
-    nonce: bigint,
-    key: { subject: string; step: string },
-  ): Promise<Outcome> {
-    const { books, logger, metrics, gas } = this.options;
-    const started = Date.now();
-    const self = sender.wallet.address;
-    const { intent } = await books.planIntent({
-      ...key,
-      chainId: sender.chainId,
-      target: self,
-      calldata: "0x",
-      value: 0n,
-    });
-    if (intent.status === "confirmed")
-      return { status: "confirmed", hash: intent.minedHash!, block: Number(intent.minedBlock) };
-    if (intent.status !== "planned") return this.follow(key, started);
-    if (this.stopping) return { status: "stopped" };
-    const fees = initialFees(await baseFee(sender.provider), gas);
-    const raw = await sender.wallet.signTransaction({
-      type: 2,
-      chainId: sender.chainId,
-      nonce: Number(nonce),
-      to: self,
-      data: "0x",
-      value: 0n,
-      gasLimit: TRANSFER_GAS,
-      ...fees,
-    });
-    let attempt: AttemptRecord;
-    try {
-      attempt = await books.recordGapFill(key, raw);
-    } catch (error) {
-      if (!(error instanceof BooksConflictError)) throw error;
-      // Recorded by another executor on the same books meanwhile: follow that transaction.
-      const current = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
-      if (current?.attempts.some((held) => LIVE.has(held.status))) return this.follow(key, started);
-      // The intent that held the nonce sent again at it first: no gap any more. Nothing was broadcast.
-      logger.info("nonce gap closed before it was filled", { chain: sender.name, nonce });
-      await books.markFailed(key, { kind: "gapClosed", message: error.message });
-      return { status: "failed", kind: "gapClosed", message: error.message };
-    }
-    metrics.attempts.inc({ chain: sender.name, step: key.step });
-    metrics.nonceGapFills.inc({ chain: sender.name });
-    logger.info("filling nonce gap", {
-      chain: sender.name,
-      nonce,
-      hash: attempt.hash,
-      replaces: attempt.replaces,
-      maxFeePerGas: fees.maxFeePerGas,
-    });
-    const broadcast = await this.broadcast(sender, key, attempt);
-    const outcome = broadcast ?? (await this.follow(key, started));
-    if (outcome.status === "confirmed") {
-      logger.info("nonce gap filled", {
-        chain: sender.name,
-        nonce,
-        hash: outcome.hash,
-        block: outcome.block,
-      });
-    }
-    return outcome;
+    return this.nonceGaps.fill();
   }
 
   private sender(chainId: number): ChainSender {
@@ -565,11 +421,4 @@ export class TransactionManager {
       return kind === "nonceTooLow" ? "foreign" : "refused";
     }
   }
-}
-
-async function baseFee(provider: JsonRpcProvider): Promise<bigint> {
-  const block = (await provider.send("eth_getBlockByNumber", ["latest", false])) as {
-    baseFeePerGas?: string;
-  };
-  return BigInt(block.baseFeePerGas ?? 0);
 }
