@@ -1,10 +1,11 @@
 // EIP20CoGateway (auxiliary): stake messages in its inbox, redeem messages in its outbox, proofs of
 // the origin gateway, bounty changes.
-import { Address, log } from "@graphprotocol/graph-ts";
+import { Address } from "@graphprotocol/graph-ts";
 import {
   BountyChangeConfirmed,
   BountyChangeInitiated,
   EIP20CoGateway,
+  EIP20CoGateway__messagesResult,
   GatewayProven,
   MintProgressed,
   RedeemIntentDeclared,
@@ -24,22 +25,15 @@ import {
   MessageStatus,
   progressMessage,
   revokeMessage,
-  setTerms,
 } from "./messages";
+import { applyTerms } from "./message-terms";
 import { recordGatewayProof } from "./proofs";
 import { acceptRedeemRequest } from "./requests";
 
 /** gasPrice, gasLimit and hashLock are in the cogateway's storage, not in the events. */
 function readTerms(message: Message): void {
-  const terms = EIP20CoGateway.bind(Address.fromBytes(message.gateway)).try_messages(message.id);
-  if (terms.reverted) {
-    log.warning("messages({}) reverted on the cogateway {}", [
-      message.id.toHexString(),
-      message.gateway.toHexString(),
-    ]);
-    return;
-  }
-  setTerms(message, terms.value.getGasPrice(), terms.value.getGasLimit(), terms.value.getHashLock());
+  const cogateway = EIP20CoGateway.bind(Address.fromBytes(message.gateway));
+  applyTerms<EIP20CoGateway__messagesResult>(message, cogateway.try_messages(message.id), "cogateway");
 }
 
 export function handleStakeIntentConfirmed(event: StakeIntentConfirmed): void {

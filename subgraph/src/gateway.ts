@@ -1,10 +1,11 @@
 // EIP20Gateway (origin): stake messages in its outbox, redeem messages in its inbox, proofs of the
 // auxiliary cogateway, bounty changes.
-import { Address, log } from "@graphprotocol/graph-ts";
+import { Address } from "@graphprotocol/graph-ts";
 import {
   BountyChangeConfirmed,
   BountyChangeInitiated,
   EIP20Gateway,
+  EIP20Gateway__messagesResult,
   GatewayProven,
   RedeemIntentConfirmed,
   RevertRedeemComplete,
@@ -24,22 +25,15 @@ import {
   MessageStatus,
   progressMessage,
   revokeMessage,
-  setTerms,
 } from "./messages";
+import { applyTerms } from "./message-terms";
 import { recordGatewayProof } from "./proofs";
 import { acceptStakeRequest } from "./requests";
 
 /** gasPrice, gasLimit and hashLock are in the gateway's storage, not in the events. */
 function readTerms(message: Message): void {
-  const terms = EIP20Gateway.bind(Address.fromBytes(message.gateway)).try_messages(message.id);
-  if (terms.reverted) {
-    log.warning("messages({}) reverted on the gateway {}", [
-      message.id.toHexString(),
-      message.gateway.toHexString(),
-    ]);
-    return;
-  }
-  setTerms(message, terms.value.getGasPrice(), terms.value.getGasLimit(), terms.value.getHashLock());
+  const gateway = EIP20Gateway.bind(Address.fromBytes(message.gateway));
+  applyTerms<EIP20Gateway__messagesResult>(message, gateway.try_messages(message.id), "gateway");
 }
 
 export function handleStakeIntentDeclared(event: StakeIntentDeclared): void {
