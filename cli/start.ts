@@ -98,6 +98,17 @@ function summary(stack: LocalStack, blockTime: number | undefined): string[] {
   ];
 }
 
+/** The few lines above the live table on a terminal; the full summary is printed before it. */
+function screenHeader(stack: LocalStack): string[] {
+  const { net, urls, files } = stack;
+  return [
+    "Mosaic facilitator: the local stack (Ctrl-C stops it)",
+    `  origin     chain ${net.origin.chainId}  ${net.origin.rpcUrl}  GraphQL ${urls.origin.httpUrl}`,
+    `  auxiliary  chain ${net.auxiliary.chainId}  ${net.auxiliary.rpcUrl}  GraphQL ${urls.auxiliary.httpUrl}`,
+    `  executor   log ${files.log}, config ${files.config}`,
+  ];
+}
+
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     // Signal handlers do not keep a program alive, and the chains' handles are unref'd by design.
@@ -163,7 +174,7 @@ async function main(): Promise<number> {
   const tty = process.stdout.isTTY === true;
   const view = startLiveView({
     urls: { origin: stack.urls.origin.httpUrl, auxiliary: stack.urls.auxiliary.httpUrl },
-    header,
+    header: tty ? screenHeader(stack) : header,
     footer: demo && ((snapshot) => demo.line(snapshot)),
     tty,
     rows: () => process.stdout.rows,
