@@ -23,7 +23,8 @@ let net: DevNetwork;
 const dir = mkdtempSync(path.join(tmpdir(), "indexer-restart-"));
 const deploymentFile = path.join(dir, "deployment.json");
 const dataDir = path.join(dir, "data");
-const buildDir = path.resolve("subgraph/build/tests");
+/** Where the cached build is (builtSubgraphs tells, in before()). */
+let buildDir: string;
 
 /** `npm run indexer` for the deployment, as a process of its own (without npm in between). */
 function startIndexer(): { child: ChildProcessWithoutNullStreams; output: () => string } {
@@ -58,7 +59,7 @@ async function waitFor(output: () => string, pattern: RegExp, timeoutMs = 60_000
 }
 
 before(async () => {
-  await builtSubgraphs();
+  buildDir = path.dirname(path.dirname((await builtSubgraphs()).origin));
   net = await startDevNetwork();
   writeDeploymentFile(deploymentFile, net.deployment);
   // Many blocks with events on origin: anchored auxiliary roots, then a few stake requests.
