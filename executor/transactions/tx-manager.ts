@@ -9,7 +9,7 @@ import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.t
 import type { ChainName, GasPolicy } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ExecutorMetrics } from "../observability/metrics.ts";
-import { baseFee, bumpedFees, initialFees } from "./fees.ts";
+import { baseFee, bumpedFees, initialFees, type Fees } from "./fees.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 
@@ -167,6 +167,41 @@ export class TransactionManager {
       await books.markFailed(key, { kind: `dryRun:${kind}`, message });
       return { status: "failed", kind, message };
     }
+    let prepared: { attempt: AttemptRecord; fees: Fees };
+    try {
+      prepared = await this.recordFirstAttempt(sender, key, request, gasLimit, log);
+    } catch (error) {
+      // Nothing was recorded: the intent is left failed, which the next decision plans again;
+      // left planned it would read as in flight, and wait for a restart.
+      const kind = classifyRpcError(error);
+      const message = errorText(error);
+      metrics.errors.inc({ kind });
+      log.warn("not sent", { kind, error: message });
+      await books.markFailed(key, { kind, message });
+      return { status: "failed", kind, message };
+    }
+    const { attempt, fees } = prepared;
+    metrics.attempts.inc({ chain: request.chain, step: request.step });
+    log.info("sending", {
+      hash: attempt.hash,
+      nonce: Number(attempt.nonce),
+      maxFeePerGas: fees.maxFeePerGas,
+      gasLimit,
+    });
+    const broadcast = await this.broadcast(sender, key, attempt);
+    if (broadcast) return broadcast;
+    return this.follow(key, started);
+  }
+
+  /** Fees, a nonce (the refused attempt's, or a fresh one), the signed attempt recorded. */
+  private async recordFirstAttempt(
+    sender: ChainSender,
+    key: { subject: string; step: string },
+    request: TransactionRequest,
+    gasLimit: bigint,
+    log: Logger,
+  ): Promise<{ attempt: AttemptRecord; fees: Fees }> {
+    const { books } = this.options;
     const fees = initialFees(await baseFee(sender.provider), this.options.gas);
     const sign = (nonce: bigint) =>
       sender.wallet.signTransaction({
@@ -191,16 +226,7 @@ export class TransactionManager {
       }
     }
     attempt ??= await this.recordAtFreshNonce(sender, key, sign);
-    metrics.attempts.inc({ chain: request.chain, step: request.step });
-    log.info("sending", {
-      hash: attempt.hash,
-      nonce: Number(attempt.nonce),
-      maxFeePerGas: fees.maxFeePerGas,
-      gasLimit,
-    });
-    const broadcast = await this.broadcast(sender, key, attempt);
-    if (broadcast) return broadcast;
-    return this.follow(key, started);
+    return { attempt, fees };
   }
 
   /**

@@ -1,0 +1,102 @@
+// An RPC fault after an intent is planned and before its first attempt is recorded: the intent is
+// left failed (the decision plans it again), not planned (which reads as in flight until a
+// restart), and the next send goes through at the nonce the failed one did not use.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { parseUnits, type JsonRpcProvider } from "ethers";
+import { connectChain } from "../chain/provider.ts";
+import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
+import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
+import { openBooks, type Books } from "../executor/bookkeeping/index.ts";
+import type { ChainName } from "../executor/config.ts";
+import { createLogger } from "../executor/observability/logger.ts";
+import { createMetrics } from "../executor/observability/metrics.ts";
+import { TransactionManager, type ChainSender } from "../executor/transactions/tx-manager.ts";
+
+const facilitator = devWallet(ROLE_INDEX.facilitator);
+let dir = "";
+let books: Books;
+let manager: TransactionManager;
+const chains: AnvilChain[] = [];
+const providers = {} as Record<ChainName, JsonRpcProvider>;
+/** Methods whose next call fails as a dropped connection would. */
+const failNext = new Set<string>();
+
+before(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "send-errors-"));
+  chains.push(
+    ...(await Promise.all([
+      startAnvil({ name: "origin", chainId: 4121, accounts: 4 }),
+      startAnvil({ name: "auxiliary", chainId: 4122, accounts: 4 }),
+    ])),
+  );
+  const senders = {} as Record<ChainName, ChainSender>;
+  for (const [index, name] of (["origin", "auxiliary"] as const).entries()) {
+    const chain = chains[index]!;
+    const provider = connectChain(chain.rpcUrl, chain.chainId, 100);
+    const send = provider.send.bind(provider);
+    provider.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+      if (failNext.delete(method)) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      return send(method, params);
+    };
+    providers[name] = provider;
+    senders[name] = {
+      name,
+      chainId: chain.chainId,
+      provider,
+      wallet: facilitator.connect(provider) as unknown as ChainSender["wallet"],
+      confirmations: 1,
+    };
+  }
+  books = await openBooks({ url: `file:${path.join(dir, "books.sqlite")}` });
+  manager = new TransactionManager({
+    books,
+    senders,
+    gas: {
+      minRequestGasPrice: 0n,
+      minRequestGasLimit: 0n,
+      maxFeePerGas: parseUnits("500", "gwei"),
+      priorityFeePerGas: parseUnits("1", "gwei"),
+      bumpPercent: 15,
+      resubmitAfterMs: 5000,
+    },
+    logger: createLogger({ level: "error", write: () => undefined }),
+    metrics: createMetrics(),
+    pollIntervalMs: 100,
+  });
+});
+
+after(async () => {
+  manager?.stop();
+  await manager?.drained();
+  await books?.close();
+  for (const provider of Object.values(providers)) provider.destroy();
+  await Promise.all(chains.map((chain) => chain.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a fault before the first attempt is recorded leaves the intent failed; sent again, it goes through", async () => {
+  const request = {
+    chain: "origin" as const,
+    subject: "0x" + "ab".repeat(32),
+    step: "progressStake",
+    to: devWallet(3).address,
+    data: "0x",
+    value: 1n,
+  };
+  failNext.add("eth_getBlockByNumber"); // the base fee, read after the dry run
+  const first = await manager.send(request);
+  assert.equal(first.status, "failed");
+  const [failed] = await books.intentsFor(request.subject);
+  assert.equal(failed!.status, "failed", "not left planned");
+  assert.equal(failed!.attempts.length, 0, "nothing was signed");
+
+  const second = await manager.send(request);
+  assert.equal(second.status, "confirmed", JSON.stringify(second));
+  const tx = await providers.origin.getTransaction((second as { hash: string }).hash);
+  assert.equal(tx!.nonce, 0, "the failed send used no nonce");
+  assert.equal(await providers.origin.getTransactionCount(facilitator.address, "latest"), 1);
+});
