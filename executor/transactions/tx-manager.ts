@@ -53,6 +53,8 @@ export class TransactionManager {
   private stopping = false;
   private readonly pollMs: number;
   private readonly sending = new Map<string, Promise<Outcome>>();
+  /** Attempts already reported at the fee ceiling: the follower asks again on every poll. */
+  private readonly capped = new Set<string>();
   private readonly nonceGaps: NonceGapFiller;
 
   constructor(private readonly options: TransactionManagerOptions) {
@@ -405,11 +407,14 @@ export class TransactionManager {
     const { books, logger, metrics, gas } = this.options;
     const fees = bumpedFees(attempt, await baseFee(sender.provider), gas);
     if (!fees) {
-      logger.warn("fee ceiling reached; waiting", {
-        subject: key.subject,
-        step: key.step,
-        hash: attempt.hash,
-      });
+      if (!this.capped.has(attempt.hash)) {
+        this.capped.add(attempt.hash);
+        logger.warn("fee ceiling reached; waiting", {
+          subject: key.subject,
+          step: key.step,
+          hash: attempt.hash,
+        });
+      }
       return "capped";
     }
     const previous = Transaction.from(attempt.rawTransaction);
