@@ -20,6 +20,8 @@ import {
 
 let stack: ExecutorStack;
 const feeds: ChangeFeed[] = [];
+/** Each watcher's decisions in progress, awaited before the stack stops under them. */
+const pending: Array<() => Promise<void>> = [];
 
 before(async () => {
   stack = await startExecutorStack();
@@ -28,6 +30,7 @@ before(async () => {
 });
 after(async () => {
   for (const feed of feeds) await feed.stop();
+  for (const idle of pending) await idle();
   await stack?.stop();
 });
 
@@ -39,21 +42,25 @@ function summary(decision: Decision): string {
   });
 }
 
-function watch(mode: FeedMode, policy: Policy): { decisions: Map<string, string> } {
+function watch(mode: FeedMode, policy: Policy): { decisions: Map<string, string>; errors: Error[] } {
   const readers = {
     origin: new SubgraphReader(stack.host.httpUrl(SUBGRAPH_NAMES.origin)),
     auxiliary: new SubgraphReader(stack.host.httpUrl(SUBGRAPH_NAMES.auxiliary)),
   };
   const decisions = new Map<string, string>();
+  const errors: Error[] = [];
   let busy = Promise.resolve();
   const onBlock = () => {
-    busy = busy.then(async () => {
-      const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
-      if (!snapshot) return;
-      const decided = summary(decide(snapshot.state, { intents: [], acceptances: [] }, policy));
-      decisions.set(`${snapshot.blocks.origin.number}/${snapshot.blocks.auxiliary.number}`, decided);
-    });
+    busy = busy
+      .then(async () => {
+        const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
+        if (!snapshot) return;
+        const decided = summary(decide(snapshot.state, { intents: [], acceptances: [] }, policy));
+        decisions.set(`${snapshot.blocks.origin.number}/${snapshot.blocks.auxiliary.number}`, decided);
+      })
+      .catch((error: Error) => void errors.push(error));
   };
+  pending.push(() => busy);
   for (const chain of ["origin", "auxiliary"] as const) {
     const feed = new ChangeFeed({
       name: `${mode}-${chain}`,
@@ -66,7 +73,7 @@ function watch(mode: FeedMode, policy: Policy): { decisions: Map<string, string>
     feed.start();
     feeds.push(feed);
   }
-  return { decisions };
+  return { decisions, errors };
 }
 
 test("subscriptions and polling reach the same decisions", { timeout: 120_000 }, async () => {
@@ -113,4 +120,5 @@ test("subscriptions and polling reach the same decisions", { timeout: 120_000 },
     text.includes(`acceptStake:${requested.stakeRequestHash.toLowerCase()}`),
   );
   assert.ok(acceptedOnce, "while the request was open, accepting it was decided");
+  assert.deepEqual([...subscribed.errors, ...polled.errors], [], "every snapshot was read");
 });
