@@ -10,6 +10,7 @@ import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { connectChain } from "../chain/provider.ts";
 import { FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { deployOntoChains, type RunningChain } from "../devnet/deploy-onto-chains.ts";
+import { runCommand, UsageError, wholeNumber } from "./command.ts";
 import { deploymentLines } from "./deployment-summary.ts";
 
 const DEFAULT_ORIGIN_RPC_URL = "http://127.0.0.1:8545";
@@ -41,8 +42,6 @@ Options:
   -h, --help                   show this help
 `;
 
-class UsageError extends Error {}
-
 function rpcUrl(option: string, value: string): string {
   let url: URL | undefined;
   try {
@@ -67,16 +66,12 @@ function readOptions(argv: string[]) {
       help: { type: "boolean", short: "h" },
     },
   });
-  const accounts = Number(values.accounts ?? DEFAULT_ACCOUNTS);
-  if (!Number.isInteger(accounts) || accounts < 2 || accounts > 1000) {
-    throw new UsageError(`--accounts must be a whole number from 2 to 1000, got "${values.accounts}"`);
-  }
   return {
     help: values.help ?? false,
     originRpcUrl: rpcUrl("origin-rpc-url", values["origin-rpc-url"] ?? DEFAULT_ORIGIN_RPC_URL),
     auxiliaryRpcUrl: rpcUrl("auxiliary-rpc-url", values["auxiliary-rpc-url"] ?? DEFAULT_AUXILIARY_RPC_URL),
     deploymentFile: path.resolve(values["deployment-file"] ?? DEFAULT_DEPLOYMENT_FILE),
-    accounts,
+    accounts: wholeNumber("accounts", values.accounts, 2, 1000) ?? DEFAULT_ACCOUNTS,
   };
 }
 
@@ -135,18 +130,7 @@ function summary(deployment: Deployment, deploymentFile: string, accounts: numbe
   ].join("\n");
 }
 
-async function main(): Promise<number> {
-  let options: ReturnType<typeof readOptions>;
-  try {
-    options = readOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(HELP);
-    return 0;
-  }
+async function run(options: ReturnType<typeof readOptions>): Promise<number> {
   const started = Date.now();
   const connected = await Promise.allSettled([
     connect("origin-rpc-url", options.originRpcUrl),
@@ -181,10 +165,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`devnet:deploy failed: ${error.message}`);
-    process.exit(1);
-  },
-);
+runCommand({ name: "devnet:deploy", help: HELP, parse: readOptions, run });

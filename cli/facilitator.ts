@@ -23,6 +23,7 @@ import {
   type BooksView,
   type Readers,
 } from "../executor/status.ts";
+import { UsageError } from "./command.ts";
 
 const PASSWORD_VARIABLE = "FACILITATOR_KEYSTORE_PASSWORD";
 const PASSPHRASE_VARIABLE = "FACILITATOR_SECRETS_PASSPHRASE";
@@ -113,8 +114,6 @@ Options:
 `;
 
 /** Bad input: exit 2 with the message, which names the option. */
-class UsageError extends Error {}
-
 type Options = NonNullable<ParseArgsConfig["options"]>;
 const COMMON: Options = { config: { type: "string" }, help: { type: "boolean", short: "h" } };
 

@@ -6,6 +6,7 @@ import { readDeploymentFile } from "../chain/deployment-file.ts";
 import { startIndexerHost, type HostedSubgraph } from "../indexer/host.ts";
 import { DEFAULT_BUILD_DIR } from "../subgraph/build.ts";
 import { mosaicSubgraphs } from "../subgraph/hosting.ts";
+import { runCommand, untilSignal, UsageError } from "./command.ts";
 
 const HELP = `Usage: npm run indexer -- [options]
 
@@ -30,8 +31,6 @@ Options:
   --no-subscriptions        serve queries only, as graph-node >= 0.38 does
   -h, --help                show this help
 `;
-
-class UsageError extends Error {}
 
 async function chainIdOf(rpcUrl: string): Promise<number> {
   const response = await fetch(rpcUrl, {
@@ -83,33 +82,27 @@ async function subgraphsFrom(
   ];
 }
 
-async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        deployment: { type: "string" },
-        "build-dir": { type: "string" },
-        manifest: { type: "string" },
-        "rpc-url": { type: "string" },
-        name: { type: "string" },
-        "data-dir": { type: "string" },
-        host: { type: "string" },
-        port: { type: "string" },
-        range: { type: "string" },
-        "no-subscriptions": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      deployment: { type: "string" },
+      "build-dir": { type: "string" },
+      manifest: { type: "string" },
+      "rpc-url": { type: "string" },
+      name: { type: "string" },
+      "data-dir": { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      range: { type: "string" },
+      "no-subscriptions": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  return { ...values, help: values.help ?? false };
+}
+
+async function run(values: ReturnType<typeof parse>): Promise<number> {
   const port = Number(values.port ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
@@ -124,7 +117,9 @@ async function main(): Promise<number> {
   try {
     subgraphs = await subgraphsFrom(values);
   } catch (error) {
-    console.error(error instanceof UsageError ? `${error.message}\n\n${HELP}` : (error as Error).message);
+    // A usage error is reported with the help by runCommand; a deployment or manifest error alone.
+    if (error instanceof UsageError) throw error;
+    console.error((error as Error).message);
     return 2;
   }
   const lastReport = new Map<string, number>();
@@ -145,24 +140,10 @@ async function main(): Promise<number> {
   });
   for (const subgraph of subgraphs) console.log(`${subgraph.name}: ${host.httpUrl(subgraph.name)}`);
   console.log("Press Ctrl-C to stop.");
-  await new Promise<void>((resolve) => {
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const stop = () => {
-      clearInterval(keepAlive);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilSignal();
   await host.stop();
   console.log("Stopped.");
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`indexer failed: ${error.message}`);
-    process.exit(1);
-  },
-);
+runCommand({ name: "indexer", help: HELP, parse, run });

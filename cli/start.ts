@@ -7,6 +7,7 @@ import { startDemo, type DemoRequest } from "../stack/demo.ts";
 import type { FacilitationSnapshot } from "../stack/facilitations.ts";
 import { startLiveView } from "../stack/live-view.ts";
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
+import { runCommand, UsageError, untilSignal, wholeNumber } from "./command.ts";
 import { deploymentLines } from "./deployment-summary.ts";
 
 const HELP = `Usage: npm start -- [options]
@@ -35,17 +36,6 @@ Options:
 Environment:
   ANVIL_BINARY                  an anvil executable to use instead of the one from npm
 `;
-
-class UsageError extends Error {}
-
-function wholeNumber(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min || number > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return number;
-}
 
 function readOptions(argv: string[]) {
   const { values } = parseArgs({
@@ -109,19 +99,6 @@ function screenHeader(stack: LocalStack): string[] {
   ];
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    // Signal handlers do not keep a program alive, and the chains' handles are unref'd by design.
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const stop = (signal: NodeJS.Signals) => {
-      clearInterval(keepAlive);
-      resolve(signal);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-}
-
 /** The demo's line under the table: its requests, how many completed, and how long that took. */
 function demoProgress(count: number) {
   const requests = new Set<string>();
@@ -146,18 +123,7 @@ function demoProgress(count: number) {
   };
 }
 
-async function main(): Promise<number> {
-  let options: ReturnType<typeof readOptions>;
-  try {
-    options = readOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(HELP);
-    return 0;
-  }
+async function run(options: ReturnType<typeof readOptions>): Promise<number> {
   console.log("Starting the Mosaic facilitator's local stack…");
   const signal = untilSignal();
   const stack = await startLocalStack({
@@ -196,10 +162,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`npm start failed: ${error.message}`);
-    process.exit(1);
-  },
-);
+runCommand({ name: "npm start", help: HELP, parse: readOptions, run });
