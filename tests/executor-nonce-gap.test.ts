@@ -3,18 +3,13 @@
 // transaction manager fills such a nonce with a no-op transfer to itself (booked like any intent),
 // unless the refused intent is sent again first, in which case it reuses its nonce.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { parseUnits, type JsonRpcProvider } from "ethers";
-import { connectChain } from "../chain/provider.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
-import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
-import { BooksConflictError, openBooks, type Books } from "../executor/bookkeeping/index.ts";
+import { BooksConflictError, type Books } from "../executor/bookkeeping/index.ts";
 import type { ChainName, GasPolicy } from "../executor/config.ts";
 import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics, type ExecutorMetrics } from "../executor/observability/metrics.ts";
+import type { ExecutorMetrics } from "../executor/observability/metrics.ts";
 import { NONCE_GAP_STEP, nonceGapSubject } from "../executor/transactions/nonce-gaps.ts";
 import {
   TransactionManager,
@@ -22,6 +17,7 @@ import {
   type Outcome,
   type TransactionRequest,
 } from "../executor/transactions/tx-manager.ts";
+import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
 
 const RESUBMIT_MS = 1000;
 const gas: GasPolicy = {
@@ -35,52 +31,25 @@ const gas: GasPolicy = {
 const facilitator = devWallet(ROLE_INDEX.facilitator);
 const payee = devWallet(5).address;
 
-let dir = "";
 let books: Books;
 let metrics: ExecutorMetrics;
 let manager: TransactionManager;
-const chains: AnvilChain[] = [];
-const providers = {} as Record<ChainName, JsonRpcProvider>;
-const senders = {} as Record<ChainName, ChainSender>;
+let providers: Record<ChainName, JsonRpcProvider>;
+let senders: Record<ChainName, ChainSender>;
+let stack: ManagerChains | undefined;
 const logLines: Record<string, unknown>[] = [];
 
 before(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "nonce-gap-"));
-  const started = await Promise.all([
-    startAnvil({ name: "origin", chainId: 4101, accounts: 8 }),
-    startAnvil({ name: "auxiliary", chainId: 4102, accounts: 8 }),
-  ]);
-  chains.push(...started);
-  for (const [index, name] of (["origin", "auxiliary"] as const).entries()) {
-    const chain = started[index]!;
-    providers[name] = connectChain(chain.rpcUrl, chain.chainId, 100);
-    senders[name] = {
-      name,
-      chainId: chain.chainId,
-      provider: providers[name],
-      wallet: facilitator.connect(providers[name]) as unknown as ChainSender["wallet"],
-      confirmations: 1,
-    };
-  }
-  books = await openBooks({ url: `file:${path.join(dir, "books.sqlite")}` });
-  metrics = createMetrics();
-  manager = new TransactionManager({
-    books,
-    senders,
+  stack = await startManagerChains({
+    chainIds: { origin: 4101, auxiliary: 4102 },
     gas,
     logger: createLogger({ level: "info", write: (line) => logLines.push(JSON.parse(line)) }),
-    metrics,
-    pollIntervalMs: 100,
   });
+  ({ books, metrics, manager, providers, senders } = stack);
 });
 
 after(async () => {
-  manager?.stop();
-  await manager?.drained();
-  await books?.close();
-  for (const provider of Object.values(providers)) provider.destroy();
-  await Promise.all(chains.map((chain) => chain.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,59 +2,26 @@
 // left failed (the decision plans it again), not planned (which reads as in flight until a
 // restart), and the next send goes through at the nonce the failed one did not use.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { parseUnits, type JsonRpcProvider } from "ethers";
-import { connectChain } from "../chain/provider.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
-import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
-import { openBooks, type Books } from "../executor/bookkeeping/index.ts";
+import type { Books } from "../executor/bookkeeping/index.ts";
 import type { ChainName } from "../executor/config.ts";
 import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics } from "../executor/observability/metrics.ts";
-import { TransactionManager, type ChainSender } from "../executor/transactions/tx-manager.ts";
+import type { TransactionManager } from "../executor/transactions/tx-manager.ts";
+import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
 
 const facilitator = devWallet(ROLE_INDEX.facilitator);
-let dir = "";
 let books: Books;
 let manager: TransactionManager;
-const chains: AnvilChain[] = [];
-const providers = {} as Record<ChainName, JsonRpcProvider>;
+let providers: Record<ChainName, JsonRpcProvider>;
+let stack: ManagerChains | undefined;
 /** Methods whose next call fails as a dropped connection would. */
 const failNext = new Set<string>();
 
 before(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "send-errors-"));
-  chains.push(
-    ...(await Promise.all([
-      startAnvil({ name: "origin", chainId: 4121, accounts: 4 }),
-      startAnvil({ name: "auxiliary", chainId: 4122, accounts: 4 }),
-    ])),
-  );
-  const senders = {} as Record<ChainName, ChainSender>;
-  for (const [index, name] of (["origin", "auxiliary"] as const).entries()) {
-    const chain = chains[index]!;
-    const provider = connectChain(chain.rpcUrl, chain.chainId, 100);
-    const send = provider.send.bind(provider);
-    provider.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
-      if (failNext.delete(method)) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-      return send(method, params);
-    };
-    providers[name] = provider;
-    senders[name] = {
-      name,
-      chainId: chain.chainId,
-      provider,
-      wallet: facilitator.connect(provider) as unknown as ChainSender["wallet"],
-      confirmations: 1,
-    };
-  }
-  books = await openBooks({ url: `file:${path.join(dir, "books.sqlite")}` });
-  manager = new TransactionManager({
-    books,
-    senders,
+  stack = await startManagerChains({
+    chainIds: { origin: 4121, auxiliary: 4122 },
     gas: {
       minRequestGasPrice: 0n,
       minRequestGasLimit: 0n,
@@ -64,18 +31,19 @@ before(async () => {
       resubmitAfterMs: 5000,
     },
     logger: createLogger({ level: "error", write: () => undefined }),
-    metrics: createMetrics(),
-    pollIntervalMs: 100,
+    adapt: (provider) => {
+      const send = provider.send.bind(provider);
+      provider.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+        if (failNext.delete(method)) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        return send(method, params);
+      };
+    },
   });
+  ({ books, manager, providers } = stack);
 });
 
 after(async () => {
-  manager?.stop();
-  await manager?.drained();
-  await books?.close();
-  for (const provider of Object.values(providers)) provider.destroy();
-  await Promise.all(chains.map((chain) => chain.stop()));
-  rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 test("a fault before the first attempt is recorded leaves the intent failed; sent again, it goes through", async () => {
