@@ -72,6 +72,33 @@ function stepOf(
     : "waiting for anchor";
 }
 
+/** The highest height of the other chain anchored on this chain. */
+const latestAnchored = (view: ChainView | null): number | null =>
+  view?.anchoredStateRoots[0] ? Number(view.anchoredStateRoots[0].blockHeight) : null;
+
+/** The requests made on `source`, their messages followed into `target`'s inbox. */
+function facilitationsOf(
+  kind: "stake" | "redeem",
+  source: ChainView | null,
+  target: ChainView | null,
+): Facilitation[] {
+  const inbox = new Map(target?.inbox.map((row) => [row.id, row.status]));
+  const anchoredOnTarget = latestAnchored(target);
+  return (source?.requests ?? []).map((request) => {
+    const onTarget = request.message ? inbox.get(request.message.id) : undefined;
+    const onSource = request.message?.status ?? request.status;
+    return {
+      kind,
+      requestHash: request.id,
+      messageHash: request.message?.id ?? null,
+      // Stakes start on origin, redeems on auxiliary.
+      origin: kind === "stake" ? onSource : (onTarget ?? "-"),
+      auxiliary: kind === "stake" ? (onTarget ?? "-") : onSource,
+      step: stepOf(request, onTarget, anchoredOnTarget),
+    };
+  });
+}
+
 export async function readFacilitations(urls: {
   origin: string;
   auxiliary: string;
@@ -80,40 +107,12 @@ export async function readFacilitations(urls: {
     readChain(urls.origin, chainQuery("stakeRequests", "Redeem")),
     readChain(urls.auxiliary, chainQuery("redeemRequests", "Stake")),
   ]);
-  const anchored = {
-    origin: origin?.anchoredStateRoots[0] ? Number(origin.anchoredStateRoots[0].blockHeight) : null,
-    auxiliary: auxiliary?.anchoredStateRoots[0] ? Number(auxiliary.anchoredStateRoots[0].blockHeight) : null,
-  };
-  const inboxOf = (view: ChainView | null) => new Map(view?.inbox.map((row) => [row.id, row.status]));
-  const originInbox = inboxOf(origin);
-  const auxiliaryInbox = inboxOf(auxiliary);
-  const facilitations: Facilitation[] = [
-    ...(origin?.requests ?? []).map((request): Facilitation => {
-      const inbox = request.message ? auxiliaryInbox.get(request.message.id) : undefined;
-      return {
-        kind: "stake",
-        requestHash: request.id,
-        messageHash: request.message?.id ?? null,
-        origin: request.message?.status ?? request.status,
-        auxiliary: inbox ?? "-",
-        step: stepOf(request, inbox, anchored.auxiliary),
-      };
-    }),
-    ...(auxiliary?.requests ?? []).map((request): Facilitation => {
-      const inbox = request.message ? originInbox.get(request.message.id) : undefined;
-      return {
-        kind: "redeem",
-        requestHash: request.id,
-        messageHash: request.message?.id ?? null,
-        origin: inbox ?? "-",
-        auxiliary: request.message?.status ?? request.status,
-        step: stepOf(request, inbox, anchored.origin),
-      };
-    }),
-  ];
   return {
     heads: { origin: origin?._meta.block.number ?? null, auxiliary: auxiliary?._meta.block.number ?? null },
-    anchored,
-    facilitations,
+    anchored: { origin: latestAnchored(origin), auxiliary: latestAnchored(auxiliary) },
+    facilitations: [
+      ...facilitationsOf("stake", origin, auxiliary),
+      ...facilitationsOf("redeem", auxiliary, origin),
+    ],
   };
 }
