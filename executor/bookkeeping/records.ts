@@ -2,6 +2,7 @@
 // callers do not depend on the generated code.
 import type { Attempt, Intent, NonceSlot } from "./generated/sqlite/client.ts";
 import type { AttemptStatus, IntentStatus } from "./generated/sqlite/enums.ts";
+import type { SignedTransactionFacts } from "./signed-transaction.ts";
 
 export type { AttemptStatus, IntentStatus };
 
@@ -37,15 +38,8 @@ export interface IntentRecord extends IntentKey {
   updatedAt: Date;
 }
 
-export interface AttemptRecord {
-  hash: string;
-  chainId: number;
-  from: string;
-  nonce: bigint;
-  maxFeePerGas: bigint;
-  maxPriorityFeePerGas: bigint;
-  gasLimit: bigint;
-  rawTransaction: string;
+/** An attempt: what its signed transaction says, and where it stands. */
+export interface AttemptRecord extends SignedTransactionFacts {
   status: AttemptStatus;
   /** The hash of the attempt this one replaced. */
   replaces: string | null;
