@@ -547,6 +547,7 @@ describe("the server", () => {
 
     const byId = await fetch(server.httpUrl("mosaic/test").replace("/name/mosaic/test", "/id/QmServer"), {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: "{ _meta { deployment } }" }),
     });
     assert.deepEqual(await byId.json(), { data: { _meta: { deployment: "QmServer" } } });
@@ -562,13 +563,18 @@ describe("the server", () => {
       ((await unknown.json()) as { errors: { message: string }[] }).errors[0]?.message ?? "",
       /no subgraph/,
     );
-    const badJson = await fetch(server.httpUrl("mosaic/test"), { method: "POST", body: "{" });
+    const badJson = await fetch(server.httpUrl("mosaic/test"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     assert.equal(badJson.status, 400);
     assert.match(JSON.stringify(await badJson.json()), /not valid JSON/);
     const noQuery = await fetch(server.httpUrl("mosaic/test"));
     assert.equal(noQuery.status, 400);
     const subscription = await fetch(server.httpUrl("mosaic/test"), {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: "subscription { tokens { id } }" }),
     });
     assert.match(JSON.stringify(await subscription.json()), /served over WebSocket/);
@@ -670,6 +676,7 @@ test("with subscriptions off, WebSocket upgrades are refused and HTTP still work
     assert.equal(await upgradeStatus(server.wsUrl("plain")), 400);
     const response = await fetch(server.httpUrl("plain"), {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: "{ _meta { block { number } } }" }),
     });
     assert.deepEqual(await response.json(), { data: { _meta: { block: { number: 3 } } } });

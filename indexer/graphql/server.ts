@@ -4,7 +4,7 @@
 import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import type { ExecutionArgs } from "graphql";
+import { GraphQLError, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { SubgraphSchema } from "../schema/model.ts";
@@ -13,6 +13,13 @@ import type { SubgraphStore } from "../store/types.ts";
 import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
 import { executeQuery, limitsWith, parseAndValidate, queryableStore, runDocument } from "./execute.ts";
 import type { QueryLimits } from "./limits.ts";
+import {
+  ACCEPTED_CONTENT_TYPE,
+  isAllowedOrigin,
+  isJsonContentType,
+  webSocketLimitsWith,
+  type WebSocketLimits,
+} from "./request-guards.ts";
 import { BlockDrivenResults, readSet } from "./subscriptions.ts";
 
 export interface GraphqlSubgraph {
@@ -28,6 +35,8 @@ export interface GraphqlServerOptions {
   /** graphql-ws on the subgraph paths; on by default. */
   subscriptions?: boolean;
   limits?: Partial<QueryLimits>;
+  /** Bounds on the WebSocket endpoint; see DEFAULT_WEBSOCKET_LIMITS. */
+  webSocket?: Partial<WebSocketLimits>;
 }
 
 export interface GraphqlServer {
@@ -64,6 +73,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   const host = options.host ?? "127.0.0.1";
   const limits = limitsWith(options.limits);
   const subscriptions = options.subscriptions ?? true;
+  const webSocket = webSocketLimitsWith(options.webSocket);
   const served = new Map<string, Served>();
   for (const [name, { store, schema }] of Object.entries(options.subgraphs)) {
     const entry: Served = {
@@ -74,7 +84,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       sockets: null,
       disposeSockets: null,
     };
-    if (subscriptions) attachWebSockets(entry, limits);
+    if (subscriptions) attachWebSockets(entry, limits, webSocket);
     served.set(name, entry);
   }
 
@@ -100,10 +110,29 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     });
   });
 
+  // Counted from the upgrade to the socket's close, so a burst of handshakes cannot pass the cap.
+  let connections = 0;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const target = route(request.url);
     if (!subscriptions) return refuseUpgrade(socket, 400, "subscriptions are disabled on this server");
     if (!target?.sockets) return refuseUpgrade(socket, 404, `no subgraph at ${request.url}`);
+    const origin = request.headers.origin;
+    if (!isAllowedOrigin(origin))
+      return refuseUpgrade(
+        socket,
+        403,
+        `WebSocket connections from origin \`${origin}\` are refused; only pages served from 127.0.0.1, localhost or [::1] (or clients that send no Origin) may connect`,
+      );
+    if (connections >= webSocket.maxConnections)
+      return refuseUpgrade(
+        socket,
+        503,
+        `too many WebSocket connections (limit ${webSocket.maxConnections}); close one or raise webSocket.maxConnections`,
+      );
+    connections += 1;
+    socket.once("close", () => {
+      connections -= 1;
+    });
     const sockets = target.sockets;
     sockets.handleUpgrade(request, socket, head, (client) => sockets.emit("connection", client, request));
   });
@@ -132,12 +161,19 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   };
 }
 
-function attachWebSockets(entry: Served, limits: QueryLimits): void {
-  const sockets = new WebSocketServer({ noServer: true });
+function attachWebSockets(entry: Served, limits: QueryLimits, webSocket: WebSocketLimits): void {
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: webSocket.maxPayloadBytes });
   const { api, store } = entry;
   const disposable = useServer(
     {
-      onSubscribe: (_context, _id, payload) => {
+      onSubscribe: (context, _id, payload) => {
+        // graphql-ws has already registered this operation in context.subscriptions.
+        if (Object.keys(context.subscriptions).length > webSocket.maxSubscriptionsPerConnection)
+          return [
+            new GraphQLError(
+              `more than ${webSocket.maxSubscriptionsPerConnection} subscriptions on one connection; complete one first or open another connection`,
+            ),
+          ];
         const prepared = parseAndValidate(api, payload.query, limits);
         if ("errors" in prepared) return [...prepared.errors];
         return {
@@ -185,6 +221,14 @@ async function handleHttp(
     throw new HttpError(404, `no subgraph at ${new URL(request.url ?? "/", "http://localhost").pathname}`);
   let body: { query?: unknown; variables?: unknown; operationName?: unknown };
   if (request.method === "POST") {
+    const type = request.headers["content-type"];
+    if (!isJsonContentType(type))
+      throw new HttpError(
+        415,
+        type === undefined
+          ? `the request has no content type; send the query as \`${ACCEPTED_CONTENT_TYPE}\``
+          : `unsupported content type \`${type}\`; send the query as \`${ACCEPTED_CONTENT_TYPE}\``,
+      );
     body = parseJson(await readBody(request), "request body") as typeof body;
     if (typeof body !== "object" || body === null)
       throw new HttpError(400, "the request body must be a JSON object");

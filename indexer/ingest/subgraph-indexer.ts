@@ -2,6 +2,14 @@
 // indexed block, each block with logs handled and written atomically, a pointer kept at each
 // range's end, and a reorganisation (a recorded hash no longer on the chain) reverted to the fork
 // point before indexing goes on. A handler failure fails the subgraph; an RPC fault is retried.
+//
+// eth_getLogs names no block hash for a range, so a reorganisation during the reads could pair
+// one branch's logs with another branch's end block and lose events for good. Each range is
+// therefore pinned: its end block is read before the logs and again after them, and the last
+// indexed block is checked to be on the chain in between. Equal end blocks mean the logs came
+// from that block's chain (whose hash fixes every ancestor), and the last indexed block being
+// canonical after the first end read means that chain descends from it. Any difference throws
+// ChainMoved, and the pass starts again from the fork point.
 import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
 import type { BlockPointer, SubgraphStore } from "../store/types.ts";
@@ -109,6 +117,9 @@ export class SubgraphIndexer {
     let from = (store.latestBlock()?.number ?? filter.startBlock - 1) + 1;
     while (from <= head && !store.failure() && !this.stopRequested) {
       const to = Math.min(head, from + this.range.blocks - 1);
+      const end = await chain.pointer(to);
+      if (!end) throw new ChainMoved();
+      await this.checkLatestOnChain();
       let logs: RawLog[];
       try {
         logs = await chain.logs({
@@ -121,19 +132,21 @@ export class SubgraphIndexer {
         if (this.range.failed(error)) continue;
         throw error;
       }
+      if ((await chain.pointer(to))?.hash !== end.hash) throw new ChainMoved();
       this.range.succeeded(logs.length);
-      await this.indexRange(to, logs);
+      await this.indexRange(end, logs);
       this.options.onProgress?.({ block: to, head, logs: logs.length });
       from = to + 1;
     }
     return store.latestBlock();
   }
 
-  private async indexRange(to: number, logs: RawLog[]): Promise<void> {
+  private async indexRange(end: BlockPointer, logs: RawLog[]): Promise<void> {
     const { store, chain } = this.options;
     const byBlock = new Map<number, RawLog[]>();
     for (const log of logs) {
       const number = Number(log.blockNumber);
+      if (number === end.number && log.blockHash !== end.hash) throw new ChainMoved();
       const list = byBlock.get(number);
       if (list) list.push(log);
       else byBlock.set(number, [log]);
@@ -148,9 +161,7 @@ export class SubgraphIndexer {
         this.indexBlock(blocks[index] ?? null, byBlock.get(number)!);
       }
     }
-    if (!byBlock.has(to)) {
-      const end = await chain.pointer(to);
-      if (!end) throw new ChainMoved();
+    if (!byBlock.has(end.number) && !store.failure()) {
       this.checkParent(end);
       store.applyBlock(end, []);
     }
@@ -177,6 +188,13 @@ export class SubgraphIndexer {
   private checkParent(block: BlockPointer): void {
     const latest = this.options.store.latestBlock();
     if (latest && latest.number === block.number - 1 && latest.hash !== block.parentHash)
+      throw new ChainMoved();
+  }
+
+  /** The block a range is read from must still be the chain's. */
+  private async checkLatestOnChain(): Promise<void> {
+    const latest = this.options.store.latestBlock();
+    if (latest && (await this.options.chain.pointer(latest.number))?.hash !== latest.hash)
       throw new ChainMoved();
   }
 
