@@ -68,6 +68,8 @@ export type OstComposer = Contract & {
   stakerProxies: View<[Address], Address>;
   /** Whether a stake request hash is open (requested, not yet accepted, revoked or rejected). */
   stakeRequests: View<[Bytes32], boolean>;
+  /** The type hash at the head of a request's packed terms (see chain/request-hashes.ts). */
+  STAKEREQUEST_INTENT_TYPEHASH: View<[], string>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, gateway) */
   requestStake: Send<[Uint, Address, Uint, Uint, Uint, Address]>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, staker, gateway, hashLock) */
@@ -78,6 +80,8 @@ export type RedeemPool = Contract & {
   redeemerProxies: View<[Address], Address>;
   /** The open request hash of (redeemer, cogateway), zero when none. */
   redeemRequestHashes: View<[Address, Address], string>;
+  /** (amount, beneficiary, gasPrice, gasLimit, nonce, redeemer, cogateway): the request's hash. */
+  hashRedeemRequest: View<[Uint, Address, Uint, Uint, Uint, Address, Address], string>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, cogateway) */
   requestRedeem: Send<[Uint, Address, Uint, Uint, Uint, Address]>;
   /** (amount, beneficiary, gasPrice, gasLimit, nonce, redeemer, cogateway, hashLock) + the bounty */

@@ -137,10 +137,19 @@ export async function buildMessageProof(
   messageHash: string,
   blockHeight: number,
   expected: MessageStatus = "Declared",
+  provenRoot?: string,
 ): Promise<MessageProof> {
-  await anchoredStateRoot(source, blockHeight);
+  // The verifying gateway checks the proof against the storage root it proved at this height, not
+  // against the Anchor, whose ring buffer may have dropped that height's state root since.
+  if (provenRoot === undefined) await anchoredStateRoot(source, blockHeight);
   const storageKey = await messageStorageKey(source, box, messageHash);
   const proof = await getProof(source, [storageKey], blockHeight);
+  if (provenRoot !== undefined && proof.storageHash.toLowerCase() !== provenRoot.toLowerCase()) {
+    throw new ProofError(
+      `the storage root proven for block ${blockHeight} (${provenRoot}) is not ${source.gateway}'s storage root at that height (${proof.storageHash}): ` +
+        "the proven block was reorganised away, or the height was never proven",
+    );
+  }
   const entry = proof.storageProof[0];
   const statusIndex = entry ? Number(entry.value) : 0;
   const status = MESSAGE_STATUS[statusIndex] ?? "Undeclared";

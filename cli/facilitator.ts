@@ -6,7 +6,12 @@ import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Wallet } from "ethers";
 import { readDeploymentFile } from "../chain/deployment-file.ts";
-import { openBooks } from "../executor/bookkeeping/index.ts";
+import {
+  BooksConflictError,
+  openBooks,
+  type Books,
+  type IntentRecord,
+} from "../executor/bookkeeping/index.ts";
 import { ConfigError, parseConfig, readConfig, type ExecutorConfig } from "../executor/config.ts";
 import { SubgraphReader } from "../executor/feed/indexed-state.ts";
 import { startObservabilityServer } from "../executor/observability/http.ts";
@@ -40,6 +45,10 @@ Commands:
   start         run the executor, with /health and /metrics on loopback
   status <hash> where a request or message stands, on both chains and in the executor's books
   list          the executor's intents in flight, planned and recently finished
+  retry <subject-or-hash>
+                try failed or abandoned intents again at once (also while the executor runs)
+  abandon <subject-or-hash>
+                give failed intents up: the executor no longer plans them
 
 Run \`npm run facilitator -- <command> --help\` for a command's options. See docs/executor.md.
 
@@ -91,8 +100,8 @@ Environment:
 const STATUS_HELP = `Usage: npm run facilitator -- status <hash> [options]
 
 Where a stake or redeem stands, by its request hash or its message hash: the request, the message
-on both chains, the step it is at, what it waits for, and the executor's intents, attempts and
-skips for it. Reads the subgraphs and the books of the configuration; needs no password.
+on both chains, the step it is at, what it waits for, and the executor's intents (a failed one
+with its reason, failure count and next try), attempts and skips for it. Reads the subgraphs and the books of the configuration; needs no password.
 
 Options:
   --config <file>              default facilitator.json
@@ -103,13 +112,46 @@ Options:
 const LIST_HELP = `Usage: npm run facilitator -- list [options]
 
 The executor's intents in flight (sending, sent, mined and not confirmed), planned, and recently
-finished (confirmed, failed, abandoned), the latest skips, and how far each subgraph has indexed.
+finished (confirmed, failed with its reason and next try, abandoned), the latest skips, and how far
+each subgraph has indexed.
 Exits 1 when a subgraph does not answer (after printing what the books say).
 
 Options:
   --config <file>              default facilitator.json
   --limit <n>                  recent intents and skips to show, 1 to 1000 (default 20)
   --json                       machine-readable output
+  -h, --help                   show this help
+`;
+
+const INTENT_SELECTION = `The subject is a request hash, a message hash or a height such as origin@120 (as \`status\` and
+\`list\` show it); a transaction hash stands for the intent that sent it. Every intent of the subject
+is concerned, or the one of --step. The books are shared with a running executor: it sees the change
+at its next decision, within seconds.`;
+
+const RETRY_HELP = `Usage: npm run facilitator -- retry <subject-or-hash> [options]
+
+Tries failed and abandoned intents again at once: their backoff is cleared and their failure count
+reset, so the executor plans them at its next decision, while the indexed state still needs them.
+Intents in any other status are left alone and said so. Exits 1 when no intent was retried.
+${INTENT_SELECTION}
+
+Options:
+  --config <file>              default facilitator.json
+  --step <step>                only the intent of this step, e.g. acceptStake or progressMint
+  -h, --help                   show this help
+`;
+
+const ABANDON_HELP = `Usage: npm run facilitator -- abandon <subject-or-hash> [options]
+
+Gives failed intents up: the executor no longer plans them (\`status\` shows them abandoned, with
+the reason; \`retry\` brings them back). An intent being sent or waiting for its receipt is refused:
+its transaction may still land. Exits 1 when no intent was abandoned.
+${INTENT_SELECTION}
+
+Options:
+  --config <file>              default facilitator.json
+  --step <step>                only the intent of this step, e.g. acceptStake or progressMint
+  --reason <text>              recorded with it (default "abandoned by the operator")
   -h, --help                   show this help
 `;
 
@@ -269,6 +311,7 @@ async function init(args: string[]): Promise<number> {
       resubmitAfterSeconds: 30,
     },
     feed: { mode: "auto", pollIntervalMs: 1000 },
+    retry: { initialMs: 2000, maxMs: 300000, limit: 12 },
     anchoring: null,
     http: { host: "127.0.0.1", port: 9464 },
   };
@@ -451,6 +494,59 @@ async function list(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Retry or abandon: the intents the subject or hash names, each changed or left alone with the
+ * reason. The books are opened without the secrets passphrase (nothing secret is read).
+ */
+async function changeIntents(
+  args: string[],
+  command: "retry" | "abandon",
+  change: (books: Books, key: { subject: string; step: string }, reason: string) => Promise<IntentRecord>,
+): Promise<number> {
+  const options: Options = { step: { type: "string" } };
+  if (command === "abandon") options.reason = { type: "string" };
+  const { values, positionals } = parse(args, options, 1);
+  if (values.help) return help(command === "retry" ? RETRY_HELP : ABANDON_HELP);
+  const subjectOrHash = positionals[0];
+  if (subjectOrHash === undefined) throw new UsageError(`${command} needs a subject or transaction hash`);
+  const config = readConfig(configPath(values.config));
+  if (config.databaseUrl.startsWith("file:") && !existsSync(config.databaseUrl.slice("file:".length))) {
+    console.error(
+      `there are no books at ${config.databaseUrl} yet: the executor has not run with ${config.file}`,
+    );
+    return 1;
+  }
+  const step = values.step as string | undefined;
+  const reason = (values.reason as string | undefined) ?? "abandoned by the operator";
+  const books = await openBooks({ url: config.databaseUrl });
+  try {
+    const intents = await books.selectIntents({ subjectOrHash, step });
+    if (intents.length === 0) {
+      console.error(`no intent of ${subjectOrHash}${step ? ` with step ${step}` : ""} is in the books`);
+      return 1;
+    }
+    let changed = 0;
+    for (const intent of intents) {
+      const name = `${intent.step} of ${intent.subject}`;
+      try {
+        const updated = await change(books, intent, reason);
+        changed++;
+        console.log(
+          command === "retry"
+            ? `${name}: was ${intent.status} (failures: ${intent.failures}); due now`
+            : `${name}: abandoned (${updated.errorMessage})`,
+        );
+      } catch (error) {
+        if (!(error instanceof BooksConflictError)) throw error;
+        console.log(`${name}: left alone, it is ${intent.status}`);
+      }
+    }
+    return changed > 0 ? 0 : 1;
+  } finally {
+    await books.close();
+  }
+}
+
 function help(text: string): number {
   console.log(text);
   return 0;
@@ -461,6 +557,14 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
   start: { run: start, help: START_HELP },
   status: { run: status, help: STATUS_HELP },
   list: { run: list, help: LIST_HELP },
+  retry: {
+    run: (args) => changeIntents(args, "retry", (books, key) => books.retryIntent(key)),
+    help: RETRY_HELP,
+  },
+  abandon: {
+    run: (args) => changeIntents(args, "abandon", (books, key, reason) => books.abandonIntent(key, reason)),
+    help: ABANDON_HELP,
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

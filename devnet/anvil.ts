@@ -26,6 +26,8 @@ export interface AnvilOptions {
   binary?: string;
   accounts?: number;
   startTimeoutMs?: number;
+  /** The EVM hardfork, e.g. "berlin" for a chain without a base fee; anvil's latest when left out. */
+  hardfork?: string;
 }
 
 export interface AnvilChain {
@@ -123,6 +125,7 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilChain> {
     DEV_MNEMONIC,
   ];
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
+  if (options.hardfork !== undefined) args.push("--hardfork", options.hardfork);
 
   const child = spawn("sh", ["-c", WATCHDOG, "anvil-watchdog", binary, ...args], {
     stdio: ["pipe", "pipe", "pipe"],

@@ -18,6 +18,8 @@ export interface DevNetworkOptions {
   /** Development accounts per chain; users are those from index 2 on. */
   accounts?: number;
   anvilBinary?: string;
+  /** The auxiliary chain's EVM hardfork (e.g. "berlin": no base fee); anvil's latest when left out. */
+  auxiliaryHardfork?: string;
   /** Where to write the deployment file; not written when left out. */
   deploymentFile?: string;
   progress?: (message: string) => void;
@@ -56,6 +58,7 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
       port: options.auxiliaryPort,
       binary: options.anvilBinary,
       accounts,
+      hardfork: options.auxiliaryHardfork,
     }),
   ]);
   const chains = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));

@@ -5,12 +5,19 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { getAddress, isAddress, parseUnits } from "ethers";
 import { readDeploymentFile, type Deployment } from "../chain/deployment-file.ts";
+import { DEFAULT_RPC_TIMEOUT_MS } from "../chain/provider.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./bookkeeping/backoff.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
 
 export type ChainName = "origin" | "auxiliary";
 
 export interface ChainConfig {
+  /** The first of rpcUrls. */
   rpcUrl: string;
+  /** JSON-RPC endpoints of the chain, used in order: the next one when a request to one fails. */
+  rpcUrls: string[];
+  /** A JSON-RPC request without an answer after this long counts as failed (ms). */
+  rpcTimeoutMs: number;
   /** Blocks a receipt must be under before its intent counts as confirmed. */
   confirmations: number;
   subgraph: { httpUrl: string; wsUrl?: string };
@@ -40,6 +47,8 @@ export interface ExecutorConfig {
   databaseUrl: string;
   gas: GasPolicy;
   feed: { mode: FeedMode; pollIntervalMs: number };
+  /** A failed intent waits from initialMs, doubling up to maxMs, and is abandoned at its limit-th failure. */
+  retry: RetryPolicy;
   /** The optional anchoring role (the facilitator must own or administer the Anchors' organization). */
   anchoring: { confirmations: number; minInterval: number } | null;
   http: { host: string; port: number };
@@ -79,7 +88,27 @@ class Fields {
   }
 
   url(field: string, schemes: string[], fallback?: string): string {
-    const value = this.string(field, fallback);
+    return this.urlValue(field, this.string(field, fallback), schemes);
+  }
+
+  /** A non-empty list of URLs; each error names the entry, e.g. `chains.origin.rpcUrls[1]`. */
+  urls(field: string, schemes: string[]): string[] {
+    const value = this.get(field);
+    if (!Array.isArray(value) || value.length === 0) {
+      this.fail(
+        field,
+        `expected a list of one or more URLs (${schemes.join(" or ")}), got ${JSON.stringify(value)}`,
+      );
+    }
+    return value.map((item: unknown, index) => {
+      const entry = `${field}[${index}]`;
+      if (typeof item !== "string" || item === "")
+        this.fail(entry, `expected text, got ${JSON.stringify(item)}`);
+      return this.urlValue(entry, item, schemes);
+    });
+  }
+
+  private urlValue(field: string, value: string, schemes: string[]): string {
     let parsed: URL;
     try {
       parsed = new URL(value);
@@ -130,8 +159,21 @@ class Fields {
 
 function chain(fields: Fields, name: ChainName, deployment: Deployment): ChainConfig {
   const wsUrl = fields.get(`chains.${name}.subgraph.wsUrl`);
+  const rpcSchemes = ["http", "https", "ws", "wss"];
+  if (
+    fields.get(`chains.${name}.rpcUrls`) !== undefined &&
+    fields.get(`chains.${name}.rpcUrl`) !== undefined
+  ) {
+    fields.fail(`chains.${name}.rpcUrls`, `give either rpcUrl or rpcUrls (a list), not both`);
+  }
+  const rpcUrls =
+    fields.get(`chains.${name}.rpcUrls`) === undefined
+      ? [fields.url(`chains.${name}.rpcUrl`, rpcSchemes, deployment[name].rpcUrl)]
+      : fields.urls(`chains.${name}.rpcUrls`, rpcSchemes);
   return {
-    rpcUrl: fields.url(`chains.${name}.rpcUrl`, ["http", "https", "ws", "wss"], deployment[name].rpcUrl),
+    rpcUrl: rpcUrls[0]!,
+    rpcUrls,
+    rpcTimeoutMs: fields.whole(`chains.${name}.rpcTimeoutMs`, DEFAULT_RPC_TIMEOUT_MS, 100, 600_000),
     confirmations: fields.whole(`chains.${name}.confirmations`, 0, 0, 1000),
     subgraph: {
       httpUrl: fields.url(`chains.${name}.subgraph.httpUrl`, ["http", "https"]),
@@ -172,6 +214,14 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
   if (gas.priorityFeePerGas > gas.maxFeePerGas) {
     fields.fail("gas.priorityFeePerGas", "must not exceed gas.maxFeePerGas");
   }
+  const retry: RetryPolicy = {
+    initialMs: fields.whole("retry.initialMs", DEFAULT_RETRY.initialMs, 100, 3_600_000),
+    maxMs: fields.whole("retry.maxMs", DEFAULT_RETRY.maxMs, 100, 86_400_000),
+    limit: fields.whole("retry.limit", DEFAULT_RETRY.limit, 1, 1000),
+  };
+  if (retry.maxMs < retry.initialMs) {
+    fields.fail("retry.maxMs", `must be at least retry.initialMs (${retry.initialMs}), got ${retry.maxMs}`);
+  }
   const config: ExecutorConfig = {
     file,
     deployment,
@@ -183,6 +233,7 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
     databaseUrl: database.startsWith("file:") ? `file:${path.resolve(dir, database.slice(5))}` : database,
     gas,
     feed: { mode: mode as FeedMode, pollIntervalMs: fields.whole("feed.pollIntervalMs", 1000, 50, 600_000) },
+    retry,
     anchoring:
       anchoring === undefined || anchoring === null || anchoring === false
         ? null

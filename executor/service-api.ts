@@ -35,6 +35,11 @@ export interface ExecutorHealth {
   feeds: Record<"origin" | "auxiliary", { mode: "subscriptions" | "polling"; lastBlock: number | null }>;
   lastDecisionAt: string | null;
   lastError: string | null;
+  /**
+   * Transactions being followed whose last look failed (a node not answering): retried with a pause;
+   * while any is stalled the status is "degraded". Absent before the service runs.
+   */
+  followers?: { stalled: number; lastError: string | null };
 }
 
 export type StartExecutor = (

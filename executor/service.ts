@@ -9,23 +9,18 @@ import { connectChain } from "../chain/provider.ts";
 import { executeAction, type ActionContext } from "./actions/execute-action.ts";
 import { openBooks } from "./bookkeeping/index.ts";
 import { servedGateways, type ChainName } from "./config.ts";
-import { decide, type ExecutorRecords, type IntentStatus, type Policy } from "./decide/index.ts";
+import { decide, type Policy } from "./decide/index.ts";
+import { decisionRecords } from "./decision-records.ts";
 import { ChangeFeed } from "./feed/change-feed.ts";
 import { readIndexedState, SubgraphReader } from "./feed/indexed-state.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
-import { isNonceGapIntent } from "./transactions/nonce-gaps.ts";
+import { checkStartup } from "./startup-checks.ts";
+import { errorText } from "./transactions/rpc-errors.ts";
 import { TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
-const DECISION_STATUSES = new Set<string>([
-  "planned",
-  "sending",
-  "sent",
-  "mined",
-  "confirmed",
-  "failed",
-  "abandoned",
-]);
+/** The longest pause between two tries of the start-up recovery. */
+const MAX_RECOVERY_PAUSE_MS = 10_000;
 /** Decide again at least this often without new blocks (bumps and retries need a clock). */
 const IDLE_DECISION_MS = 2000;
 
@@ -54,11 +49,30 @@ async function unlockKeystore(file: string, password: string): Promise<Wallet> {
 
 export const startExecutor: StartExecutor = async (config, secrets, { logger, metrics }) => {
   const wallet = await unlockKeystore(config.keystoreFile, secrets.keystorePassword);
-  const books = await openBooks({ url: config.databaseUrl, passphrase: secrets.secretsPassphrase });
-  const providers = {
-    origin: connectChain(config.chains.origin.rpcUrl, config.deployment.origin.chainId),
-    auxiliary: connectChain(config.chains.auxiliary.rpcUrl, config.deployment.auxiliary.chainId),
-  };
+  const books = await openBooks({
+    url: config.databaseUrl,
+    passphrase: secrets.secretsPassphrase,
+    retry: config.retry,
+  });
+  const connect = (chain: ChainName) =>
+    connectChain(config.chains[chain].rpcUrls, config.deployment[chain].chainId, {
+      timeoutMs: config.chains[chain].rpcTimeoutMs,
+    });
+  const providers = { origin: connect("origin"), auxiliary: connect("auxiliary") };
+  try {
+    await checkStartup({
+      deployment: config.deployment,
+      rpcUrls: { origin: config.chains.origin.rpcUrls, auxiliary: config.chains.auxiliary.rpcUrls },
+      providers,
+      facilitator: wallet.address,
+      anchoring: config.anchoring !== null,
+      logger,
+    });
+  } catch (error) {
+    await books.close();
+    for (const chain of CHAINS) providers[chain].destroy();
+    throw error;
+  }
   const senders = Object.fromEntries(
     CHAINS.map((chain): [ChainName, ChainSender] => [
       chain,
@@ -81,6 +95,12 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     facilitator: wallet.address,
     gateway,
     coGateway,
+    composer: config.deployment.origin.contracts.ostComposer,
+    redeemPool: config.deployment.auxiliary.contracts.redeemPool,
+    confirmations: {
+      origin: BigInt(config.chains.origin.confirmations),
+      auxiliary: BigInt(config.chains.auxiliary.confirmations),
+    },
     minGasPrice: config.gas.minRequestGasPrice,
     minGasLimit: config.gas.minRequestGasLimit,
     anchoring: config.anchoring && {
@@ -95,6 +115,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     transactions,
     facilitator: wallet.address,
     logger,
+    metrics,
   };
 
   const health: ExecutorHealth = {
@@ -104,7 +125,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     lastError: null,
   };
   const running = new Map<string, Promise<void>>();
-  const skipped = new Set<string>();
+  /** The skips of the latest decision, so each is logged and recorded once while it lasts. */
+  let skipped = new Set<string>();
   let stopping = false;
   let deciding = false;
   let again = false;
@@ -113,7 +135,10 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     const id = `${key.subject}|${key.step}`;
     if (running.has(id) || stopping) return;
     const started = work()
-      .then((outcome) => logger.info("action finished", { subject: key.subject, step: key.step, outcome }))
+      .then(async (outcome) => {
+        logger.info("action finished", { subject: key.subject, step: key.step, outcome });
+        if ((outcome as { status?: string } | undefined)?.status === "failed") await reportFailure(key);
+      })
       .catch((error: Error) => {
         metrics.errors.inc({ kind: "action" });
         logger.error("action failed", { subject: key.subject, step: key.step, error });
@@ -125,34 +150,43 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     running.set(id, started);
   };
 
+  /** Says when a failed intent is tried next, or that it was given up. */
+  async function reportFailure(key: { subject: string; step: string }): Promise<void> {
+    const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
+    if (intent?.status === "abandoned") {
+      metrics.abandons.inc({ step: key.step });
+      logger.warn("intent abandoned", {
+        subject: key.subject,
+        step: key.step,
+        failures: intent.failures,
+        reason: `${intent.errorKind}: ${intent.errorMessage}`,
+      });
+    } else if (intent?.status === "failed") {
+      logger.info("retrying later", {
+        subject: key.subject,
+        step: key.step,
+        failures: intent.failures,
+        nextAttemptAt: intent.nextAttemptAt,
+      });
+    }
+  }
+
   async function decideOnce(): Promise<void> {
     const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
     if (!snapshot) return;
-    const records: ExecutorRecords = {
-      intents: (await books.intentStatuses())
-        // The transaction manager's own no-ops that fill nonce gaps are no flow step.
-        .filter((intent) => DECISION_STATUSES.has(intent.status) && !isNonceGapIntent(intent))
-        .map((intent) => ({
-          subject: intent.subject,
-          step: intent.step as never,
-          status: intent.status as IntentStatus,
-        })),
-      acceptances: (await books.heldHashLocks()).map(({ subject, hashLock }) => ({
-        requestHash: subject,
-        hashLock,
-        holdsSecret: true,
-      })),
-    };
+    const records = await decisionRecords(books, snapshot.state);
     const decision = decide(snapshot.state, records, policy);
     metrics.decisions.inc();
     metrics.queue.set({ state: "planned" }, decision.actions.length);
     metrics.queue.set({ state: "inFlight" }, running.size);
     metrics.queue.set({ state: "waiting" }, decision.waiting.length);
     metrics.queue.set({ state: "skipped" }, decision.skips.length);
+    const current = new Set(decision.skips.map((skip) => `${skip.subject}|${skip.reason}`));
     for (const skip of decision.skips) {
       const id = `${skip.subject}|${skip.reason}`;
       if (skipped.has(id)) continue;
       skipped.add(id);
+      if (skip.reason === "untrustedInput") metrics.untrustedInput.inc({ reason: "requestContract" });
       logger.info("left alone", {
         subject: skip.subject,
         step: skip.step,
@@ -161,7 +195,14 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       });
       await books.recordSkip(skip.subject, `${skip.reason}: ${skip.detail}`);
     }
-    for (const action of decision.actions) track(action, () => executeAction(context, action));
+    // Only the skips that still hold are remembered: one that ends and comes back is said again.
+    skipped = current;
+    for (const action of decision.actions) {
+      if (action.retry && !running.has(`${action.subject}|${action.step}`)) {
+        metrics.retries.inc({ step: action.step });
+      }
+      track(action, () => executeAction(context, action));
+    }
     for (const chain of CHAINS) {
       await books.saveCursor(chain, {
         number: BigInt(snapshot.blocks[chain].number),
@@ -174,7 +215,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   }
 
   function schedule(): void {
-    if (stopping) return;
+    if (stopping || recovering) return;
     if (deciding) {
       again = true;
       return;
@@ -197,23 +238,53 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       });
   }
 
-  // An intent planned but never signed was interrupted: nothing left, so it may be planned again.
-  for (const intent of await books.intentStatuses()) {
-    if (intent.status !== "planned") continue;
-    const [full] = (await books.intentsFor(intent.subject)).filter((item) => item.step === intent.step);
-    if (full && full.attempts.length === 0) {
-      await books.markFailed(intent, { kind: "interrupted", message: "stopped before it was signed" });
+  // What a stop left behind is taken up before any decision. A node or the books failing here does
+  // not stop the service: it is tried again with a growing pause, and health says degraded meanwhile.
+  let recovering = true;
+  let wakeRecovery = () => {};
+  async function recover(): Promise<void> {
+    // An intent planned but never signed was interrupted: nothing left, so it may be planned again.
+    for (const intent of await books.intentStatuses()) {
+      if (intent.status !== "planned") continue;
+      const [full] = (await books.intentsFor(intent.subject)).filter((item) => item.step === intent.step);
+      if (full && full.attempts.length === 0) {
+        await books.markFailed(intent, { kind: "interrupted", message: "stopped before it was signed" });
+      }
+    }
+    const released = await transactions.releaseUnsignedNonces();
+    if (released > 0) logger.info("released nonces that were allocated but never signed", { released });
+    for (const intent of await books.inFlight()) {
+      logger.info("resuming", { subject: intent.subject, step: intent.step, status: intent.status });
+      track(intent, () => transactions.follow(intent));
+    }
+    // A nonce whose transaction the node refused, and whose intent is not sent again, would hold back
+    // every later transaction of the facilitator on that chain: such gaps are filled on a timer.
+    transactions.watchNonceGaps();
+  }
+  async function recoverUntilDone(): Promise<void> {
+    for (let failures = 0; !stopping; failures++) {
+      try {
+        await recover();
+        recovering = false;
+        schedule();
+        return;
+      } catch (error) {
+        const message = `start-up recovery: ${errorText(error)}`;
+        metrics.errors.inc({ kind: "startup" });
+        if (failures === 0) logger.warn("start-up recovery failed; retrying", { error: message });
+        health.status = "degraded";
+        health.lastError = message;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(MAX_RECOVERY_PAUSE_MS, 500 * 2 ** failures));
+          wakeRecovery = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
     }
   }
-  const released = await transactions.releaseUnsignedNonces();
-  if (released > 0) logger.info("released nonces that were allocated but never signed", { released });
-  for (const intent of await books.inFlight()) {
-    logger.info("resuming", { subject: intent.subject, step: intent.step, status: intent.status });
-    track(intent, () => transactions.follow(intent));
-  }
-  // A nonce whose transaction the node refused, and whose intent is not sent again, would hold back
-  // every later transaction of the facilitator on that chain: such gaps are filled on a timer.
-  transactions.watchNonceGaps();
+  const recovery = recoverUntilDone();
 
   const feeds = CHAINS.map((chain) => {
     const feed = new ChangeFeed({
@@ -240,7 +311,18 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     facilitator: wallet.address,
     books,
     readers,
-    health: () => ({ ...health, feeds: { ...health.feeds } }),
+    health: () => {
+      const followers = transactions.followerHealth();
+      // A follower that cannot read the chain degrades an otherwise healthy service.
+      const stalled = followers.stalled > 0 && health.status === "ok";
+      return {
+        ...health,
+        status: stalled ? "degraded" : health.status,
+        lastError: stalled ? followers.lastError : health.lastError,
+        feeds: { ...health.feeds },
+        followers,
+      };
+    },
     stop() {
       stopped ??= shutDown();
       return stopped;
@@ -252,6 +334,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     health.status = "stopping";
     clearInterval(timer);
     transactions.stop();
+    wakeRecovery();
+    await recovery;
     await Promise.all(feeds.map((feed) => feed.stop()));
     // In-flight sends finish recording; followers return at their next poll.
     await Promise.allSettled([...running.values()]);

@@ -81,7 +81,8 @@ export interface Wait {
     | "inFlight"
     | "confirmations"
     | "indexing"
-    | "retry";
+    | "retry"
+    | "operator";
   detail: string;
 }
 
@@ -106,6 +107,10 @@ export interface IntentView {
   minedHash: string | null;
   minedBlock: bigint | null;
   error: { kind: string; message: string } | null;
+  /** Failures so far (the operator's retry resets it). */
+  failures: number;
+  /** A failed intent's next try (ISO time); null when due now or not failed. */
+  nextAttemptAt: string | null;
   createdAt: string;
   updatedAt: string;
   attempts: AttemptView[];
@@ -364,6 +369,8 @@ function intentView(intent: IntentWithAttempts): IntentView {
       intent.errorKind === null && intent.errorMessage === null
         ? null
         : { kind: intent.errorKind ?? "unknown", message: scrubText(intent.errorMessage ?? "") },
+    failures: intent.failures,
+    nextAttemptAt: intent.nextAttemptAt?.toISOString() ?? null,
     createdAt: intent.createdAt.toISOString(),
     updatedAt: intent.updatedAt.toISOString(),
     // Deliberately field by field: the raw transaction and the calldata may hold the unlock secret.
@@ -543,6 +550,11 @@ async function messagePosition(
   };
 }
 
+const reason = (intent: IntentView) =>
+  intent.error === null ? "no reason recorded" : `${intent.error.kind}: ${intent.error.message}`;
+const nextTry = (intent: IntentView) =>
+  intent.nextAttemptAt === null ? "now" : `at ${intent.nextAttemptAt}`;
+
 function intentWaits(intents: IntentView[], next: Step[]): Wait[] {
   return intents.flatMap((intent): Wait[] => {
     const where = intent.chain ?? `chain ${intent.chainId}`;
@@ -574,7 +586,18 @@ function intentWaits(intents: IntentView[], next: Step[]): Wait[] {
         return [
           {
             for: "retry",
-            detail: `${intent.step} on ${where} failed (${intent.error?.kind ?? "unknown"}); retried while the indexed state still needs it`,
+            detail:
+              `${intent.step} on ${where} failed (${reason(intent)}); failures: ${intent.failures}; ` +
+              `next try ${nextTry(intent)}, while the indexed state still needs it`,
+          },
+        ];
+      case "abandoned":
+        return [
+          {
+            for: "operator",
+            detail:
+              `${intent.step} on ${where} is abandoned (${reason(intent)}; failures: ${intent.failures}); ` +
+              `\`npm run facilitator -- retry ${intent.subject} --step ${intent.step}\` tries it again`,
           },
         ];
       default:
@@ -741,6 +764,11 @@ function formatIntent(intent: IntentView): string[] {
     `  ${intent.step} of ${intent.subject} on ${where}: ${intent.status}${mined} (${intent.updatedAt})`,
   ];
   if (intent.error) lines.push(`    error (${intent.error.kind}): ${intent.error.message}`);
+  if (intent.status === "failed") {
+    lines.push(`    failures: ${intent.failures}; next try ${nextTry(intent)}`);
+  } else if (intent.status === "abandoned") {
+    lines.push(`    failures: ${intent.failures}; abandoned: \`facilitator retry\` tries it again`);
+  }
   for (const attempt of intent.attempts) {
     const replaces = attempt.replaces ? `, replaces ${attempt.replaces}` : "";
     lines.push(

@@ -3,7 +3,7 @@
 // goes under one data folder, wiped at start: the chains are new on every start, so yesterday's
 // index and books would describe chains that no longer exist.
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { encryptKeystoreJsonSync } from "ethers";
@@ -11,7 +11,7 @@ import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startAnchorer, type Anchorer } from "../devnet/anchorer.ts";
 import { startDevNetwork, type DevNetwork, type DevNetworkOptions } from "../devnet/network.ts";
 import { readConfig } from "../executor/config.ts";
-import { createLogger } from "../executor/observability/logger.ts";
+import { appendLogFile, createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
 import { startExecutor } from "../executor/service.ts";
@@ -144,10 +144,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         2,
       )}\n`,
     );
-    const log = createWriteStream(files.log, { flags: "a" });
-    stops.push(() => new Promise<void>((resolve) => log.end(resolve)));
+    const log = appendLogFile(files.log);
+    stops.push(() => log.close());
     const executor = await startExecutor(readConfig(files.config), secrets, {
-      logger: createLogger({ level: "info", write: (line) => log.write(`${line}\n`) }),
+      logger: createLogger({ level: "info", write: log.write }),
       metrics: createMetrics(),
     });
     stops.push(() => executor.stop());

@@ -37,6 +37,9 @@ const POLICY: Policy = {
   facilitator: getAddress(FACILITATOR),
   gateway: getAddress(GATEWAY),
   coGateway: getAddress(CO_GATEWAY),
+  composer: getAddress(COMPOSER),
+  redeemPool: getAddress(REDEEM_POOL),
+  confirmations: { origin: 0n, auxiliary: 0n },
   minGasPrice: 10n ** 9n,
   minGasLimit: 100_000n,
   anchoring: null,
@@ -62,6 +65,8 @@ interface Terms {
   gasPrice: bigint;
   gasLimit: bigint;
   gateway: string;
+  /** The composer or pool the subgraph says the request was made at. */
+  contract?: string;
 }
 
 const TERMS: Terms = { status: "Requested", gasPrice: 2n * 10n ** 9n, gasLimit: 200_000n, gateway: "" };
@@ -77,7 +82,7 @@ const STAKE: Flow = {
   sourceGateway: GATEWAY,
   targetGateway: CO_GATEWAY,
   request: (requestId, terms = {}) => {
-    const { status, gasPrice, gasLimit, gateway } = { ...TERMS, gateway: GATEWAY, ...terms };
+    const { status, gasPrice, gasLimit, gateway, contract } = { ...TERMS, gateway: GATEWAY, ...terms };
     return {
       id: requestId,
       status,
@@ -89,7 +94,7 @@ const STAKE: Flow = {
       staker: REQUESTER,
       stakerProxy: PROXY,
       gateway,
-      composer: COMPOSER,
+      composer: contract ?? COMPOSER,
     };
   },
 };
@@ -105,7 +110,7 @@ const REDEEM: Flow = {
   sourceGateway: CO_GATEWAY,
   targetGateway: GATEWAY,
   request: (requestId, terms = {}) => {
-    const { status, gasPrice, gasLimit, gateway } = { ...TERMS, gateway: CO_GATEWAY, ...terms };
+    const { status, gasPrice, gasLimit, gateway, contract } = { ...TERMS, gateway: CO_GATEWAY, ...terms };
     return {
       id: requestId,
       status,
@@ -117,7 +122,7 @@ const REDEEM: Flow = {
       redeemer: REQUESTER,
       redeemerProxy: PROXY,
       cogateway: gateway,
-      redeemPool: REDEEM_POOL,
+      redeemPool: contract ?? REDEEM_POOL,
     };
   },
 };
@@ -142,6 +147,7 @@ function outbox(
     hashLock: fields.hashLock ?? OUR_LOCK,
     blockHeight: null,
     declaredBlock: fields.declaredBlock ?? 100n,
+    confirmedBlock: null,
   };
 }
 
@@ -150,8 +156,17 @@ function inbox(
   declared: IndexedMessage,
   status: MessageStatus,
   blockHeight: bigint,
+  confirmedBlock = 490n,
 ): IndexedMessage {
-  return { ...declared, box: "Inbox", status, gateway: flow.targetGateway, blockHeight, declaredBlock: null };
+  return {
+    ...declared,
+    box: "Inbox",
+    status,
+    gateway: flow.targetGateway,
+    blockHeight,
+    declaredBlock: null,
+    confirmedBlock,
+  };
 }
 
 interface World {
@@ -344,19 +359,19 @@ for (const flow of [STAKE, REDEEM]) {
       assert.equal(action.gasLimit, TERMS.gasLimit);
       assert.equal(action.beneficiary, BENEFICIARY);
       assert.deepEqual(action.preconditions, [
+        { check: "requestTerms", chain: flow.source, requestHash: REQUEST },
         { check: "requestOpen", chain: flow.source, requestHash: REQUEST },
       ]);
+      // The gateway is the policy's (the deployment's), not the subgraph's lower-case copy.
       if (action.step === "acceptStake") {
-        assert.deepEqual(
-          [action.staker, action.gateway, action.composer, action.nonce],
-          [REQUESTER, GATEWAY, COMPOSER, 3n],
-        );
+        assert.deepEqual([action.staker, action.gateway, action.nonce], [REQUESTER, POLICY.gateway, 3n]);
       } else {
         assert.deepEqual(
-          [action.redeemer, action.cogateway, action.redeemPool, action.nonce],
-          [REQUESTER, CO_GATEWAY, REDEEM_POOL, 5n],
+          [action.redeemer, action.cogateway, action.nonce],
+          [REQUESTER, POLICY.coGateway, 5n],
         );
       }
+      assert.ok(!("composer" in action) && !("redeemPool" in action), "no address from the subgraph");
     });
 
     test("proveGateway: the target chain's gateway proves the source gateway at the anchored height", () => {
@@ -439,11 +454,86 @@ for (const flow of [STAKE, REDEEM]) {
         [`${flow.source} outbox Declared`, `${flow.target} inbox Declared,Progressed`],
       );
     });
+
+    describe("progress waits until the confirmation has the target chain's confirmations on top", () => {
+      const deep: Policy = { ...POLICY, confirmations: { origin: 5n, auxiliary: 5n } };
+      // The target chain's latest indexed block is 500 in every world.
+      const rows: { name: string; confirmedBlock: bigint | null; expected: ReturnType<typeof summary> }[] = [
+        {
+          name: "4 blocks on top of 5: both sides wait (either one reveals the secret)",
+          confirmedBlock: 496n,
+          expected: {
+            actions: [],
+            skips: [],
+            waiting: [
+              `${flow.progressSource} ${MESSAGE}: finality`,
+              `${flow.progressTarget} ${MESSAGE}: finality`,
+            ],
+          },
+        },
+        {
+          name: "5 blocks on top: both sides are offered",
+          confirmedBlock: 495n,
+          expected: {
+            actions: [
+              `${flow.progressSource} ${MESSAGE} on ${flow.source}`,
+              `${flow.progressTarget} ${MESSAGE} on ${flow.target}`,
+            ],
+            skips: [],
+            waiting: [],
+          },
+        },
+        {
+          name: "the confirmation's block not indexed: wait",
+          confirmedBlock: null,
+          expected: {
+            actions: [],
+            skips: [],
+            waiting: [
+              `${flow.progressSource} ${MESSAGE}: finality`,
+              `${flow.progressTarget} ${MESSAGE}: finality`,
+            ],
+          },
+        },
+      ];
+      for (const row of rows) {
+        test(row.name, () => {
+          const state = world(flow, {
+            outbox: [declared],
+            inbox: [{ ...inbox(flow, declared, "Confirmed", 120n), confirmedBlock: row.confirmedBlock }],
+          });
+          assert.deepEqual(summary(decide(state, records(), deep)), row.expected);
+        });
+      }
+
+      test("both sides re-check on-chain that the confirmation holds at that depth", () => {
+        const state = world(flow, {
+          outbox: [declared],
+          inbox: [inbox(flow, declared, "Confirmed", 120n, 400n)],
+        });
+        const decision = decide(state, records(), deep);
+        for (const action of [only(decision, flow.progressSource), only(decision, flow.progressTarget)]) {
+          assert.deepEqual(action.preconditions.at(-1), {
+            check: "messageStatus",
+            chain: flow.target,
+            box: "inbox",
+            messageHash: MESSAGE,
+            oneOf: ["Declared", "Progressed"],
+            depth: 5,
+          });
+        }
+      });
+    });
   });
 
   describe(`${flow.name}: requests the policy leaves alone`, () => {
     const rows: { name: string; terms: Partial<Terms>; reason: string }[] = [
       { name: "another gateway", terms: { gateway: OTHER_GATEWAY }, reason: "unsupportedGateway" },
+      {
+        name: "a composer or pool the deployment does not name (the subgraph is a hint)",
+        terms: { contract: address("66") },
+        reason: "untrustedInput",
+      },
       {
         name: "gas price below the minimum",
         terms: { gasPrice: 10n ** 9n - 1n },

@@ -1,15 +1,22 @@
 // Turns a decided action into its transaction and hands it to the transaction manager: the unlock
 // secret is generated and stored before an accept is sent, proofs are built at the decided height,
 // and preconditions are read again first.
-import { Contract, hexlify, Interface, keccak256, MaxUint256, randomBytes } from "ethers";
+import { Contract, hexlify, Interface, keccak256, randomBytes } from "ethers";
 import { blockHeader } from "../../chain/blocks.ts";
-import type { CoGateway, Gateway, MintableToken } from "../../chain/contract-types.ts";
-import { mosaicAbi, tokenArtifact } from "../../chain/mosaic-artifacts.ts";
-import { buildGatewayProof, buildMessageProof, type ProofSource } from "../../chain/proofs.ts";
+import type { CoGateway } from "../../chain/contract-types.ts";
+import { mosaicAbi } from "../../chain/mosaic-artifacts.ts";
+import {
+  buildGatewayProof,
+  buildMessageProof,
+  provenStorageRoot,
+  type ProofSource,
+} from "../../chain/proofs.ts";
 import type { Books } from "../bookkeeping/index.ts";
 import type { Action, ChainName } from "../decide/index.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
+import { reserveBountyAllowance } from "./bounty-allowance.ts";
 import { brokenPrecondition, type ChainReaders } from "./preconditions.ts";
 
 export interface ActionContext extends ChainReaders {
@@ -17,6 +24,7 @@ export interface ActionContext extends ChainReaders {
   transactions: TransactionManager;
   facilitator: string;
   logger: Logger;
+  metrics: ExecutorMetrics;
 }
 
 export type ActionOutcome = Outcome | { status: "dropped"; reason: string };
@@ -52,35 +60,6 @@ async function hashLockFor(context: ActionContext, requestHash: string): Promise
   return context.books.storeSecret(requestHash, hexlify(randomBytes(32)));
 }
 
-/** The composer may take the bounty from the facilitator: one standing approval, sent once. */
-async function ensureBountyAllowance(
-  context: ActionContext,
-  composerAddress: string,
-): Promise<Outcome | undefined> {
-  const { origin } = context.deployment;
-  const gatewayContract = new Contract(
-    origin.contracts.gateway,
-    mosaicAbi("EIP20Gateway"),
-    context.providers.origin,
-  );
-  const bounty = await (gatewayContract as Gateway).bounty();
-  if (bounty === 0n) return undefined;
-  const token = new Contract(
-    origin.contracts.baseToken,
-    tokenArtifact().abi,
-    context.providers.origin,
-  ) as MintableToken;
-  if ((await token.allowance(context.facilitator, composerAddress)) >= bounty) return undefined;
-  const outcome = await context.transactions.send({
-    subject: `bounty-allowance:${composerAddress.toLowerCase()}`,
-    step: "approveBounty",
-    chain: "origin",
-    to: origin.contracts.baseToken,
-    data: token.interface.encodeFunctionData("approve", [composerAddress, MaxUint256]),
-  });
-  return outcome.status === "confirmed" ? undefined : outcome;
-}
-
 async function transactionFor(
   context: ActionContext,
   action: Action,
@@ -100,13 +79,17 @@ async function transactionFor(
         action.gateway,
         hashLock,
       ];
-      return { ...base, to: action.composer, data: composer.encodeFunctionData("acceptStakeRequest", args) };
+      return {
+        ...base,
+        to: context.deployment.origin.contracts.ostComposer,
+        data: composer.encodeFunctionData("acceptStakeRequest", args),
+      };
     }
     case "acceptRedeem": {
       const hashLock =
         action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
       const cogatewayContract = new Contract(
-        action.cogateway,
+        context.deployment.auxiliary.contracts.coGateway,
         mosaicAbi("EIP20CoGateway"),
         context.providers.auxiliary,
       );
@@ -123,7 +106,7 @@ async function transactionFor(
       ];
       return {
         ...base,
-        to: action.redeemPool,
+        to: context.deployment.auxiliary.contracts.redeemPool,
         data: redeemPool.encodeFunctionData("acceptRedeemRequest", args),
         value: bounty,
       };
@@ -158,6 +141,8 @@ async function transactionFor(
         "outbox",
         action.messageHash,
         Number(action.blockHeight),
+        "Declared",
+        await provenStorageRoot(context.providers.auxiliary, action.coGateway, action.blockHeight),
       );
       const args = [
         action.staker,
@@ -182,6 +167,8 @@ async function transactionFor(
         "outbox",
         action.messageHash,
         Number(action.blockHeight),
+        "Declared",
+        await provenStorageRoot(context.providers.origin, action.gateway, action.blockHeight),
       );
       const args = [
         action.redeemer,
@@ -214,18 +201,34 @@ async function transactionFor(
 
 export async function executeAction(context: ActionContext, action: Action): Promise<ActionOutcome> {
   const broken = await brokenPrecondition(action, context);
+  if (broken?.check === "requestTerms") {
+    context.metrics.untrustedInput.inc({ reason: "requestTerms" });
+    context.logger.warn("action refused: untrusted input", {
+      subject: action.subject,
+      step: action.step,
+      reason: broken.reason,
+    });
+    return { status: "dropped", reason: broken.reason };
+  }
   if (broken) {
     context.logger.info("action dropped: precondition no longer holds", {
       subject: action.subject,
       step: action.step,
-      reason: broken,
+      reason: broken.reason,
     });
-    return { status: "dropped", reason: broken };
+    return { status: "dropped", reason: broken.reason };
   }
-  if (action.step === "acceptStake") {
-    const refused = await ensureBountyAllowance(context, action.composer);
-    if (refused) return refused;
+  if (action.step !== "acceptStake") return send(context, action);
+  const reservation = await reserveBountyAllowance(context);
+  if ("refused" in reservation) return reservation.refused;
+  try {
+    return await send(context, action);
+  } finally {
+    reservation.release();
   }
+}
+
+async function send(context: ActionContext, action: Action): Promise<ActionOutcome> {
   const request = await transactionFor(context, action);
   if ("drop" in request) return { status: "dropped", reason: request.drop };
   return context.transactions.send(request);

@@ -7,6 +7,7 @@ import type { Gateway, OstComposer, RedeemPool } from "../../chain/contract-type
 import type { Deployment } from "../../chain/deployment-file.ts";
 import { mosaicAbi } from "../../chain/mosaic-artifacts.ts";
 import { MESSAGE_STATUS, provenStorageRoot } from "../../chain/proofs.ts";
+import { stakeRequestHash } from "../../chain/request-hashes.ts";
 import type { Action, ChainName, Precondition } from "../decide/index.ts";
 
 export interface ChainReaders {
@@ -22,43 +23,81 @@ function gatewayOn(chain: ChainName, readers: ChainReaders): Gateway {
   return new Contract(address, mosaicAbi("EIP20Gateway"), readers.providers[chain]) as Gateway;
 }
 
-async function requestOpen(action: Action, readers: ChainReaders, requestHash: string): Promise<boolean> {
-  if (action.step === "acceptRedeem") {
-    const pool = new Contract(
-      action.redeemPool,
-      mosaicAbi("RedeemPool"),
-      readers.providers.auxiliary,
-    ) as RedeemPool;
-    const open = await pool.redeemRequestHashes(action.redeemer, action.cogateway);
-    return open.toLowerCase() === requestHash.toLowerCase();
-  }
-  const composer = new Contract(
+function composerOf(readers: ChainReaders): OstComposer {
+  return new Contract(
     readers.deployment.origin.contracts.ostComposer,
     mosaicAbi("OSTComposer"),
     readers.providers.origin,
   ) as OstComposer;
-  return composer.stakeRequests(requestHash);
+}
+
+function redeemPoolOf(readers: ChainReaders): RedeemPool {
+  return new Contract(
+    readers.deployment.auxiliary.contracts.redeemPool,
+    mosaicAbi("RedeemPool"),
+    readers.providers.auxiliary,
+  ) as RedeemPool;
+}
+
+/** The request's id, as the deployment's composer or pool hashes the action's terms. */
+async function hashOfTerms(action: Action, readers: ChainReaders): Promise<string | undefined> {
+  if (action.step === "acceptStake") {
+    const typeHash = await composerOf(readers).STAKEREQUEST_INTENT_TYPEHASH();
+    return stakeRequestHash(readers.deployment.origin.contracts.ostComposer, typeHash, action);
+  }
+  if (action.step === "acceptRedeem") {
+    const { amount, beneficiary, gasPrice, gasLimit, nonce, redeemer, cogateway } = action;
+    return redeemPoolOf(readers).hashRedeemRequest(
+      amount,
+      beneficiary,
+      gasPrice,
+      gasLimit,
+      nonce,
+      redeemer,
+      cogateway,
+    );
+  }
+  return undefined;
+}
+
+async function requestOpen(action: Action, readers: ChainReaders, requestHash: string): Promise<boolean> {
+  if (action.step === "acceptRedeem") {
+    const open = await redeemPoolOf(readers).redeemRequestHashes(action.redeemer, action.cogateway);
+    return open.toLowerCase() === requestHash.toLowerCase();
+  }
+  return composerOf(readers).stakeRequests(requestHash);
+}
+
+/** A precondition that no longer holds: which check, and why. */
+export interface Broken {
+  check: Precondition["check"];
+  reason: string;
 }
 
 /** The first precondition that no longer holds, described; undefined when all hold. */
-export async function brokenPrecondition(action: Action, readers: ChainReaders): Promise<string | undefined> {
+export async function brokenPrecondition(action: Action, readers: ChainReaders): Promise<Broken | undefined> {
   for (const precondition of action.preconditions) {
     const holds = await check(action, precondition, readers);
-    if (!holds) return describe(precondition);
+    if (!holds) return { check: precondition.check, reason: describe(precondition) };
   }
   return undefined;
 }
 
 async function check(action: Action, precondition: Precondition, readers: ChainReaders): Promise<boolean> {
   switch (precondition.check) {
+    case "requestTerms": {
+      const hash = await hashOfTerms(action, readers);
+      return hash !== undefined && hash.toLowerCase() === precondition.requestHash.toLowerCase();
+    }
     case "requestOpen":
       return requestOpen(action, readers, precondition.requestHash);
     case "messageStatus": {
       const gateway = gatewayOn(precondition.chain, readers);
+      const blockTag = await atDepth(readers.providers[precondition.chain], precondition.depth);
       const status = Number(
         precondition.box === "outbox"
-          ? await gateway.getOutboxMessageStatus(precondition.messageHash)
-          : await gateway.getInboxMessageStatus(precondition.messageHash),
+          ? await gateway.getOutboxMessageStatus(precondition.messageHash, { blockTag })
+          : await gateway.getInboxMessageStatus(precondition.messageHash, { blockTag }),
       );
       return precondition.oneOf.includes(MESSAGE_STATUS[status] ?? "Undeclared");
     }
@@ -88,16 +127,27 @@ async function check(action: Action, precondition: Precondition, readers: ChainR
   }
 }
 
+/** The block `depth` below the latest, or "latest" without a depth. */
+async function atDepth(provider: JsonRpcProvider, depth: number | undefined): Promise<number | "latest"> {
+  if (!depth) return "latest";
+  return Math.max(0, (await provider.getBlockNumber()) - depth);
+}
+
 function anchorAddress(chain: ChainName, readers: ChainReaders): string {
   return readers.deployment[chain].contracts.anchor;
 }
 
 function describe(precondition: Precondition): string {
   switch (precondition.check) {
+    case "requestTerms":
+      return `the indexed terms of request ${precondition.requestHash} do not hash to its id at the deployment's contract on ${precondition.chain}`;
     case "requestOpen":
       return `request ${precondition.requestHash} is no longer open on ${precondition.chain}`;
     case "messageStatus":
-      return `message ${precondition.messageHash} is not ${precondition.oneOf.join(" or ")} in the ${precondition.box} on ${precondition.chain}`;
+      return (
+        `message ${precondition.messageHash} is not ${precondition.oneOf.join(" or ")} in the ${precondition.box} on ${precondition.chain}` +
+        (precondition.depth ? ` ${precondition.depth} blocks below the latest` : "")
+      );
     case "stateRootAnchored":
       return `height ${precondition.blockHeight} is not anchored on ${precondition.chain}`;
     case "latestAnchoredBelow":

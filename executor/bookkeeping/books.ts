@@ -12,10 +12,9 @@ import { applyPendingMigrations } from "./migrations.ts";
 import * as nonces from "./nonces.ts";
 import type { NonceRequest, NonceSlotKey } from "./nonces.ts";
 import { createClient, type BooksClient, type BooksTransaction } from "./prisma-client.ts";
+import { afterFailure, DEFAULT_RETRY, type RetryPolicy } from "./backoff.ts";
 import {
-  attemptRecord,
-  intentRecord,
-  intentWithAttempts,
+  recordMappers,
   WITH_ATTEMPTS,
   type AttemptRecord,
   type BlockCursor,
@@ -26,14 +25,41 @@ import {
   type IntentWithAttempts,
   type SkipRecord,
 } from "./records.ts";
+import { attemptContext, fieldBox, intentContext } from "./sealed-fields.ts";
 import { deriveKey, keyCheck, keyCheckMatches, newKeyDerivation, open, seal } from "./secret-box.ts";
 import { signedTransactionFacts } from "./signed-transaction.ts";
 
 export interface BooksOptions {
   /** `file:<path>` (SQLite, created when missing) or `postgresql://user:password@host:port/db`. */
   url: string;
-  /** Unlocks the unlock secrets; without it storeSecret and readSecret refuse. */
+  /**
+   * Unlocks the unlock secrets; without it storeSecret and readSecret refuse, progress intents
+   * cannot be recorded and their sealed calldata and transactions read as stored (`sealed:…`).
+   */
   passphrase?: string;
+  /** Backoff of failed intents and the failure at which one is abandoned (default DEFAULT_RETRY). */
+  retry?: RetryPolicy;
+}
+
+/** What the decision needs of an intent. */
+export interface DecisionIntent extends IntentKey {
+  status: IntentStatus;
+  /** A failed intent's next try; null when due (or not failed). */
+  nextAttemptAt: Date | null;
+}
+
+/** Which intents the decision loads besides the open ones (see decisionIntents). */
+export interface DecisionScope {
+  /** Subjects of the indexed snapshot: their confirmed and abandoned intents are loaded too. */
+  subjects: string[];
+  /** Intents changed at or after this time are loaded whatever their status. */
+  since: Date;
+}
+
+/** Intents by subject, or by the hash of one of their transactions; optionally of one step. */
+export interface IntentSelector {
+  subjectOrHash: string;
+  step?: string;
 }
 
 export interface Failure {
@@ -60,15 +86,38 @@ export interface NonceState {
 export interface Books {
   /**
    * Creates the intent, or returns the one with the same (subject, step): unchanged, except that a
-   * failed intent takes the plan's new call and is planned again (a retry is built afresh).
+   * failed intent takes the plan's new call and is planned again (a retry is built afresh), due or
+   * not: holding back an intent until its nextAttemptAt is the decision's part.
    */
   planIntent(plan: IntentPlan): Promise<{ intent: IntentRecord; created: boolean }>;
-  /** Every intent's key and status, without attempts (what the decision needs). */
+  /** Every intent's key and status, without attempts. */
   intentStatuses(): Promise<{ subject: string; step: string; status: IntentStatus }[]>;
-  /** The subjects and hash locks of the stored secrets (never the secrets). */
-  heldHashLocks(): Promise<{ subject: string; hashLock: string }[]>;
   /**
-   * Records a signed type-2 transaction of the intent BEFORE it is broadcast, taking its nonce slot.
+   * What one decision needs, without attempts: every intent in flight (planned, sending, sent,
+   * mined), plus the failed, confirmed and abandoned ones of the scope's subjects or changed since
+   * its time.
+   */
+  decisionIntents(scope: DecisionScope): Promise<DecisionIntent[]>;
+  /** The intents a subject or transaction hash names (for the operator's retry and abandon). */
+  selectIntents(selector: IntentSelector): Promise<IntentWithAttempts[]>;
+  /**
+   * The operator's retry: a failed or abandoned intent becomes failed and due now, with its failure
+   * count reset, so the next decision plans it again. Refused for any other status.
+   */
+  retryIntent(intent: IntentKey): Promise<IntentRecord>;
+  /** The operator gives a failed intent up: abandoned with `reason` (and its last error). Refused in flight. */
+  abandonIntent(intent: IntentKey, reason: string): Promise<IntentRecord>;
+  /**
+   * The subjects and hash locks of the stored secrets (never the secrets): all of them, or those of
+   * the given subjects or hash locks.
+   */
+  heldHashLocks(scope?: {
+    subjects: string[];
+    hashLocks: string[];
+  }): Promise<{ subject: string; hashLock: string }[]>;
+  /**
+   * Records a signed transaction (type 2, or type 0 on a chain without a base fee) of the intent BEFORE
+   * it is broadcast, taking its nonce slot. A reverted attempt is not live: a new one may follow it.
    * The nonce must come from allocateNonce. Recording the same transaction again returns it.
    */
   recordAttempt(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
@@ -88,7 +137,17 @@ export interface Books {
   /** The attempt is in a block: it is mined, the other attempts at its nonce dropped, its intent mined. */
   markMined(hash: string, blockNumber: bigint): Promise<IntentRecord>;
   markConfirmed(intent: IntentKey): Promise<IntentRecord>;
+  /**
+   * The intent failed: its failure count rises and it waits out a backoff before it is planned
+   * again (nextAttemptAt), or it is abandoned (asked to, or at the retry limit). `attemptHash`
+   * marks the attempt the node rejected failed.
+   */
   markFailed(intent: IntentKey, failure: Failure): Promise<IntentRecord>;
+  /**
+   * The mined attempt `hash` reverted: it becomes reverted (its nonce is used, it is never followed
+   * again) and its intent failed, so that a new plan sends a new attempt at a fresh nonce.
+   */
+  markReverted(hash: string, failure: Omit<Failure, "attemptHash" | "abandon">): Promise<IntentRecord>;
   allocateNonce(request: NonceRequest): Promise<bigint>;
   releaseNonce(slot: NonceSlotKey): Promise<void>;
   /** Stores the subject's unlock secret (32 bytes, 0x hex) encrypted; returns its hash lock. */
@@ -110,12 +169,13 @@ export interface Books {
 
 export async function openBooks(options: BooksOptions): Promise<Books> {
   const database = booksDatabase(options.url);
+  database.createPrivately();
   const client = createClient(database);
   try {
     await applyPendingMigrations(client, database);
     const key =
       options.passphrase === undefined ? undefined : await unlockSecrets(client, options.passphrase);
-    return booksOn(client, key);
+    return booksOn(client, key, options.retry ?? DEFAULT_RETRY);
   } catch (error) {
     await client.$disconnect();
     throw error;
@@ -157,10 +217,27 @@ const SECRET_FORMAT = /^0x[0-9a-fA-F]{64}$/;
 const OPEN_INTENT = ["planned", "sending", "sent", "failed"] as const;
 const REPLACEABLE_ATTEMPT = ["signed", "broadcast", "failed"] as const;
 
-function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books {
+function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: RetryPolicy): Books {
   const run = <T>(work: (tx: BooksTransaction) => Promise<T>): Promise<T> => client.$transaction(work);
   const intentWhere = ({ subject, step }: IntentKey) => ({ subject_step: { subject, step } });
   const describe = ({ subject, step }: IntentKey) => `intent ${step} of ${subject}`;
+  const box = fieldBox(secretsKey);
+  const { intentRecord, attemptRecord, intentWithAttempts } = recordMappers(box);
+  const sealCalldata = (key: IntentKey, calldata: string) =>
+    box.seal(key.step, intentContext(key), hexlify(calldata));
+  const sealTransaction = (step: string, facts: { hash: string; rawTransaction: string }) =>
+    box.seal(step, attemptContext(facts.hash), facts.rawTransaction);
+
+  /** The failure counted: failed until its backoff is over, or abandoned (asked to, or at the limit). */
+  function failedData(intent: { failures: number }, failure: Omit<Failure, "attemptHash">) {
+    const failures = intent.failures + 1;
+    return {
+      ...afterFailure(failures, retry, failure.abandon === true),
+      failures,
+      errorKind: failure.kind,
+      errorMessage: failure.message,
+    };
+  }
 
   function requireKey(): KeyObject {
     if (secretsKey === undefined) {
@@ -182,6 +259,14 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
     });
     if (attempt === null) throw new BooksError(`no attempt with hash ${hash}`);
     return attempt;
+  }
+
+  /** An intent planned again (or failed) that takes a transaction is sending again. */
+  async function reopenIntent(tx: BooksTransaction, intentId: number): Promise<void> {
+    await tx.intent.updateMany({
+      where: { id: intentId, status: { in: ["planned", "failed"] } },
+      data: { status: "sending" },
+    });
   }
 
   async function loadAttempt(tx: BooksTransaction, hash: string): Promise<AttemptRecord> {
@@ -213,19 +298,23 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
       const key = { subject: plan.subject, step: plan.step };
       const existing = await run((tx) => tx.intent.findUnique({ where: intentWhere(key) }));
       if (existing?.status === "failed") {
-        const replanned = await run((tx) =>
-          tx.intent.update({
-            where: { id: existing.id },
+        // The backoff is the decision's to respect (a send asked for now is made now); conditional
+        // on the status, so of concurrent plans one replans.
+        const replanned = await run(async (tx) => {
+          await tx.intent.updateMany({
+            where: { id: existing.id, status: "failed" },
             data: {
               target: getAddress(plan.target),
-              calldata: hexlify(plan.calldata),
+              calldata: sealCalldata(key, plan.calldata),
               value: (plan.value ?? 0n).toString(),
               status: "planned",
+              nextAttemptAt: null,
               errorKind: null,
               errorMessage: null,
             },
-          }),
-        );
+          });
+          return tx.intent.findUniqueOrThrow({ where: { id: existing.id } });
+        });
         return { intent: intentRecord(replanned), created: false };
       }
       if (existing) return { intent: intentRecord(existing), created: false };
@@ -233,7 +322,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
         ...key,
         chainId: BigInt(plan.chainId),
         target: getAddress(plan.target),
-        calldata: hexlify(plan.calldata),
+        calldata: sealCalldata(key, plan.calldata),
         value: (plan.value ?? 0n).toString(),
       };
       try {
@@ -306,7 +395,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
                 maxFeePerGas: facts.maxFeePerGas.toString(),
                 maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
                 gasLimit: facts.gasLimit,
-                rawTransaction: facts.rawTransaction,
+                rawTransaction: sealTransaction(intent.step, facts),
               },
             },
           },
@@ -327,6 +416,12 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
         const { slot } = replaced;
         const already = await tx.attempt.findUnique({ where: { hash }, include: { replaces: true } });
         if (already?.replaces?.id === replaced.id) return loadAttempt(tx, hash);
+        if (already?.id === replaced.id && replaced.status === "failed") {
+          // The refused transaction itself, signed again with the same fees: it is to be sent again.
+          await tx.attempt.update({ where: { id: replaced.id }, data: { status: "signed" } });
+          await reopenIntent(tx, slot.intentId);
+          return loadAttempt(tx, hash);
+        }
         if (already) throw new BooksConflictError(`transaction ${hash} is already recorded`);
         if (
           facts.chainId !== Number(slot.chainId) ||
@@ -346,6 +441,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
           const { status } = await tx.attempt.findUniqueOrThrow({ where: { id: replaced.id } });
           throw new BooksConflictError(`attempt ${replaced.hash} is ${status}: it cannot be replaced`);
         }
+        await reopenIntent(tx, slot.intentId);
         await tx.attempt.create({
           data: {
             hash,
@@ -354,7 +450,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
             maxFeePerGas: facts.maxFeePerGas.toString(),
             maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
             gasLimit: facts.gasLimit,
-            rawTransaction: facts.rawTransaction,
+            rawTransaction: sealTransaction(slot.intent.step, facts),
           },
         });
         return loadAttempt(tx, hash);
@@ -417,7 +513,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
           maxFeePerGas: facts.maxFeePerGas.toString(),
           maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
           gasLimit: facts.gasLimit,
-          rawTransaction: facts.rawTransaction,
+          rawTransaction: sealTransaction(intent.step, facts),
         };
         const slot = await tx.nonceSlot.findUnique({
           where: { chainId_from_nonce: slotKey },
@@ -466,8 +562,103 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
       return rows;
     },
 
-    async heldHashLocks() {
-      return run((tx) => tx.secret.findMany({ select: { subject: true, hashLock: true } }));
+    async decisionIntents({ subjects, since }) {
+      const select = { subject: true, step: true, status: true, nextAttemptAt: true } as const;
+      return run(async (tx) => {
+        const inFlight = await tx.intent.findMany({
+          where: { status: { in: ["planned", "sending", "sent", "mined"] } },
+          select,
+        });
+        // The others matter while the snapshot still shows their subject (a failed or abandoned
+        // accept of a request still open), or shortly after their last change (a failed anchor
+        // backing off, a confirmed one the subgraph has not indexed yet).
+        const settled = await tx.intent.findMany({
+          where: {
+            status: { in: ["failed", "confirmed", "abandoned"] },
+            OR: [{ updatedAt: { gte: since } }, { subject: { in: subjects } }],
+          },
+          select,
+        });
+        return [...inFlight, ...settled];
+      });
+    },
+
+    async selectIntents({ subjectOrHash, step }) {
+      const value = subjectOrHash.trim();
+      return run(async (tx) => {
+        const bySubject = await tx.intent.findMany({
+          where: { subject: { in: [...new Set([value, value.toLowerCase()])] }, ...(step ? { step } : {}) },
+          include: WITH_ATTEMPTS,
+          orderBy: { id: "asc" },
+        });
+        if (bySubject.length > 0) return bySubject.map(intentWithAttempts);
+        const attempt = await tx.attempt.findUnique({
+          where: { hash: value.toLowerCase() },
+          include: { slot: true },
+        });
+        if (attempt === null) return [];
+        const intent = await tx.intent.findUniqueOrThrow({
+          where: { id: attempt.slot.intentId },
+          include: WITH_ATTEMPTS,
+        });
+        return step === undefined || intent.step === step ? [intentWithAttempts(intent)] : [];
+      });
+    },
+
+    retryIntent(key) {
+      return run(async (tx) => {
+        const intent = await findIntent(tx, key);
+        if (intent.status !== "failed" && intent.status !== "abandoned") {
+          throw new BooksConflictError(
+            `${describe(key)} is ${intent.status}: only a failed or abandoned intent is retried`,
+          );
+        }
+        return intentRecord(
+          await tx.intent.update({
+            where: { id: intent.id },
+            data: { status: "failed", failures: 0, nextAttemptAt: null },
+          }),
+        );
+      });
+    },
+
+    abandonIntent(key, reason) {
+      return run(async (tx) => {
+        const intent = await findIntent(tx, key);
+        if (intent.status === "abandoned") return intentRecord(intent);
+        if (intent.status !== "failed") {
+          throw new BooksConflictError(
+            `${describe(key)} is ${intent.status}: only a failed intent can be abandoned ` +
+              "(one being sent or in flight may still land)",
+          );
+        }
+        const last =
+          intent.errorKind === null ? "" : ` (last error ${intent.errorKind}: ${intent.errorMessage ?? ""})`;
+        return intentRecord(
+          await tx.intent.update({
+            where: { id: intent.id },
+            data: {
+              status: "abandoned",
+              nextAttemptAt: null,
+              errorKind: "abandonedByOperator",
+              errorMessage: `${reason}${last}`,
+            },
+          }),
+        );
+      });
+    },
+
+    async heldHashLocks(scope) {
+      const where =
+        scope === undefined
+          ? {}
+          : {
+              OR: [
+                { subject: { in: scope.subjects } },
+                { hashLock: { in: scope.hashLocks.map((hashLock) => hashLock.toLowerCase()) } },
+              ],
+            };
+      return run((tx) => tx.secret.findMany({ where, select: { subject: true, hashLock: true } }));
     },
 
     markBroadcast(hash) {
@@ -532,13 +723,27 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined): Books 
         }
         const updated = await tx.intent.update({
           where: { id: intent.id },
-          data: {
-            status: failure.abandon ? "abandoned" : "failed",
-            errorKind: failure.kind,
-            errorMessage: failure.message,
-          },
+          data: failedData(intent, failure),
         });
         return intentRecord(updated);
+      });
+    },
+
+    markReverted(hash, failure) {
+      return run(async (tx) => {
+        const attempt = await findAttempt(tx, hash);
+        if (attempt.status !== "mined" && attempt.status !== "reverted") {
+          throw new BooksConflictError(
+            `attempt ${attempt.hash} is ${attempt.status}: only a mined one reverts`,
+          );
+        }
+        await tx.attempt.update({ where: { id: attempt.id }, data: { status: "reverted" } });
+        return intentRecord(
+          await tx.intent.update({
+            where: { id: attempt.slot.intentId },
+            data: failedData(attempt.slot.intent, failure),
+          }),
+        );
       });
     },
 

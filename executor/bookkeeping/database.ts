@@ -1,5 +1,6 @@
 // Which database a books URL names, and the Prisma driver adapter that reaches it. Shared by
 // openBooks and prisma.config.ts, so the CLI and the code always agree on schema and database.
+import { closeSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -13,6 +14,8 @@ export interface BooksDatabase {
   createAdapter(): PrismaBetterSQLite3 | PrismaPg;
   /** The adapter for the Prisma CLI (prisma.config.ts). */
   createMigrationAdapter(): PrismaBetterSQLite3 | PrismaPg;
+  /** Creates a missing SQLite file readable by its owner only (SQLite gives its journal the same mode). */
+  createPrivately(): void;
 }
 
 export class BooksUrlError extends Error {
@@ -34,7 +37,14 @@ export function booksDatabase(url: string): BooksDatabase {
     if (file === "") throw new BooksUrlError("books URL `file:` names no file: write file:<path>");
     // better-sqlite3 waits this long for another process's write lock before failing.
     const createAdapter = () => new PrismaBetterSQLite3({ url: file, timeout: 10_000 });
-    return { provider: "sqlite", url, createAdapter, createMigrationAdapter: createAdapter };
+    const createPrivately = () => {
+      try {
+        closeSync(openSync(file, "wx", 0o600));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+    };
+    return { provider: "sqlite", url, createAdapter, createMigrationAdapter: createAdapter, createPrivately };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     return {
@@ -42,6 +52,7 @@ export function booksDatabase(url: string): BooksDatabase {
       url,
       createAdapter: () => new PrismaPg({ connectionString: url }),
       createMigrationAdapter: () => new PrismaPg(poolForMigrations(url), { disposeExternalPool: true }),
+      createPrivately: () => undefined,
     };
   }
   throw new BooksUrlError(

@@ -2,6 +2,7 @@
 // callers do not depend on the generated code.
 import type { Attempt, Intent, NonceSlot } from "./generated/sqlite/client.ts";
 import type { AttemptStatus, IntentStatus } from "./generated/sqlite/enums.ts";
+import { attemptContext, intentContext, type FieldBox } from "./sealed-fields.ts";
 import type { SignedTransactionFacts } from "./signed-transaction.ts";
 
 export type { AttemptStatus, IntentStatus };
@@ -34,6 +35,10 @@ export interface IntentRecord extends IntentKey {
   minedBlock: bigint | null;
   errorKind: string | null;
   errorMessage: string | null;
+  /** Failures so far; the operator's retry resets it. */
+  failures: number;
+  /** A failed intent is not planned again before this time; null: due now (or not failed). */
+  nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -64,56 +69,63 @@ export interface SkipRecord {
   updatedAt: Date;
 }
 
-export function intentRecord(row: Intent): IntentRecord {
-  return {
-    id: row.id,
-    subject: row.subject,
-    step: row.step,
-    chainId: Number(row.chainId),
-    status: row.status,
-    target: row.target,
-    calldata: row.calldata,
-    value: BigInt(row.value),
-    minedHash: row.minedHash,
-    minedBlock: row.minedBlock,
-    errorKind: row.errorKind,
-    errorMessage: row.errorMessage,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
 type AttemptRow = Attempt & { replaces: { hash: string } | null };
-
-export function attemptRecord(row: AttemptRow, slot: NonceSlot): AttemptRecord {
-  return {
-    hash: row.hash,
-    chainId: Number(slot.chainId),
-    from: slot.from,
-    nonce: slot.nonce,
-    maxFeePerGas: BigInt(row.maxFeePerGas),
-    maxPriorityFeePerGas: BigInt(row.maxPriorityFeePerGas),
-    gasLimit: row.gasLimit,
-    rawTransaction: row.rawTransaction,
-    status: row.status,
-    replaces: row.replaces?.hash ?? null,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
 
 /** The include that loads an intent with everything intentWithAttempts needs. */
 export const WITH_ATTEMPTS = {
   slots: { include: { attempts: { include: { replaces: { select: { hash: true } } } } } },
 } as const;
 
-export function intentWithAttempts(
-  row: Intent & { slots: (NonceSlot & { attempts: AttemptRow[] })[] },
-): IntentWithAttempts {
-  const attempts = row.slots.flatMap((slot) => slot.attempts.map((attempt) => ({ attempt, slot })));
-  attempts.sort((a, b) => a.attempt.id - b.attempt.id);
-  return {
-    ...intentRecord(row),
-    attempts: attempts.map(({ attempt, slot }) => attemptRecord(attempt, slot)),
-  };
+/** Row-to-record mappers that open the sealed fields (see sealed-fields.ts) with `box`. */
+export function recordMappers(box: FieldBox) {
+  function intentRecord(row: Intent): IntentRecord {
+    return {
+      id: row.id,
+      subject: row.subject,
+      step: row.step,
+      chainId: Number(row.chainId),
+      status: row.status,
+      target: row.target,
+      calldata: box.open(intentContext(row), row.calldata),
+      value: BigInt(row.value),
+      minedHash: row.minedHash,
+      minedBlock: row.minedBlock,
+      errorKind: row.errorKind,
+      errorMessage: row.errorMessage,
+      failures: row.failures,
+      nextAttemptAt: row.nextAttemptAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  function attemptRecord(row: AttemptRow, slot: NonceSlot): AttemptRecord {
+    return {
+      hash: row.hash,
+      chainId: Number(slot.chainId),
+      from: slot.from,
+      nonce: slot.nonce,
+      maxFeePerGas: BigInt(row.maxFeePerGas),
+      maxPriorityFeePerGas: BigInt(row.maxPriorityFeePerGas),
+      gasLimit: row.gasLimit,
+      rawTransaction: box.open(attemptContext(row.hash), row.rawTransaction),
+      status: row.status,
+      replaces: row.replaces?.hash ?? null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  function intentWithAttempts(
+    row: Intent & { slots: (NonceSlot & { attempts: AttemptRow[] })[] },
+  ): IntentWithAttempts {
+    const attempts = row.slots.flatMap((slot) => slot.attempts.map((attempt) => ({ attempt, slot })));
+    attempts.sort((a, b) => a.attempt.id - b.attempt.id);
+    return {
+      ...intentRecord(row),
+      attempts: attempts.map(({ attempt, slot }) => attemptRecord(attempt, slot)),
+    };
+  }
+
+  return { intentRecord, attemptRecord, intentWithAttempts };
 }

@@ -1,6 +1,7 @@
-// Encryption at rest of the unlock secrets: AES-256-GCM under a key derived with scrypt from the
-// operator's passphrase and a random salt kept in the database. A check value (HMAC of a fixed label
-// under the key) tells a wrong passphrase apart from altered data. The key lives in a KeyObject, which
+// Encryption at rest of the unlock secrets, and of the books' fields that carry one: AES-256-GCM
+// under a key derived with scrypt from the operator's passphrase and a random salt kept in the
+// database. A check value (HMAC of a fixed label under the key) tells a wrong passphrase apart from
+// altered data. The key lives in a KeyObject, which
 // does not print its bytes when logged or inspected.
 import {
   createCipheriv,
@@ -75,6 +76,41 @@ export function open(key: KeyObject, subject: string, sealed: SealedSecret): Buf
   decipher.setAuthTag(sealed.authTag);
   try {
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+const SEALED_TEXT = "sealed:";
+
+// Fields are bound to where they belong (e.g. the intent's subject and step, or the attempt's hash),
+// and kept apart from the secrets' own associated data.
+function fieldData(context: string): Buffer {
+  return Buffer.from(`books field ${context}`, "utf8");
+}
+
+/** Text sealed under the key, bound to `context`, as `sealed:` and base64url of iv, tag and ciphertext. */
+export function sealText(key: KeyObject, context: string, text: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(fieldData(context));
+  const ciphertext = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
+  return SEALED_TEXT + Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64url");
+}
+
+export function isSealedText(stored: string): boolean {
+  return stored.startsWith(SEALED_TEXT);
+}
+
+/** The text of sealText, or undefined when it does not authenticate under this key and context. */
+export function openText(key: KeyObject, context: string, stored: string): string | undefined {
+  const bytes = Buffer.from(stored.slice(SEALED_TEXT.length), "base64url");
+  if (bytes.length < 28) return undefined;
+  const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, 12));
+  decipher.setAAD(fieldData(context));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString("utf8");
   } catch {
     return undefined;
   }

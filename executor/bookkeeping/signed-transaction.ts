@@ -21,11 +21,16 @@ export function signedTransactionFacts(rawTransaction: string): SignedTransactio
   } catch (error) {
     throw new BooksError(`not a signed raw transaction: ${(error as Error).message}`);
   }
-  const { hash, from, maxFeePerGas, maxPriorityFeePerGas } = tx;
+  const { hash, from, gasPrice } = tx;
   if (hash === null || from === null) throw new BooksError("the raw transaction is not signed");
-  if (tx.type !== 2 || maxFeePerGas === null || maxPriorityFeePerGas === null) {
+  // A legacy transaction (type 0, on a chain without a base fee) pays its gas price as both fees.
+  const legacy = tx.type === 0 && tx.chainId !== 0n;
+  const maxFeePerGas = legacy ? gasPrice : tx.maxFeePerGas;
+  const maxPriorityFeePerGas = legacy ? gasPrice : tx.maxPriorityFeePerGas;
+  if ((tx.type !== 2 && !legacy) || maxFeePerGas === null || maxPriorityFeePerGas === null) {
     throw new BooksError(
-      `transaction ${hash} is of type ${tx.type}: the books hold type-2 (EIP-1559) transactions`,
+      `transaction ${hash} is of type ${tx.type}: the books hold type-2 (EIP-1559) transactions, ` +
+        "and type-0 ones with a chain id (EIP-155) for chains without a base fee",
     );
   }
   return {

@@ -32,6 +32,8 @@ export interface IntentKey {
  * dropped, not sent.
  */
 export type Precondition =
+  /** The request's terms hash to its id at the deployment's contract (the subgraph is a hint). */
+  | { check: "requestTerms"; chain: ChainName; requestHash: string }
   | { check: "requestOpen"; chain: ChainName; requestHash: string }
   | {
       check: "messageStatus";
@@ -39,6 +41,8 @@ export type Precondition =
       box: "outbox" | "inbox";
       messageHash: string;
       oneOf: ContractMessageStatus[];
+      /** Read this many blocks below the latest: the status must hold at that depth. */
+      depth?: number;
     }
   | { check: "stateRootAnchored"; chain: ChainName; blockHeight: bigint }
   | { check: "latestAnchoredBelow"; chain: ChainName; blockHeight: bigint }
@@ -56,10 +60,12 @@ interface ActionBase extends IntentKey {
 /** Generate (and store durably) a new unlock secret, or reuse the one held for this request. */
 export type SecretChoice = { kind: "generate" } | { kind: "reuse"; hashLock: string };
 
-/** Approve the gateway's bounty (base token) to the composer when non-zero, then acceptStakeRequest. */
+/**
+ * Approve the gateway's bounty (base token) to the deployment's composer when non-zero, then
+ * acceptStakeRequest there. No address of the action comes from the subgraph.
+ */
 export interface AcceptStakeAction extends ActionBase {
   step: "acceptStake";
-  composer: string;
   amount: bigint;
   beneficiary: string;
   gasPrice: bigint;
@@ -70,10 +76,9 @@ export interface AcceptStakeAction extends ActionBase {
   secret: SecretChoice;
 }
 
-/** acceptRedeemRequest with the cogateway's bounty (base coin) as the transaction's value. */
+/** acceptRedeemRequest at the deployment's RedeemPool, the cogateway's bounty (base coin) as value. */
 export interface AcceptRedeemAction extends ActionBase {
   step: "acceptRedeem";
-  redeemPool: string;
   amount: bigint;
   beneficiary: string;
   gasPrice: bigint;
@@ -150,6 +155,7 @@ export type Action =
   | ProgressAction;
 
 export type SkipReason =
+  | "untrustedInput"
   | "unsupportedGateway"
   | "gasPriceBelowPolicy"
   | "gasLimitBelowPolicy"
@@ -169,8 +175,9 @@ export type WaitingFor =
   | "indexing" // our intent is confirmed but the subgraph does not show its effect yet
   | "anchor" // no anchored height at or above the declaration
   | "proof" // a proveGateway that covers the declaration is planned or in flight
-  | "finality" // anchoring waits for the source block to have enough confirmations
-  | "cadence"; // anchoring waits for the policy's interval since the last anchor
+  | "finality" // anchoring, or revealing the secret, waits for enough blocks on top
+  | "cadence" // anchoring waits for the policy's interval since the last anchor
+  | "backoff"; // our intent failed and its next try is not due yet
 
 export interface Waiting extends IntentKey {
   for: WaitingFor;

@@ -236,7 +236,11 @@ function planProof(direction: Direction, context: Context, blockHeight: bigint):
   }));
 }
 
-/** Both sides at once; each only while not Progressed on its chain. */
+/**
+ * Both sides at once; each only while not Progressed on its chain. Either side reveals the secret,
+ * so both wait until the confirmation has the target chain's confirmations on top of it, and check
+ * on-chain, at that depth, that it is still there.
+ */
 function planProgress(
   direction: Direction,
   context: Context,
@@ -244,6 +248,11 @@ function planProgress(
   confirmation: IndexedMessage,
   hashLock: string,
 ): void {
+  const { records, decision, policy } = context;
+  const depth = policy.confirmations[direction.target];
+  const unsettled = unsettledConfirmation(direction, context, confirmation, depth);
+  const final: Precondition[] =
+    depth > 0n ? [messageStatus(direction.target, "inbox", message, ["Declared", "Progressed"], depth)] : [];
   const progress = (
     step: ProgressAction["step"],
     chain: ChainName,
@@ -251,16 +260,19 @@ function planProgress(
     preconditions: Precondition[],
   ) => {
     const key = { subject: message.id, step };
-    offer(context.decision, context.records, key, (retry) => ({
+    const gate = records.gate(key);
+    if (!gate.open) return noteClosed(decision, key, gate.status);
+    if (unsettled !== undefined) return decision.waiting.push({ ...key, for: "finality", detail: unsettled });
+    decision.actions.push({
       ...key,
       chain,
-      from: context.policy.facilitator,
-      retry,
+      from: policy.facilitator,
+      retry: gate.retry,
       gateway,
       messageHash: message.id,
       hashLock,
-      preconditions,
-    }));
+      preconditions: [...preconditions, ...final],
+    });
   };
   if (message.status === "Declared") {
     // Progressing reveals the secret: check first that the confirmation is still on the target
@@ -277,11 +289,29 @@ function planProgress(
   }
 }
 
+/** Why the confirmation is not yet deep enough to reveal the secret over, or undefined. */
+function unsettledConfirmation(
+  direction: Direction,
+  { state }: Context,
+  confirmation: IndexedMessage,
+  depth: bigint,
+): string | undefined {
+  if (depth === 0n) return undefined;
+  const { confirmedBlock } = confirmation;
+  const head = state[direction.target].latestBlock;
+  if (confirmedBlock === null) return `the confirmation's block on ${direction.target} is not indexed`;
+  const onTop = head - confirmedBlock;
+  if (onTop >= depth) return undefined;
+  return `the confirmation in ${direction.target} block ${confirmedBlock} has ${onTop} of ${depth} blocks on top; the secret is revealed after that`;
+}
+
 function messageStatus(
   chain: ChainName,
   box: "outbox" | "inbox",
   message: IndexedMessage,
   oneOf: Extract<Precondition, { check: "messageStatus" }>["oneOf"],
+  depth?: bigint,
 ): Precondition {
-  return { check: "messageStatus", chain, box, messageHash: message.id, oneOf };
+  const precondition: Precondition = { check: "messageStatus", chain, box, messageHash: message.id, oneOf };
+  return depth === undefined ? precondition : { ...precondition, depth: Number(depth) };
 }

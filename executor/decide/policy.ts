@@ -8,6 +8,17 @@ export interface Policy {
   gateway: string;
   /** Its EIP20CoGateway on auxiliary. */
   coGateway: string;
+  /**
+   * The OSTComposer (origin) and RedeemPool (auxiliary) of the deployment: requests the subgraph
+   * places anywhere else are refused, and accepts are only ever sent to these.
+   */
+  composer: string;
+  redeemPool: string;
+  /**
+   * Blocks on top of a confirmation before the unlock secret is revealed on either chain: a
+   * confirmation that a reorg removes would leave the secret public and the message unconfirmed.
+   */
+  confirmations: Record<"origin" | "auxiliary", bigint>;
   /** A request offering less gas price (reward per gas) is not accepted. */
   minGasPrice: bigint;
   /** A request offering less gas limit (the cap on the reward's gas) is not accepted. */

@@ -1,6 +1,6 @@
 // What the executor itself knows, and the one rule that keeps an effect from being attempted
 // twice: an action is offered under its key only when no intent exists for that key or the
-// intent failed.
+// intent failed (and its backoff is over).
 import type { Action, Decision, IntentKey, Step } from "./decision.ts";
 import { parseHeightSubject } from "./decision.ts";
 import type { ChainName, IndexedMessage } from "./state.ts";
@@ -11,6 +11,8 @@ export type IntentStatus = "planned" | "sending" | "sent" | "mined" | "confirmed
 /** One intent per key: the executor updates its status in place (retries reuse the key). */
 export interface IntentRecord extends IntentKey {
   status: IntentStatus;
+  /** A failed intent whose next try is not due yet (the executor compares its time with the clock). */
+  backingOff?: boolean;
 }
 
 /** A request this executor accepted (or is accepting): the hash lock it chose for it. */
@@ -32,17 +34,17 @@ const IN_FLIGHT: readonly IntentStatus[] = ["planned", "sending", "sent", "mined
 export type Gate = { open: true; retry: boolean } | { open: false; status: IntentStatus };
 
 export class Records {
-  private readonly intents = new Map<string, IntentStatus>();
+  private readonly intents = new Map<string, IntentRecord>();
 
   constructor(private readonly records: ExecutorRecords) {
-    for (const intent of records.intents) this.intents.set(keyOf(intent), intent.status);
+    for (const intent of records.intents) this.intents.set(keyOf(intent), intent);
   }
 
   gate(key: IntentKey): Gate {
-    const status = this.intents.get(keyOf(key));
-    if (status === undefined) return { open: true, retry: false };
-    if (status === "failed") return { open: true, retry: true };
-    return { open: false, status };
+    const intent = this.intents.get(keyOf(key));
+    if (intent === undefined) return { open: true, retry: false };
+    if (intent.status === "failed" && !intent.backingOff) return { open: true, retry: true };
+    return { open: false, status: intent.status };
   }
 
   /** Heights of `chain` that an anchor or proveGateway intent still in progress (or done) will cover. */
@@ -56,7 +58,7 @@ export class Records {
 
   /** A height whose intent was abandoned: the operator gave up on it, so it is not chosen again. */
   abandoned(step: Step, subject: string): boolean {
-    return this.intents.get(keyOf({ step, subject })) === "abandoned";
+    return this.intents.get(keyOf({ step, subject }))?.status === "abandoned";
   }
 
   acceptance(requestHash: string): AcceptanceRecord | undefined {
@@ -81,7 +83,14 @@ function keyOf(key: IntentKey): string {
 
 /** Notes why a closed gate holds the key back: waiting for our own intent, or given up. */
 export function noteClosed(decision: Decision, key: IntentKey, status: IntentStatus): void {
-  if (status === "abandoned") {
+  // A failed intent's gate is closed only while it backs off.
+  if (status === "failed") {
+    decision.waiting.push({
+      ...key,
+      for: "backoff",
+      detail: "our intent failed; its next try is not due yet",
+    });
+  } else if (status === "abandoned") {
     decision.skips.push({ ...key, reason: "abandoned", detail: "the intent was abandoned; not retried" });
   } else if (status === "confirmed") {
     decision.waiting.push({

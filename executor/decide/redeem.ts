@@ -16,7 +16,16 @@ function decideRedeemRequests({ state, records, policy, decision }: Context): vo
   for (const request of state.auxiliary.redeemRequests) {
     if (request.status !== "Requested") continue;
     const key = { subject: request.id, step: "acceptRedeem" as const };
-    const refused = refusal(request, request.cogateway, policy.coGateway, policy);
+    const refused = refusal(
+      request,
+      {
+        contract: request.redeemPool,
+        trustedContract: policy.redeemPool,
+        requestedGateway: request.cogateway,
+        servedGateway: policy.coGateway,
+      },
+      policy,
+    );
     if (refused) {
       decision.skips.push({ ...key, ...refused });
       continue;
@@ -26,15 +35,17 @@ function decideRedeemRequests({ state, records, policy, decision }: Context): vo
       chain: "auxiliary",
       from: policy.facilitator,
       retry,
-      preconditions: [{ check: "requestOpen", chain: "auxiliary", requestHash: request.id }],
-      redeemPool: request.redeemPool,
+      preconditions: [
+        { check: "requestTerms", chain: "auxiliary", requestHash: request.id },
+        { check: "requestOpen", chain: "auxiliary", requestHash: request.id },
+      ],
       amount: request.amount,
       beneficiary: request.beneficiary,
       gasPrice: request.gasPrice,
       gasLimit: request.gasLimit,
       nonce: request.nonce,
       redeemer: request.redeemer,
-      cogateway: request.cogateway,
+      cogateway: policy.coGateway,
       secret: secretChoice(records, request.id),
     }));
   }

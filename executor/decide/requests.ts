@@ -9,13 +9,30 @@ interface Terms {
   gasLimit: bigint;
 }
 
-/** Why the policy turns a request down, or undefined when it may be accepted. */
+/** Where a request was indexed, and where the deployment says requests are made. */
+interface Place {
+  contract: string;
+  trustedContract: string;
+  requestedGateway: string;
+  servedGateway: string;
+}
+
+/**
+ * Why the policy turns a request down, or undefined when it may be accepted. The subgraph is a hint:
+ * a request it places at a contract other than the deployment's is refused as untrusted input.
+ */
 export function refusal(
   terms: Terms,
-  requestedGateway: string,
-  servedGateway: string,
+  place: Place,
   policy: Policy,
 ): { reason: SkipReason; detail: string } | undefined {
+  const { contract, trustedContract, requestedGateway, servedGateway } = place;
+  if (!sameHex(contract, trustedContract)) {
+    return {
+      reason: "untrustedInput",
+      detail: `the subgraph places the request at ${contract}, not at the deployment's ${trustedContract}`,
+    };
+  }
   if (!sameHex(requestedGateway, servedGateway)) {
     return {
       reason: "unsupportedGateway",

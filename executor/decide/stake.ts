@@ -16,7 +16,16 @@ function decideStakeRequests({ state, records, policy, decision }: Context): voi
   for (const request of state.origin.stakeRequests) {
     if (request.status !== "Requested") continue;
     const key = { subject: request.id, step: "acceptStake" as const };
-    const refused = refusal(request, request.gateway, policy.gateway, policy);
+    const refused = refusal(
+      request,
+      {
+        contract: request.composer,
+        trustedContract: policy.composer,
+        requestedGateway: request.gateway,
+        servedGateway: policy.gateway,
+      },
+      policy,
+    );
     if (refused) {
       decision.skips.push({ ...key, ...refused });
       continue;
@@ -26,15 +35,17 @@ function decideStakeRequests({ state, records, policy, decision }: Context): voi
       chain: "origin",
       from: policy.facilitator,
       retry,
-      preconditions: [{ check: "requestOpen", chain: "origin", requestHash: request.id }],
-      composer: request.composer,
+      preconditions: [
+        { check: "requestTerms", chain: "origin", requestHash: request.id },
+        { check: "requestOpen", chain: "origin", requestHash: request.id },
+      ],
       amount: request.amount,
       beneficiary: request.beneficiary,
       gasPrice: request.gasPrice,
       gasLimit: request.gasLimit,
       nonce: request.nonce,
       staker: request.staker,
-      gateway: request.gateway,
+      gateway: policy.gateway,
       secret: secretChoice(records, request.id),
     }));
   }

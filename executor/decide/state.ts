@@ -60,6 +60,8 @@ export interface IndexedMessage {
   blockHeight: bigint | null;
   /** Outbox: the block of the declaration. */
   declaredBlock: bigint | null;
+  /** Inbox: the block of the confirmation. */
+  confirmedBlock: bigint | null;
 }
 
 /** A height of the other chain recorded on this chain's Anchor. */

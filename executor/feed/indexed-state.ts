@@ -18,7 +18,7 @@ const RECENT_HEIGHTS = 100;
 type Raw = Record<string, unknown>;
 
 const MESSAGE_FIELDS = `id kind box status gateway sender nonce beneficiary amount gasPrice gasLimit hashLock
-  blockHeight declaredBlock`;
+  blockHeight declaredBlock confirmedBlock`;
 
 function big(value: unknown): bigint {
   return BigInt(value as string);
@@ -43,6 +43,7 @@ function message(raw: Raw): IndexedMessage {
     hashLock: (raw.hashLock as string | null) ?? null,
     blockHeight: bigOrNull(raw.blockHeight),
     declaredBlock: bigOrNull(raw.declaredBlock),
+    confirmedBlock: bigOrNull(raw.confirmedBlock),
   };
 }
 

@@ -1,6 +1,7 @@
 // Structured logs: one JSON object per line ({"time","level","msg",...fields}), for log shippers
 // and `jq`. Every field goes through redaction, so a caller cannot leak a key, a password or an
 // unlock secret by passing the wrong object.
+import { createWriteStream } from "node:fs";
 import { redact, scrubText } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -57,4 +58,16 @@ export function createLogger({ level, write }: LoggerOptions): Logger {
     };
   };
   return make({});
+}
+
+/**
+ * A log file for `write`: lines appended, the file created readable and writable by its owner only
+ * (log lines name requests, messages and the facilitator's transactions).
+ */
+export function appendLogFile(file: string): { write: (line: string) => void; close: () => Promise<void> } {
+  const stream = createWriteStream(file, { flags: "a", mode: 0o600 });
+  return {
+    write: (line) => void stream.write(`${line}\n`),
+    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+  };
 }

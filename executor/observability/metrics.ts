@@ -20,6 +20,14 @@ export interface ExecutorMetrics {
   feedBlock: Gauge<"feed">;
   /** Decisions taken (one per change of the indexed state). */
   decisions: Counter;
+  /** Failed intents taken up again once their backoff was over (or the operator retried them). */
+  retries: Counter<"step">;
+  /** Intents given up: at the retry limit, or refused for good. */
+  abandons: Counter<"step">;
+  /** Transactions being followed whose last look failed (the node did not answer): retried with a pause. */
+  followersStalled: Gauge;
+  /** Indexed values refused because the chain or the deployment says otherwise, by reason. */
+  untrustedInput: Counter<"reason">;
 }
 
 /** From a second to an hour: a step waits for blocks, anchors and confirmations on two chains. */
@@ -74,9 +82,32 @@ export function createMetrics(): ExecutorMetrics {
       labelNames: ["feed"],
       registers,
     }),
+    retries: new Counter({
+      name: "facilitator_retries_total",
+      help: "Failed intents taken up again once their backoff was over, by step.",
+      labelNames: ["step"],
+      registers,
+    }),
+    abandons: new Counter({
+      name: "facilitator_abandons_total",
+      help: "Intents given up (at the retry limit, or refused for good), by step.",
+      labelNames: ["step"],
+      registers,
+    }),
     decisions: new Counter({
       name: "facilitator_decisions_total",
       help: "Decisions taken, one per change of the indexed state.",
+      registers,
+    }),
+    followersStalled: new Gauge({
+      name: "facilitator_followers_stalled",
+      help: "Transactions being followed whose last look failed (receipt, block or fee read): retried with a pause.",
+      registers,
+    }),
+    untrustedInput: new Counter({
+      name: "facilitator_untrusted_input_total",
+      help: "Indexed values refused because the chain or the deployment says otherwise, by reason.",
+      labelNames: ["reason"],
       registers,
     }),
   };

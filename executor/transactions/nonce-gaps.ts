@@ -5,9 +5,9 @@
 import { getAddress } from "ethers";
 import { BooksConflictError } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentKey } from "../bookkeeping/records.ts";
-import { baseFee, initialFees } from "./fees.ts";
+import { feeCap, feeFields, initialFees, marketFees } from "./fees.ts";
 import { errorText } from "./rpc-errors.ts";
-import type { ChainSender, Outcome, TransactionManagerOptions } from "./tx-manager.ts";
+import type { ChainSender, FillSending, Outcome, TransactionManagerOptions } from "./sending.ts";
 
 /** The step of the no-op transfers that fill nonce gaps: not a Mosaic flow step. */
 export const NONCE_GAP_STEP = "fillNonceGap";
@@ -24,12 +24,6 @@ export function nonceGapSubject(chainId: number, account: string, nonce: bigint)
 /** Whether an intent is a nonce-gap filler (the transaction manager's own, not a decision's). */
 export function isNonceGapIntent(intent: { step: string }): boolean {
   return intent.step === NONCE_GAP_STEP;
-}
-
-/** What the filler uses of the transaction manager: a fill is broadcast and followed like any send. */
-export interface FillSending {
-  broadcast(sender: ChainSender, key: IntentKey, attempt: AttemptRecord): Promise<Outcome | undefined>;
-  follow(key: IntentKey, started: number): Promise<Outcome>;
 }
 
 export class NonceGapFiller {
@@ -144,16 +138,15 @@ export class NonceGapFiller {
       return { status: "confirmed", hash: intent.minedHash!, block: Number(intent.minedBlock) };
     if (intent.status !== "planned") return this.sending.follow(key, started);
     if (this.stopping) return { status: "stopped" };
-    const fees = initialFees(await baseFee(sender.provider), gas);
+    const fees = initialFees(await marketFees(sender.provider), gas);
     const raw = await sender.wallet.signTransaction({
-      type: 2,
       chainId: sender.chainId,
       nonce: Number(nonce),
       to: self,
       data: "0x",
       value: 0n,
       gasLimit: TRANSFER_GAS,
-      ...fees,
+      ...feeFields(fees),
     });
     let attempt: AttemptRecord;
     try {
@@ -175,7 +168,7 @@ export class NonceGapFiller {
       nonce,
       hash: attempt.hash,
       replaces: attempt.replaces,
-      maxFeePerGas: fees.maxFeePerGas,
+      maxFeePerGas: feeCap(fees),
     });
     const broadcast = await this.sending.broadcast(sender, key, attempt);
     const outcome = broadcast ?? (await this.sending.follow(key, started));

@@ -1,9 +1,32 @@
 // What a node's refusal means for a transaction, by the texts nodes use (geth, anvil, erigon,
 // nethermind word them alike). The kind decides the next move: wait, bump, pick a new nonce, fail.
 export type RpcErrorKind =
-  "alreadyKnown" | "nonceTooLow" | "underpriced" | "insufficientFunds" | "revert" | "network" | "unknown";
+  | "alreadyKnown"
+  | "nonceTooLow"
+  | "underpriced"
+  | "insufficientFunds"
+  | "revert"
+  | "network"
+  | PermanentRefusal
+  | "unknown";
+
+/**
+ * Refusals that sending the same transaction again cannot change: its intent fails with the node's
+ * words (a plan built afresh may succeed), and the nonce it held is reused or filled.
+ */
+export type PermanentRefusal = "unsupportedType" | "gasLimitTooHigh" | "feeCap" | "invalidTransaction";
 
 const PATTERNS: [RpcErrorKind, RegExp][] = [
+  // geth: "transaction type not supported"; anvil before London: "EIP-1559 style fee params … not supported".
+  [
+    "unsupportedType",
+    /transaction type not supported|tx type not supported|not supported by the current hardfork/i,
+  ],
+  // geth: "exceeds block gas limit"; anvil: "tx.gas_limit > env.block.gas_limit".
+  ["gasLimitTooHigh", /exceeds block gas limit|gas_?limit > .*block.?gas_?limit/i],
+  // geth's RPC fee cap ("tx fee (…) exceeds the configured cap"), fee fields out of range.
+  ["feeCap", /exceeds the configured cap|fee per gas higher than|tip above fee cap/i],
+  ["invalidTransaction", /invalid chain ?id|invalid sender|chain ?id mismatch|incorrect chain ?id/i],
   ["alreadyKnown", /already known|known transaction|already imported|transaction already in/i],
   ["nonceTooLow", /nonce too low|nonce is too low|old nonce|nonce has already been used/i],
   ["underpriced", /underpriced|fee too low|max fee per gas less than block base fee|gas price too low/i],

@@ -3,24 +3,18 @@
 // books allocated, recorded before broadcast, followed to the configured depth, replaced with
 // bumped fees when it sits unmined, and resumed from the books after a crash. Nonce gaps are filled
 // by nonce-gaps.ts, through this manager's broadcast and follower.
-import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
-import { BooksConflictError, type Books } from "../bookkeeping/index.ts";
+import { Transaction, type TransactionReceipt } from "ethers";
+import { BooksConflictError } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.ts";
-import type { ChainName, GasPolicy } from "../config.ts";
+import type { ChainName } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { ExecutorMetrics } from "../observability/metrics.ts";
-import { baseFee, bumpedFees, initialFees, type Fees } from "./fees.ts";
+import { bumpedFees, feeCap, feeFields, initialFees, marketFees, type Fees } from "./fees.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
+import { revertMessage } from "./revert-reason.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
+import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
 
-export interface ChainSender {
-  name: ChainName;
-  chainId: number;
-  provider: JsonRpcProvider;
-  wallet: Wallet;
-  /** Blocks under the receipt's block before the intent is confirmed (0: confirmed when mined). */
-  confirmations: number;
-}
+export type { ChainSender, Outcome, TransactionManagerOptions };
 
 export interface TransactionRequest {
   subject: string;
@@ -31,23 +25,16 @@ export interface TransactionRequest {
   value?: bigint;
 }
 
-export type Outcome =
-  | { status: "confirmed"; hash: string; block: number }
-  | { status: "failed"; kind: string; message: string }
-  | { status: "stopped" };
-
-export interface TransactionManagerOptions {
-  books: Books;
-  senders: Record<ChainName, ChainSender>;
-  gas: GasPolicy;
-  logger: Logger;
-  metrics: ExecutorMetrics;
-  pollIntervalMs?: number;
-}
-
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
 const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
+/** The longest pause between two tries of a follower whose reads fail. */
+const MAX_FOLLOW_BACKOFF_MS = 5000;
+
+/** The pause after `failures` failed follower steps in a row: doubling from the poll interval. */
+function followBackoff(pollMs: number, failures: number): number {
+  return Math.min(MAX_FOLLOW_BACKOFF_MS, pollMs * 2 ** Math.min(failures, 10));
+}
 
 export class TransactionManager {
   private stopping = false;
@@ -56,6 +43,10 @@ export class TransactionManager {
   /** Attempts already reported at the fee ceiling: the follower asks again on every poll. */
   private readonly capped = new Set<string>();
   private readonly nonceGaps: NonceGapFiller;
+  /** Followers whose last step failed, by intent: the error. */
+  private readonly stalls = new Map<string, string>();
+  /** Ends the followers' pauses at stop(). */
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly options: TransactionManagerOptions) {
     this.pollMs = options.pollIntervalMs ?? 250;
@@ -92,6 +83,7 @@ export class TransactionManager {
   stop(): void {
     this.stopping = true;
     this.nonceGaps.stop();
+    for (const wake of this.wakers) wake();
   }
 
   /** Settles when every send, follow and gap fill this manager started has returned (after stop()). */
@@ -187,7 +179,7 @@ export class TransactionManager {
     log.info("sending", {
       hash: attempt.hash,
       nonce: Number(attempt.nonce),
-      maxFeePerGas: fees.maxFeePerGas,
+      maxFeePerGas: feeCap(fees),
       gasLimit,
     });
     const broadcast = await this.broadcast(sender, key, attempt);
@@ -204,17 +196,16 @@ export class TransactionManager {
     log: Logger,
   ): Promise<{ attempt: AttemptRecord; fees: Fees }> {
     const { books } = this.options;
-    const fees = initialFees(await baseFee(sender.provider), this.options.gas);
+    const fees = initialFees(await marketFees(sender.provider), this.options.gas);
     const sign = (nonce: bigint) =>
       sender.wallet.signTransaction({
-        type: 2,
         chainId: sender.chainId,
         nonce: Number(nonce),
         to: request.to,
         data: request.data,
         value: request.value ?? 0n,
         gasLimit,
-        ...fees,
+        ...feeFields(fees),
       });
     let attempt: AttemptRecord | undefined;
     const reusable = await this.failedSlot(sender, key);
@@ -316,70 +307,143 @@ export class TransactionManager {
     }
   }
 
-  /** Follows an intent already out until it is confirmed or failed (also after a restart). */
+  /**
+   * Follows an intent already out until it is confirmed or failed (also after a restart). A failed
+   * read (receipt, block number, base fee, books) never ends it: the step is tried again with a
+   * growing pause, and the follower counts as stalled meanwhile (see followerHealth()).
+   */
   async follow(key: { subject: string; step: string }, started = Date.now()): Promise<Outcome> {
-    const { books, logger, metrics, gas } = this.options;
-    let foreignNonce = 0;
-    let lastBroadcastAt = 0;
-    while (!this.stopping) {
-      const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
-      if (!intent) throw new Error(`no intent ${key.subject} ${key.step}`);
-      if (intent.status === "confirmed")
-        return { status: "confirmed", hash: intent.minedHash!, block: Number(intent.minedBlock) };
-      if (intent.status === "failed" || intent.status === "abandoned" || intent.status === "planned") {
-        return { status: "failed", kind: intent.errorKind ?? "unknown", message: intent.errorMessage ?? "" };
-      }
-      const sender = this.sender(Number(intent.chainId));
-      const mined = await this.minedAttempt(sender, intent);
-      if (mined) {
-        const { attempt, receipt } = mined;
-        if (intent.status !== "mined" || intent.minedHash !== attempt.hash) {
-          await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
-        }
-        if (receipt.status !== 1) {
-          metrics.errors.inc({ kind: "revert" });
-          logger.warn("transaction reverted", { subject: key.subject, step: key.step, hash: attempt.hash });
-          await books.markFailed(key, {
-            kind: "revert",
-            message: `reverted in block ${receipt.blockNumber}`,
-          });
-          return { status: "failed", kind: "revert", message: `reverted in block ${receipt.blockNumber}` };
-        }
-        const head = await sender.provider.getBlockNumber();
-        if (head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations)) {
-          await books.markConfirmed(key);
-          metrics.stepLatency.observe({ step: key.step }, (Date.now() - started) / 1000);
-          return { status: "confirmed", hash: attempt.hash, block: receipt.blockNumber };
-        }
-      } else {
-        const latest = intent.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
-        if (latest) {
-          const age = Date.now() - latest.createdAt.getTime();
-          if (age >= gas.resubmitAfterMs) {
-            const outcome = await this.bump(sender, key, latest);
-            if (outcome === "foreign") foreignNonce++;
-            if (foreignNonce >= FOREIGN_NONCE_SIGHTINGS) {
-              const message = `nonce ${latest.nonce} was taken by a transaction not in the books`;
-              await books.markFailed(key, { kind: "nonceTooLow", message, attemptHash: latest.hash });
-              return { status: "failed", kind: "nonceTooLow", message };
-            }
-          } else if (latest.status === "signed" || Date.now() - lastBroadcastAt > gas.resubmitAfterMs / 2) {
-            // Never broadcast (the process stopped in between), or possibly dropped by the node.
-            lastBroadcastAt = Date.now();
-            await this.rebroadcast(sender, latest);
+    const { logger, metrics } = this.options;
+    const id = `${key.subject}|${key.step}`;
+    const progress = { foreignNonce: 0, lastBroadcastAt: 0 };
+    let failures = 0;
+    try {
+      while (!this.stopping) {
+        try {
+          const outcome = await this.followStep(key, started, progress);
+          if (outcome) return outcome;
+          if (failures > 0) {
+            logger.info("following again", { subject: key.subject, step: key.step, after: failures });
+            this.setStall(id, undefined);
           }
+          failures = 0;
+        } catch (error) {
+          failures++;
+          const message = errorText(error);
+          metrics.errors.inc({ kind: "follow" });
+          if (failures === 1) {
+            logger.warn("following stalled; retrying", {
+              subject: key.subject,
+              step: key.step,
+              error: message,
+            });
+          }
+          this.setStall(id, message);
         }
+        await this.pause(failures === 0 ? this.pollMs : followBackoff(this.pollMs, failures));
       }
-      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      return { status: "stopped" };
+    } finally {
+      this.setStall(id, undefined);
     }
-    return { status: "stopped" };
   }
 
+  /** Followers whose last step failed, and the latest of their errors. */
+  followerHealth(): { stalled: number; lastError: string | null } {
+    return { stalled: this.stalls.size, lastError: [...this.stalls.values()].at(-1) ?? null };
+  }
+
+  private setStall(id: string, error: string | undefined): void {
+    this.stalls.delete(id);
+    if (error !== undefined) this.stalls.set(id, error);
+    this.options.metrics.followersStalled.set(this.stalls.size);
+  }
+
+  /** Waits `ms`, or less when stop() is called meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.stopping ? 0 : ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  /** One look at an intent that is out: an outcome once it is settled. */
+  private async followStep(
+    key: { subject: string; step: string },
+    started: number,
+    progress: { foreignNonce: number; lastBroadcastAt: number },
+  ): Promise<Outcome | undefined> {
+    const { books, logger, metrics, gas } = this.options;
+    const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
+    if (!intent)
+      return { status: "failed", kind: "unknown", message: `no intent ${key.subject} ${key.step}` };
+    if (intent.status === "confirmed")
+      return { status: "confirmed", hash: intent.minedHash!, block: Number(intent.minedBlock) };
+    if (intent.status === "failed" || intent.status === "abandoned" || intent.status === "planned") {
+      return { status: "failed", kind: intent.errorKind ?? "unknown", message: intent.errorMessage ?? "" };
+    }
+    const sender = this.sender(Number(intent.chainId));
+    const mined = await this.minedAttempt(sender, intent);
+    if (mined) {
+      const { attempt, receipt } = mined;
+      if (intent.status !== "mined" || intent.minedHash !== attempt.hash) {
+        await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
+      }
+      if (receipt.status !== 1) {
+        const message = await revertMessage(sender.provider, attempt.rawTransaction, receipt.blockNumber);
+        metrics.errors.inc({ kind: "revert" });
+        logger.warn("transaction reverted", {
+          subject: key.subject,
+          step: key.step,
+          hash: attempt.hash,
+          reason: message,
+        });
+        // The attempt is set aside for good: the intent may be planned again, at a fresh nonce.
+        await books.markReverted(attempt.hash, { kind: "revert", message });
+        return { status: "failed", kind: "revert", message };
+      }
+      const head = await sender.provider.getBlockNumber();
+      if (head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations)) {
+        await books.markConfirmed(key);
+        metrics.stepLatency.observe({ step: key.step }, (Date.now() - started) / 1000);
+        return { status: "confirmed", hash: attempt.hash, block: receipt.blockNumber };
+      }
+      return undefined;
+    }
+    const latest = intent.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
+    if (!latest) return undefined;
+    const age = Date.now() - latest.createdAt.getTime();
+    if (age >= gas.resubmitAfterMs) {
+      const outcome = await this.bump(sender, key, latest);
+      if (outcome === "foreign") progress.foreignNonce++;
+      if (progress.foreignNonce >= FOREIGN_NONCE_SIGHTINGS) {
+        const message = `nonce ${latest.nonce} was taken by a transaction not in the books`;
+        await books.markFailed(key, { kind: "nonceTooLow", message, attemptHash: latest.hash });
+        return { status: "failed", kind: "nonceTooLow", message };
+      }
+    } else if (
+      latest.status === "signed" ||
+      Date.now() - progress.lastBroadcastAt > gas.resubmitAfterMs / 2
+    ) {
+      // Never broadcast (the process stopped in between), or possibly dropped by the node.
+      progress.lastBroadcastAt = Date.now();
+      await this.rebroadcast(sender, latest);
+    }
+    return undefined;
+  }
+
+  /** The attempt in a block, with its receipt; a reverted one was settled and is not read again. */
   private async minedAttempt(
     sender: ChainSender,
     intent: IntentWithAttempts,
   ): Promise<{ attempt: AttemptRecord; receipt: TransactionReceipt } | undefined> {
     for (const attempt of [...intent.attempts].reverse()) {
+      if (attempt.status === "reverted") continue;
       const receipt = await sender.provider.getTransactionReceipt(attempt.hash);
       if (receipt) return { attempt, receipt };
     }
@@ -405,7 +469,7 @@ export class TransactionManager {
     attempt: AttemptRecord,
   ): Promise<"bumped" | "capped" | "foreign" | "refused"> {
     const { books, logger, metrics, gas } = this.options;
-    const fees = bumpedFees(attempt, await baseFee(sender.provider), gas);
+    const fees = bumpedFees(attempt, await marketFees(sender.provider), gas);
     if (!fees) {
       if (!this.capped.has(attempt.hash)) {
         this.capped.add(attempt.hash);
@@ -419,14 +483,13 @@ export class TransactionManager {
     }
     const previous = Transaction.from(attempt.rawTransaction);
     const raw = await sender.wallet.signTransaction({
-      type: 2,
       chainId: sender.chainId,
       nonce: previous.nonce,
       to: previous.to,
       data: previous.data,
       value: previous.value,
       gasLimit: previous.gasLimit,
-      ...fees,
+      ...feeFields(fees),
     });
     const replacement = await books.recordReplacement(attempt.hash, raw);
     metrics.bumps.inc({ chain: sender.name, step: key.step });
@@ -436,7 +499,7 @@ export class TransactionManager {
       step: key.step,
       replaces: attempt.hash,
       hash: replacement.hash,
-      maxFeePerGas: fees.maxFeePerGas,
+      maxFeePerGas: feeCap(fees),
     });
     try {
       await sender.provider.send("eth_sendRawTransaction", [raw]);

@@ -29,17 +29,29 @@ export async function startManagerChains(options: {
   logger: Logger;
   /** Changes a provider before the manager uses it (e.g. to inject faults). */
   adapt?: (provider: JsonRpcProvider) => void;
+  /** The RPC URLs the manager uses for a chain (e.g. a fault proxy in front of it); the chain's by default. */
+  rpcUrls?: (name: ChainName, rpcUrl: string) => Promise<string[]>;
+  /** Each request's timeout in the manager's providers (ms); connectChain's default when left out. */
+  rpcTimeoutMs?: number;
+  /** A chain's EVM hardfork (e.g. "berlin": no base fee); anvil's latest when left out. */
+  hardforks?: Partial<Record<ChainName, string>>;
 }): Promise<ManagerChains> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "manager-chains-"));
   const names = ["origin", "auxiliary"] as const;
   const chains: AnvilChain[] = await Promise.all(
-    names.map((name) => startAnvil({ name, chainId: options.chainIds[name], accounts: 8 })),
+    names.map((name) =>
+      startAnvil({ name, chainId: options.chainIds[name], accounts: 8, hardfork: options.hardforks?.[name] }),
+    ),
   );
   const providers = {} as Record<ChainName, JsonRpcProvider>;
   const senders = {} as Record<ChainName, ChainSender>;
   for (const [index, name] of names.entries()) {
     const chain = chains[index]!;
-    const provider = connectChain(chain.rpcUrl, chain.chainId, 100);
+    const urls = (await options.rpcUrls?.(name, chain.rpcUrl)) ?? [chain.rpcUrl];
+    const provider = connectChain(urls, chain.chainId, {
+      pollingIntervalMs: 100,
+      timeoutMs: options.rpcTimeoutMs,
+    });
     options.adapt?.(provider);
     providers[name] = provider;
     senders[name] = {
@@ -50,7 +62,10 @@ export async function startManagerChains(options: {
       confirmations: 1,
     };
   }
-  const books = await openBooks({ url: `file:${path.join(dir, "books.sqlite")}` });
+  const books = await openBooks({
+    url: `file:${path.join(dir, "books.sqlite")}`,
+    passphrase: "manager chains",
+  });
   const metrics = createMetrics();
   const manager = new TransactionManager({
     books,

@@ -1,0 +1,86 @@
+// The composer takes a stake's bounty from the facilitator's base token on each accept, so it needs
+// an allowance: never an unlimited one. Each accept reserves one bounty before it is sent; when the
+// allowance does not cover every accept in flight and this one, it is set to those plus a bounded
+// number more (one approval per top-up, each an intent of its own). An approval is sent after the
+// accepts already out (the account's nonces keep that order), so they spend the allowance before
+// it and nothing reverts for want of it.
+import { Contract } from "ethers";
+import type { Gateway, MintableToken } from "../../chain/contract-types.ts";
+import { mosaicAbi, tokenArtifact } from "../../chain/mosaic-artifacts.ts";
+import type { Outcome, TransactionManager } from "../transactions/tx-manager.ts";
+import type { ChainReaders } from "./preconditions.ts";
+
+/** What a top-up needs of the executor: its chains, its account and its transaction manager. */
+export interface AllowanceContext extends ChainReaders {
+  facilitator: string;
+  transactions: TransactionManager;
+}
+
+/** How many bounties a top-up adds beyond the accepts in flight. */
+export const BOUNTY_ALLOWANCE_BOUNTIES = 10n;
+
+interface Reservations {
+  /** One top-up decision at a time. */
+  lock: Promise<unknown>;
+  /** Accepts that reserved a bounty and have not finished. */
+  reserved: bigint;
+}
+
+const byExecutor = new WeakMap<AllowanceContext, Reservations>();
+
+/** A bounty of allowance held for one accept until release(), or the outcome of a failed top-up. */
+export async function reserveBountyAllowance(
+  context: AllowanceContext,
+): Promise<{ release(): void } | { refused: Outcome }> {
+  let reservations = byExecutor.get(context);
+  if (!reservations) {
+    reservations = { lock: Promise.resolve(), reserved: 0n };
+    byExecutor.set(context, reservations);
+  }
+  const state = reservations;
+  const reserving = state.lock.then(() => reserve(context, state));
+  state.lock = reserving.catch(() => undefined);
+  return reserving;
+}
+
+async function reserve(
+  context: AllowanceContext,
+  state: Reservations,
+): Promise<{ release(): void } | { refused: Outcome }> {
+  const { origin } = context.deployment;
+  const composer = origin.contracts.ostComposer;
+  const gateway = new Contract(origin.contracts.gateway, mosaicAbi("EIP20Gateway"), context.providers.origin);
+  const bounty = await (gateway as Gateway).bounty();
+  const token = new Contract(
+    origin.contracts.baseToken,
+    tokenArtifact().abi,
+    context.providers.origin,
+  ) as MintableToken;
+  if (
+    bounty > 0n &&
+    (await token.allowance(context.facilitator, composer)) < bounty * (state.reserved + 1n)
+  ) {
+    const nonce = await context.providers.origin.getTransactionCount(context.facilitator, "latest");
+    const outcome = await context.transactions.send({
+      // The mined nonce names the top-up: a later one, after this allowance is spent, is a new intent.
+      subject: `bounty-allowance:${composer.toLowerCase()}:${nonce}`,
+      step: "approveBounty",
+      chain: "origin",
+      to: origin.contracts.baseToken,
+      data: token.interface.encodeFunctionData("approve", [
+        composer,
+        bounty * (state.reserved + BOUNTY_ALLOWANCE_BOUNTIES),
+      ]),
+    });
+    if (outcome.status !== "confirmed") return { refused: outcome };
+  }
+  state.reserved++;
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      state.reserved--;
+    },
+  };
+}

@@ -1,0 +1,178 @@
+// What must hold before the executor sends anything: each RPC URL reaches the deployment's chain,
+// each contract of the deployment has code there, and the key may do its work (a worker of the
+// OSTComposer's and the RedeemPool's organizations, and of the Anchors' organizations when it
+// anchors). A failure is one line naming the field and the fix. Balances too low for a bounty and
+// some gas are warned about, not refused: requests wait, with the reason, until the key is funded.
+import { Contract, formatEther, JsonRpcProvider, Network } from "ethers";
+import type { Deployment } from "../chain/deployment-file.ts";
+import type { ChainName } from "./config.ts";
+import type { Logger } from "./observability/logger.ts";
+
+export class StartupCheckError extends Error {
+  override name = "StartupCheckError";
+}
+
+export interface StartupCheckInput {
+  deployment: Deployment;
+  /** Every RPC URL configured per chain, in the order they are used. */
+  rpcUrls: Record<ChainName, string[]>;
+  providers: Record<ChainName, JsonRpcProvider>;
+  facilitator: string;
+  anchoring: boolean;
+  logger: Logger;
+  /** How long one URL may take to say its chain id (ms). */
+  timeoutMs?: number;
+}
+
+const CHAINS: ChainName[] = ["origin", "auxiliary"];
+/** Gas the warning threshold reserves beside a bounty: a few steps of a flow. */
+const GAS_RESERVE = 2_000_000n;
+
+const ORGANIZED = ["function organization() view returns (address)"];
+const ORGANIZATION = [
+  "function isWorker(address) view returns (bool)",
+  "function isOrganization(address) view returns (bool)",
+];
+const BOUNTY = ["function bounty() view returns (uint256)"];
+const BALANCE = ["function balanceOf(address) view returns (uint256)"];
+
+/** Only the host: a URL's path or query may hold a provider's API key. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
+async function chainIdAt(url: string, expected: number, timeoutMs: number): Promise<bigint | "unreachable"> {
+  const provider = new JsonRpcProvider(url, Network.from(expected), { staticNetwork: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const answer = await Promise.race([
+      provider.send("eth_chainId", []) as Promise<string>,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+      }),
+    ]);
+    return BigInt(answer);
+  } catch {
+    return "unreachable";
+  } finally {
+    clearTimeout(timer);
+    provider.destroy();
+  }
+}
+
+async function checkChainIds(input: StartupCheckInput): Promise<Set<ChainName>> {
+  const reachable = new Set<ChainName>();
+  for (const chain of CHAINS) {
+    const expected = input.deployment[chain].chainId;
+    for (const [index, url] of input.rpcUrls[chain].entries()) {
+      const field =
+        input.rpcUrls[chain].length > 1 ? `chains.${chain}.rpcUrls[${index}]` : `chains.${chain}.rpcUrl`;
+      const answer = await chainIdAt(url, expected, input.timeoutMs ?? 4000);
+      if (answer === "unreachable") {
+        input.logger.warn(
+          "start-up check: an RPC URL does not answer; it is tried again as the work needs it",
+          {
+            field,
+            host: hostOf(url),
+          },
+        );
+        continue;
+      }
+      if (answer !== BigInt(expected)) {
+        throw new StartupCheckError(
+          `${field}: ${hostOf(url)} is chain ${answer}, but the deployment's ${chain} chain is ${expected}: point it at a node of chain ${expected}`,
+        );
+      }
+      reachable.add(chain);
+    }
+  }
+  return reachable;
+}
+
+async function checkCode(input: StartupCheckInput, chain: ChainName): Promise<void> {
+  const contracts = input.deployment[chain].contracts as unknown as Record<string, string>;
+  for (const [name, address] of Object.entries(contracts)) {
+    if ((await input.providers[chain].getCode(address)) === "0x") {
+      throw new StartupCheckError(
+        `deployment file: ${chain}.contracts.${name}: ${address} has no code on chain ${input.deployment[chain].chainId}: fix the address, or deploy the contracts (npm run devnet:deploy on a development network)`,
+      );
+    }
+  }
+}
+
+async function organizationOf(address: string, provider: JsonRpcProvider): Promise<Contract> {
+  const organized = new Contract(address, ORGANIZED, provider);
+  return new Contract((await organized.getFunction("organization")()) as string, ORGANIZATION, provider);
+}
+
+async function checkRoles(input: StartupCheckInput, chain: ChainName): Promise<void> {
+  const provider = input.providers[chain];
+  const { contracts } = input.deployment[chain];
+  const [name, requests] =
+    chain === "origin"
+      ? ["OSTComposer", input.deployment.origin.contracts.ostComposer]
+      : ["RedeemPool", input.deployment.auxiliary.contracts.redeemPool];
+  const workers = await organizationOf(requests, provider);
+  if (!((await workers.getFunction("isWorker")(input.facilitator)) as boolean)) {
+    throw new StartupCheckError(
+      `keystore: ${input.facilitator} is not a worker of the ${name}'s organization ${await workers.getAddress()} on ${chain}: its owner or admin adds it with setWorker(${input.facilitator}, expirationHeight)`,
+    );
+  }
+  if (!input.anchoring) return;
+  const anchors = await organizationOf(contracts.anchor, provider);
+  if (!((await anchors.getFunction("isOrganization")(input.facilitator)) as boolean)) {
+    throw new StartupCheckError(
+      `anchoring: ${input.facilitator} is neither owner nor admin of the ${chain} Anchor's organization ${await anchors.getAddress()}: remove "anchoring" from the configuration, or make the key that organization's admin`,
+    );
+  }
+}
+
+/** Warns when the key cannot pay one bounty and a few steps' gas on a chain. */
+async function warnOnBalances(input: StartupCheckInput, chain: ChainName): Promise<void> {
+  const provider = input.providers[chain];
+  const { deployment, facilitator, logger } = input;
+  const fees = await provider.getFeeData();
+  const gas = GAS_RESERVE * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
+  const ether = await provider.getBalance(facilitator);
+  const gateway =
+    chain === "origin" ? deployment.origin.contracts.gateway : deployment.auxiliary.contracts.coGateway;
+  const bounty = (await new Contract(gateway, BOUNTY, provider).getFunction("bounty")()) as bigint;
+  if (chain === "origin") {
+    const baseToken = new Contract(deployment.origin.contracts.baseToken, BALANCE, provider);
+    const tokens = (await baseToken.getFunction("balanceOf")(facilitator)) as bigint;
+    if (tokens < bounty) {
+      logger.warn("low balance: the key cannot pay a stake's bounty; stakes wait until it is funded", {
+        chain,
+        account: facilitator,
+        baseToken: deployment.origin.contracts.baseToken,
+        balance: tokens.toString(),
+        bounty: bounty.toString(),
+      });
+    }
+  }
+  const needed = gas + (chain === "auxiliary" ? bounty : 0n);
+  if (ether < needed) {
+    logger.warn("low balance: the key may not pay for gas (and, on auxiliary, a redeem's bounty)", {
+      chain,
+      account: facilitator,
+      balance: formatEther(ether),
+      threshold: formatEther(needed),
+    });
+  }
+}
+
+/** Throws a StartupCheckError for the first check that fails; logs warnings for low balances. */
+export async function checkStartup(input: StartupCheckInput): Promise<void> {
+  const reachable = await checkChainIds(input);
+  for (const chain of CHAINS) {
+    // A chain none of whose URLs answers is checked when its node is back: the work retries reads.
+    if (!reachable.has(chain)) continue;
+    await checkCode(input, chain);
+    await checkRoles(input, chain);
+    await warnOnBalances(input, chain);
+  }
+}

@@ -1,0 +1,110 @@
+// A node that fails while a transaction is followed, or hangs: behind a JSON-RPC fault proxy, the
+// follower keeps trying with a pause (and shows as stalled meanwhile) until the intent is confirmed;
+// a read that hangs at the first RPC URL is answered by the second one.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { parseUnits } from "ethers";
+import { connectChain } from "../chain/provider.ts";
+import { devWallet } from "../devnet/accounts.ts";
+import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
+import type { Books } from "../executor/bookkeeping/index.ts";
+import { createLogger } from "../executor/observability/logger.ts";
+import type { ExecutorMetrics } from "../executor/observability/metrics.ts";
+import type { TransactionManager } from "../executor/transactions/tx-manager.ts";
+import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
+import { startRpcFaultProxy, type RpcFaultProxy } from "./helpers/rpc-fault-proxy.ts";
+
+let books: Books;
+let manager: TransactionManager;
+let metrics: ExecutorMetrics;
+let stack: ManagerChains | undefined;
+const proxies: RpcFaultProxy[] = [];
+let originProxy: RpcFaultProxy;
+
+before(async () => {
+  stack = await startManagerChains({
+    chainIds: { origin: 4141, auxiliary: 4142 },
+    gas: {
+      minRequestGasPrice: 0n,
+      minRequestGasLimit: 0n,
+      maxFeePerGas: parseUnits("500", "gwei"),
+      priorityFeePerGas: parseUnits("1", "gwei"),
+      bumpPercent: 15,
+      resubmitAfterMs: 30_000,
+    },
+    logger: createLogger({ level: "error", write: () => undefined }),
+    rpcUrls: async (_name, rpcUrl) => {
+      const proxy = await startRpcFaultProxy(rpcUrl);
+      proxies.push(proxy);
+      return [proxy.url];
+    },
+  });
+  ({ books, manager, metrics } = stack);
+  originProxy = proxies[0]!;
+});
+
+after(async () => {
+  await stack?.stop();
+  await Promise.all(proxies.map((proxy) => proxy.stop()));
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function stalledGauge(): Promise<number> {
+  const metric = await metrics.followersStalled.get();
+  return metric.values[0]?.value ?? 0;
+}
+
+test("receipts that fail for a while stall the follower, which retries until the intent is confirmed", async () => {
+  const subject = "0x" + "e1".repeat(32);
+  const FAILURES = 9;
+  originProxy.fail("eth_getTransactionReceipt", "http500", FAILURES);
+  const outcome = manager.send({
+    chain: "origin",
+    subject,
+    step: "payout",
+    to: devWallet(5).address,
+    data: "0x",
+    value: 1n,
+  });
+  let seenStalled: { stalled: number; lastError: string | null } | undefined;
+  let gaugeStalled = 0;
+  let settled = false;
+  void outcome.finally(() => (settled = true)).catch(() => undefined);
+  while (!settled && (seenStalled === undefined || gaugeStalled === 0)) {
+    const health = manager.followerHealth();
+    if (health.stalled > 0) seenStalled ??= health;
+    if (seenStalled) gaugeStalled = Math.max(gaugeStalled, await stalledGauge());
+    await sleep(20);
+  }
+  const result = await outcome;
+  assert.equal(result.status, "confirmed", JSON.stringify(result));
+  assert.equal(originProxy.failed("eth_getTransactionReceipt"), FAILURES, "every planned fault happened");
+  assert.ok(seenStalled, "the follower showed as stalled while the receipts failed");
+  assert.equal(seenStalled.stalled, 1);
+  assert.match(seenStalled.lastError ?? "", /500/);
+  assert.equal(gaugeStalled, 1, "the metric showed the stalled follower");
+  assert.deepEqual(manager.followerHealth(), { stalled: 0, lastError: null });
+  assert.equal(await stalledGauge(), 0);
+  const [intent] = await books.intentsFor(subject);
+  assert.equal(intent!.status, "confirmed");
+});
+
+test("a read that hangs at the first RPC URL is answered by the second within the timeout", async () => {
+  const chain: AnvilChain = await startAnvil({ name: "hang", chainId: 4143 });
+  const proxy = await startRpcFaultProxy(chain.rpcUrl);
+  const provider = connectChain([proxy.url, chain.rpcUrl], chain.chainId, { timeoutMs: 500, retries: 0 });
+  try {
+    proxy.fail("eth_call", "hang");
+    const result = await provider.call({ to: devWallet(5).address, data: "0x" });
+    assert.equal(result, "0x");
+    assert.equal(proxy.failed("eth_call"), 1, "the first URL was asked and did not answer");
+    // The second URL answered last: the next read starts there.
+    await provider.call({ to: devWallet(5).address, data: "0x" });
+    assert.equal(proxy.seen("eth_call"), 1);
+  } finally {
+    provider.destroy();
+    await proxy.stop();
+    await chain.stop();
+  }
+});

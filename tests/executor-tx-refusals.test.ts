@@ -1,0 +1,270 @@
+// What anvil itself answers to a broadcast, and what the transaction manager makes of it: "already
+// known" (the same raw transaction again), "replacement transaction underpriced" (a transaction at
+// the same nonce with equal fees), "nonce too low" (the nonce taken outside the manager) and a
+// permanent refusal (a gas limit above the block's), and a chain without a base fee (berlin), which
+// gets legacy transactions.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, test } from "node:test";
+import { parseUnits, Transaction, type JsonRpcProvider, type Wallet } from "ethers";
+import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
+import type { Books } from "../executor/bookkeeping/index.ts";
+import type { GasPolicy } from "../executor/config.ts";
+import { createLogger } from "../executor/observability/logger.ts";
+import type { ExecutorMetrics } from "../executor/observability/metrics.ts";
+import { classifyRpcError } from "../executor/transactions/rpc-errors.ts";
+import type { Outcome, TransactionManager, TransactionRequest } from "../executor/transactions/tx-manager.ts";
+import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
+import { startRpcFaultProxy, type RpcFaultProxy } from "./helpers/rpc-fault-proxy.ts";
+
+const gas: GasPolicy = {
+  minRequestGasPrice: 0n,
+  minRequestGasLimit: 0n,
+  maxFeePerGas: parseUnits("500", "gwei"),
+  priorityFeePerGas: parseUnits("1", "gwei"),
+  bumpPercent: 15,
+  resubmitAfterMs: 1000,
+};
+const payee = devWallet(5).address;
+
+let books: Books;
+let manager: TransactionManager;
+let metrics: ExecutorMetrics;
+let providers: ManagerChains["providers"];
+let stack: ManagerChains | undefined;
+let proxy: RpcFaultProxy | undefined;
+/** The facilitator's key on origin, used outside the manager. */
+let outside: Wallet;
+
+before(async () => {
+  stack = await startManagerChains({
+    chainIds: { origin: 4151, auxiliary: 4152 },
+    gas,
+    logger: createLogger({ level: "error", write: () => undefined }),
+    hardforks: { auxiliary: "berlin" },
+    rpcUrls: async (name, rpcUrl) => {
+      if (name !== "origin") return [rpcUrl];
+      proxy = await startRpcFaultProxy(rpcUrl);
+      return [proxy.url];
+    },
+  });
+  ({ books, manager, metrics, providers } = stack);
+  outside = devWallet(ROLE_INDEX.facilitator).connect(providers.origin) as unknown as Wallet;
+});
+
+after(async () => {
+  await stack?.stop();
+  await proxy?.stop();
+});
+
+beforeEach(async () => {
+  proxy!.clear();
+  await providers.origin.send("evm_setAutomine", [true]);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const payout = (subject: string, chain: "origin" | "auxiliary" = "origin"): TransactionRequest => ({
+  subject,
+  step: "payout",
+  chain,
+  to: payee,
+  data: "0x",
+  value: 1n,
+});
+
+async function attemptsOf(subject: string) {
+  const [intent] = await books.intentsFor(subject);
+  return intent?.attempts ?? [];
+}
+
+async function errorCount(kind: string): Promise<number> {
+  const metric = await metrics.errors.get();
+  return metric.values.find((value) => value.labels.kind === kind)?.value ?? 0;
+}
+
+/** The fees the manager offers first on origin now (its base fee twice, plus the tip). */
+async function managerFees(provider: JsonRpcProvider) {
+  const block = (await provider.send("eth_getBlockByNumber", ["latest", false])) as { baseFeePerGas: string };
+  const tip = gas.priorityFeePerGas;
+  return { maxPriorityFeePerGas: tip, maxFeePerGas: BigInt(block.baseFeePerGas) * 2n + tip };
+}
+
+test("already known: a broadcast whose answer was lost is sent again and the node already has it", async () => {
+  await providers.origin.send("evm_setAutomine", [false]);
+  const subject = "0x" + "a1".repeat(32);
+  proxy!.fail("eth_sendRawTransaction", "drop", 1); // forwarded to anvil, the answer dropped
+  const outcome = manager.send(payout(subject));
+  while (!(await attemptsOf(subject)).some((attempt) => attempt.status === "broadcast")) await sleep(50);
+  assert.equal(proxy!.failed("eth_sendRawTransaction"), 1);
+  assert.ok(proxy!.seen("eth_sendRawTransaction") >= 2, "the same transaction was sent again");
+  const pool = (await providers.origin.send("txpool_content", [])) as { pending: Record<string, object> };
+  assert.equal(
+    Object.values(pool.pending).flatMap((byNonce) => Object.keys(byNonce)).length,
+    1,
+    "one in the pool",
+  );
+  await providers.origin.send("evm_mine", []);
+  const result = await outcome;
+  assert.equal(result.status, "confirmed", JSON.stringify(result));
+  assert.deepEqual(
+    (await attemptsOf(subject)).map((attempt) => attempt.status),
+    ["mined"],
+  );
+});
+
+test("replacement underpriced: a transaction at the same nonce with equal fees is outbid by a bump", async () => {
+  await providers.origin.send("evm_setAutomine", [false]);
+  const subject = "0x" + "a2".repeat(32);
+  const nonce = await providers.origin.getTransactionCount(outside.address, "latest");
+  // Outside the manager, at the nonce the manager will use, with the fees it will offer.
+  await outside.sendTransaction({
+    to: outside.address,
+    value: 0n,
+    nonce,
+    ...(await managerFees(providers.origin)),
+  });
+  const before = await errorCount("underpriced");
+  const outcome = manager.send(payout(subject));
+  while ((await attemptsOf(subject)).length < 2) await sleep(50);
+  assert.ok((await errorCount("underpriced")) > before, "the node refused the first attempt as underpriced");
+  await providers.origin.send("evm_mine", []);
+  const result = await outcome;
+  assert.equal(result.status, "confirmed", JSON.stringify(result));
+  const attempts = await attemptsOf(subject);
+  const mined = attempts.find((attempt) => attempt.status === "mined");
+  assert.equal(mined?.nonce, BigInt(nonce));
+  assert.notEqual(mined?.replaces, null, "the bumped replacement is the one mined");
+});
+
+test(
+  "nonce too low: the nonce taken by a transaction outside the books fails the intent after three sightings",
+  { timeout: 60_000 },
+  async () => {
+    await providers.origin.send("evm_setAutomine", [false]);
+    const subject = "0x" + "a3".repeat(32);
+    const outcome = manager.send(payout(subject));
+    while (!(await attemptsOf(subject)).some((attempt) => attempt.status === "broadcast")) await sleep(50);
+    const [ours] = await attemptsOf(subject);
+    // The same key, the same nonce, far higher fees: it replaces ours in the pool and is mined.
+    await outside.sendTransaction({
+      to: outside.address,
+      value: 0n,
+      nonce: Number(ours!.nonce),
+      maxPriorityFeePerGas: parseUnits("100", "gwei"),
+      maxFeePerGas: parseUnits("400", "gwei"),
+    });
+    await providers.origin.send("evm_mine", []);
+    const before = await errorCount("nonceTooLow");
+    const result = await outcome;
+    assert.equal(result.status, "failed");
+    assert.equal((result as { kind: string }).kind, "nonceTooLow");
+    assert.match((result as { message: string }).message, /was taken by a transaction not in the books/);
+    assert.ok((await errorCount("nonceTooLow")) >= before + 1);
+  },
+);
+
+test(
+  "a permanent refusal fails the intent with the node's words, is not sent again, and its nonce is reused",
+  { timeout: 60_000 },
+  async () => {
+    const subject = "0x" + "a4".repeat(32);
+    const nonce = await providers.origin.getTransactionCount(outside.address, "latest");
+    // After the dry run and before the broadcast, the block gas limit drops below the transaction's.
+    const send = providers.origin.send.bind(providers.origin);
+    const original = providers.origin.send;
+    providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+      if (method === "eth_sendRawTransaction") {
+        providers.origin.send = original;
+        await send("anvil_setBlockGasLimit", ["0x7530"]); // 30 000: below 21 000 × 1.3 + 20 000
+      }
+      return send(method, params);
+    };
+    let result: Outcome;
+    try {
+      result = await manager.send(payout(subject));
+    } finally {
+      providers.origin.send = original;
+    }
+    assert.equal(result.status, "failed");
+    assert.equal((result as { kind: string }).kind, "gasLimitTooHigh");
+    assert.match((result as { message: string }).message, /gas_limit|gas limit/);
+    const sent = proxy!.seen("eth_sendRawTransaction");
+    await sleep(3 * gas.resubmitAfterMs);
+    assert.equal(proxy!.seen("eth_sendRawTransaction"), sent, "nothing was sent again");
+    assert.deepEqual(
+      (await attemptsOf(subject)).map((attempt) => attempt.status),
+      ["failed"],
+    );
+
+    await send("anvil_setBlockGasLimit", ["0x1c9c380"]);
+    const again = await manager.send(payout(subject));
+    assert.equal(again.status, "confirmed", JSON.stringify(again));
+    const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
+    assert.equal(tx!.nonce, nonce, "the refused transaction's nonce was reused");
+  },
+);
+
+test(
+  "a chain without a base fee (berlin) gets legacy transactions, and they are mined",
+  { timeout: 60_000 },
+  async () => {
+    const berlin = providers.auxiliary;
+    const block = (await berlin.send("eth_getBlockByNumber", ["latest", false])) as {
+      baseFeePerGas?: string;
+    };
+    assert.equal(block.baseFeePerGas, undefined, "berlin has no base fee");
+    const wallet = devWallet(6).connect(berlin);
+    await assert.rejects(
+      async () => {
+        const raw = await wallet.signTransaction({
+          type: 2,
+          chainId: 4152,
+          nonce: 0,
+          to: payee,
+          gasLimit: 21_000n,
+          maxFeePerGas: parseUnits("10", "gwei"),
+          maxPriorityFeePerGas: 1n,
+        });
+        await berlin.send("eth_sendRawTransaction", [raw]);
+      },
+      (error: unknown) => classifyRpcError(error) === "unsupportedType",
+      "a type-2 transaction is refused there as unsupported",
+    );
+
+    const subject = "0x" + "a5".repeat(32);
+    const result = await manager.send(payout(subject, "auxiliary"));
+    assert.equal(result.status, "confirmed", JSON.stringify(result));
+    const hash = (result as { hash: string }).hash;
+    const receipt = await berlin.getTransactionReceipt(hash);
+    assert.equal(receipt!.status, 1);
+    const [attempt] = await attemptsOf(subject);
+    const signed = Transaction.from(attempt!.rawTransaction);
+    assert.equal(signed.type, 0);
+    assert.equal(signed.chainId, 4152n, "EIP-155: the chain id is signed");
+  },
+);
+
+test("geth's words for the permanent refusals are classified as anvil's are", () => {
+  const kinds = [
+    "transaction type not supported",
+    "exceeds block gas limit",
+    "tx fee (1.10 ether) exceeds the configured cap (1.00 ether)",
+    "max fee per gas higher than 2^256-1",
+    "invalid chain id for signer",
+    "invalid sender",
+  ].map((message) => classifyRpcError({ error: { message } }));
+  assert.deepEqual(kinds, [
+    "unsupportedType",
+    "gasLimitTooHigh",
+    "feeCap",
+    "feeCap",
+    "invalidTransaction",
+    "invalidTransaction",
+  ]);
+  // Transient ones keep their kinds: the follower handles them.
+  assert.equal(
+    classifyRpcError({ error: { message: "replacement transaction underpriced" } }),
+    "underpriced",
+  );
+  assert.equal(classifyRpcError({ error: { message: "nonce too low" } }), "nonceTooLow");
+});
