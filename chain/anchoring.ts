@@ -26,6 +26,9 @@ export async function latestAnchoredHeight(anchor: Anchor): Promise<number> {
   return Number(await anchor.getLatestStateRootBlockHeight());
 }
 
+/** How long an anchoring transaction may take to be mined before it counts as failed. */
+export const ANCHOR_RECEIPT_TIMEOUT_MS = 30_000;
+
 /**
  * Anchors the source chain's state root at `blockHeight` (by default its head) on the target's
  * Anchor, and waits for the transaction to be mined.
@@ -50,7 +53,8 @@ export async function anchorStateRoot(
   }
   const { stateRoot } = await blockHeader(source, height);
   const response = await anchor.anchorStateRoot(height, stateRoot);
-  const receipt = await response.wait();
+  // Not forever: a transaction that a reorganisation or the node dropped never gets a receipt.
+  const receipt = await response.wait(1, ANCHOR_RECEIPT_TIMEOUT_MS);
   if (!receipt || receipt.status !== 1)
     throw new Error(`anchorStateRoot(${height}) failed on ${target.anchorAddress}`);
   return { blockHeight: height, stateRoot, transactionHash: receipt.hash };

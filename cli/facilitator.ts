@@ -1,7 +1,7 @@
 // npm run facilitator -- <command>: set up, run and inspect the executor. Secrets (the key, the
 // keystore password, the secrets passphrase) come from the environment or a no-echo prompt and are
 // never printed; the configuration file holds none.
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Wallet } from "ethers";
@@ -242,6 +242,8 @@ function keyFromEnvironment(variable: string): Wallet {
 }
 
 function writeNew(file: string, text: string, force: boolean, mode?: number): void {
+  // The configuration's (or keystore's) folder is made when missing, as an operator expects.
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, text, { flag: force ? "w" : "wx", mode });
   if (mode !== undefined) chmodSync(file, mode);
 }

@@ -260,6 +260,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     // A nonce whose transaction the node refused, and whose intent is not sent again, would hold back
     // every later transaction of the facilitator on that chain: such gaps are filled on a timer.
     transactions.watchNonceGaps();
+    // A confirmed transaction that a reorganisation took out of the chain is sent again and followed.
+    transactions.watchReorgs((intent) => track(intent, () => transactions.follow(intent)));
   }
   async function recoverUntilDone(): Promise<void> {
     for (let failures = 0; !stopping; failures++) {

@@ -260,7 +260,14 @@ test("a nonce handed out and never signed is filled as well", { timeout: 30_000 
   const behind = await stuckPayout(chain, "leak:C");
   assert.equal((await intentOf("leak:C")).attempts[0]?.nonce, n + 1n);
   assert.equal((await within(behind.outcome, 15_000, "C behind the gap")).status, "confirmed");
-  const [filler] = await books.intentsFor(nonceGapSubject(chainId, facilitator.address, n));
+  // The fill is mined before C; its own follower books it confirmed at its next look.
+  const fillIntent = async () =>
+    (await books.intentsFor(nonceGapSubject(chainId, facilitator.address, n)))[0];
+  const deadline = Date.now() + 5000;
+  while ((await fillIntent())?.status !== "confirmed" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const filler = await fillIntent();
   assert.equal(filler?.status, "confirmed");
   const fill = await provider.getTransaction(filler.minedHash!);
   assert.equal(fill?.to, facilitator.address);

@@ -37,6 +37,7 @@ let miner: Promise<void> | undefined;
 
 const providers = () => [stack.net.origin.provider, stack.net.auxiliary.provider];
 
+/** The stake's message hash once the origin subgraph shows it (it may not have started syncing yet). */
 async function stakeMessageHash(): Promise<string | undefined> {
   const data = await graphql<{ messages: { id: string }[] }>(
     stack.host.httpUrl(SUBGRAPH_NAMES.origin),
@@ -47,7 +48,7 @@ async function stakeMessageHash(): Promise<string | undefined> {
         }
       }
     `,
-  );
+  ).catch(() => ({ messages: [] }));
   return data.messages[0]?.id;
 }
 

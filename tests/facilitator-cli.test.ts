@@ -154,6 +154,18 @@ describe("npm run facilitator", { timeout: 240_000 }, () => {
     assert.ok(!existsSync(path.join(dir, "facilitator.keystore.json")));
   });
 
+  test("init makes the configuration's folder when it is missing", () => {
+    const configFile = path.join(dir, "new", "folder", "facilitator.json");
+    const result = run(["init", "--config", configFile, "--deployment", deploymentFile], {
+      FACILITATOR_KEYSTORE_PASSWORD: PASSWORD,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(
+      readConfig(configFile).keystoreFile,
+      path.join(dir, "new", "folder", "facilitator.keystore.json"),
+    );
+  });
+
   test("init writes a configuration start accepts and a keystore that opens with the password only", async () => {
     const configFile = path.join(dir, "facilitator.json");
     const result = run(["init", "--config", configFile, "--deployment", deploymentFile], {

@@ -138,6 +138,14 @@ export interface Books {
   markMined(hash: string, blockNumber: bigint): Promise<IntentRecord>;
   markConfirmed(intent: IntentKey): Promise<IntentRecord>;
   /**
+   * A reorganisation took the mined attempt `hash` out of the chain: the attempt is broadcast again
+   * (its nonce is still its own) and its intent, mined or confirmed, is sent again, to be followed
+   * until it is back in a block.
+   */
+  markUnmined(hash: string): Promise<IntentRecord>;
+  /** Intents of chain `chainId` mined or confirmed at or above `fromBlock`: a reorganisation may still take them back. */
+  minedSince(chainId: number, fromBlock: bigint): Promise<IntentRecord[]>;
+  /**
    * The intent failed: its failure count rises and it waits out a backoff before it is planned
    * again (nextAttemptAt), or it is abandoned (asked to, or at the retry limit). `attemptHash`
    * marks the attempt the node rejected failed.
@@ -706,6 +714,38 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
           await tx.intent.update({ where: { id: intent.id }, data: { status: "confirmed" } }),
         );
       });
+    },
+
+    markUnmined(hash) {
+      return run(async (tx) => {
+        const attempt = await findAttempt(tx, hash);
+        if (attempt.status !== "mined") {
+          throw new BooksConflictError(
+            `attempt ${attempt.hash} is ${attempt.status}: only a mined one leaves a block`,
+          );
+        }
+        await tx.attempt.update({ where: { id: attempt.id }, data: { status: "broadcast" } });
+        return intentRecord(
+          await tx.intent.update({
+            where: { id: attempt.slot.intentId },
+            data: { status: "sent", minedHash: null, minedBlock: null },
+          }),
+        );
+      });
+    },
+
+    async minedSince(chainId, fromBlock) {
+      const rows = await run((tx) =>
+        tx.intent.findMany({
+          where: {
+            chainId: BigInt(chainId),
+            status: { in: ["mined", "confirmed"] },
+            minedBlock: { gte: fromBlock },
+          },
+          orderBy: { id: "asc" },
+        }),
+      );
+      return rows.map(intentRecord);
     },
 
     markFailed(key, failure) {

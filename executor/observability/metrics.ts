@@ -28,6 +28,8 @@ export interface ExecutorMetrics {
   followersStalled: Gauge;
   /** Indexed values refused because the chain or the deployment says otherwise, by reason. */
   untrustedInput: Counter<"reason">;
+  /** Transactions of ours that a reorganisation took out of the chain, sent again. */
+  reorgedTransactions: Counter<"chain" | "step">;
 }
 
 /** From a second to an hour: a step waits for blocks, anchors and confirmations on two chains. */
@@ -102,6 +104,12 @@ export function createMetrics(): ExecutorMetrics {
     followersStalled: new Gauge({
       name: "facilitator_followers_stalled",
       help: "Transactions being followed whose last look failed (receipt, block or fee read): retried with a pause.",
+      registers,
+    }),
+    reorgedTransactions: new Counter({
+      name: "facilitator_reorged_transactions_total",
+      help: "Transactions of the facilitator that a reorganisation took out of the chain, sent again.",
+      labelNames: ["chain", "step"],
       registers,
     }),
     untrustedInput: new Counter({

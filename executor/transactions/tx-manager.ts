@@ -10,6 +10,7 @@ import type { ChainName } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
 import { bumpedFees, feeCap, feeFields, initialFees, marketFees, type Fees } from "./fees.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
+import { ReorgWatch } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
@@ -36,13 +37,21 @@ function followBackoff(pollMs: number, failures: number): number {
   return Math.min(MAX_FOLLOW_BACKOFF_MS, pollMs * 2 ** Math.min(failures, 10));
 }
 
+/** What one follower remembers between its looks at an intent. */
+interface FollowProgress {
+  /** "nonce too low" sightings with none of ours mined. */
+  foreignNonce: number;
+  lastBroadcastAt: number;
+  /** The attempt last reported at the fee ceiling. */
+  cappedAttempt?: string;
+}
+
 export class TransactionManager {
   private stopping = false;
   private readonly pollMs: number;
   private readonly sending = new Map<string, Promise<Outcome>>();
-  /** Attempts already reported at the fee ceiling: the follower asks again on every poll. */
-  private readonly capped = new Set<string>();
   private readonly nonceGaps: NonceGapFiller;
+  private reorgs: ReorgWatch | undefined;
   /** Followers whose last step failed, by intent: the error. */
   private readonly stalls = new Map<string, string>();
   /** Ends the followers' pauses at stop(). */
@@ -83,12 +92,23 @@ export class TransactionManager {
   stop(): void {
     this.stopping = true;
     this.nonceGaps.stop();
+    this.reorgs?.stop();
     for (const wake of this.wakers) wake();
   }
 
   /** Settles when every send, follow and gap fill this manager started has returned (after stop()). */
   async drained(): Promise<void> {
-    await Promise.allSettled([this.nonceGaps.drained(), ...this.sending.values()]);
+    await Promise.allSettled([this.nonceGaps.drained(), this.reorgs?.drained(), ...this.sending.values()]);
+  }
+
+  /**
+   * Looks on a timer (until stop()) for confirmed transactions that a reorganisation took out of
+   * the chain, sends each again and hands its intent to `reopened` to be followed.
+   */
+  watchReorgs(reopened: (intent: { subject: string; step: string }) => void, intervalMs = 2000): void {
+    if (this.stopping) return;
+    this.reorgs ??= new ReorgWatch(this.options, reopened);
+    this.reorgs.watch(intervalMs);
   }
 
   /**
@@ -315,7 +335,7 @@ export class TransactionManager {
   async follow(key: { subject: string; step: string }, started = Date.now()): Promise<Outcome> {
     const { logger, metrics } = this.options;
     const id = `${key.subject}|${key.step}`;
-    const progress = { foreignNonce: 0, lastBroadcastAt: 0 };
+    const progress: FollowProgress = { foreignNonce: 0, lastBroadcastAt: 0 };
     let failures = 0;
     try {
       while (!this.stopping) {
@@ -376,7 +396,7 @@ export class TransactionManager {
   private async followStep(
     key: { subject: string; step: string },
     started: number,
-    progress: { foreignNonce: number; lastBroadcastAt: number },
+    progress: FollowProgress,
   ): Promise<Outcome | undefined> {
     const { books, logger, metrics, gas } = this.options;
     const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
@@ -415,12 +435,39 @@ export class TransactionManager {
       }
       return undefined;
     }
+    if (intent.status === "mined" && intent.minedHash !== null) {
+      // Its receipt is gone: a reorganisation took it out of the chain, and nodes drop such
+      // transactions from their pools. Broadcast again at its own nonce, and followed as before.
+      await books.markUnmined(intent.minedHash);
+      metrics.reorgedTransactions.inc({ chain: sender.name, step: key.step });
+      logger.warn("a reorganisation took a mined transaction out of the chain; sending it again", {
+        subject: key.subject,
+        step: key.step,
+        hash: intent.minedHash,
+      });
+      progress.lastBroadcastAt = 0;
+      return undefined;
+    }
     const latest = intent.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
     if (!latest) return undefined;
     const age = Date.now() - latest.createdAt.getTime();
     if (age >= gas.resubmitAfterMs) {
       const outcome = await this.bump(sender, key, latest);
       if (outcome === "foreign") progress.foreignNonce++;
+      if (outcome === "capped" && progress.cappedAttempt !== latest.hash) {
+        // Said once per attempt: the follower asks again on every poll.
+        progress.cappedAttempt = latest.hash;
+        logger.warn("fee ceiling reached; waiting", {
+          subject: key.subject,
+          step: key.step,
+          hash: latest.hash,
+        });
+      }
+      if (outcome === "capped" && Date.now() - progress.lastBroadcastAt > gas.resubmitAfterMs / 2) {
+        // At the fee ceiling the attempt stands; it may have left the pool (a reorganisation drops it).
+        progress.lastBroadcastAt = Date.now();
+        await this.rebroadcast(sender, latest);
+      }
       if (progress.foreignNonce >= FOREIGN_NONCE_SIGHTINGS) {
         const message = `nonce ${latest.nonce} was taken by a transaction not in the books`;
         await books.markFailed(key, { kind: "nonceTooLow", message, attemptHash: latest.hash });
@@ -470,17 +517,7 @@ export class TransactionManager {
   ): Promise<"bumped" | "capped" | "foreign" | "refused"> {
     const { books, logger, metrics, gas } = this.options;
     const fees = bumpedFees(attempt, await marketFees(sender.provider), gas);
-    if (!fees) {
-      if (!this.capped.has(attempt.hash)) {
-        this.capped.add(attempt.hash);
-        logger.warn("fee ceiling reached; waiting", {
-          subject: key.subject,
-          step: key.step,
-          hash: attempt.hash,
-        });
-      }
-      return "capped";
-    }
+    if (!fees) return "capped";
     const previous = Transaction.from(attempt.rawTransaction);
     const raw = await sender.wallet.signTransaction({
       chainId: sender.chainId,

@@ -1,0 +1,79 @@
+// Confirmed is not final on a chain that reorganises deeper than the configured confirmations: a
+// transaction of ours that a reorganisation took out of the chain (and, as nodes do, out of their
+// pools) would leave its step undone for good, and its nonce a gap that holds back every later
+// transaction. Recently mined intents are checked on a timer; one whose transaction has no receipt
+// any more is sent again: its signed attempt is broadcast again at its own nonce and followed.
+import type { IntentKey } from "../bookkeeping/records.ts";
+import { errorText } from "./rpc-errors.ts";
+import type { TransactionManagerOptions } from "./sending.ts";
+
+/** How far below the head a mined transaction is still watched, in blocks. */
+export const REORG_WINDOW_BLOCKS = 64;
+
+export class ReorgWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<number> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly options: TransactionManagerOptions,
+    /** Takes up an intent sent again (the manager follows it). */
+    private readonly reopened: (intent: IntentKey) => void,
+  ) {}
+
+  /** Checks every `intervalMs` until stop(). */
+  watch(intervalMs: number): void {
+    if (this.timer !== undefined || this.stopping) return;
+    this.timer = setInterval(() => void this.check(), intervalMs);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Settles when the check under way, if any, has returned. */
+  async drained(): Promise<void> {
+    await this.pass?.catch(() => undefined);
+  }
+
+  /** One look over every chain; how many intents were sent again. One look at a time. */
+  check(): Promise<number> {
+    this.pass ??= this.checkChains().finally(() => (this.pass = undefined));
+    return this.pass;
+  }
+
+  private async checkChains(): Promise<number> {
+    const { books, logger, metrics, senders } = this.options;
+    let reopened = 0;
+    for (const sender of Object.values(senders)) {
+      if (this.stopping) break;
+      try {
+        const head = await sender.provider.getBlockNumber();
+        const from = BigInt(Math.max(0, head - REORG_WINDOW_BLOCKS));
+        for (const intent of await books.minedSince(sender.chainId, from)) {
+          // A mined intent is with its follower, which sees the receipt go on its own.
+          if (intent.status !== "confirmed" || intent.minedHash === null) continue;
+          if (await sender.provider.getTransactionReceipt(intent.minedHash)) continue;
+          await books.markUnmined(intent.minedHash);
+          metrics.reorgedTransactions.inc({ chain: sender.name, step: intent.step });
+          logger.warn("a reorganisation took a confirmed transaction out of the chain; sending it again", {
+            subject: intent.subject,
+            step: intent.step,
+            chain: sender.name,
+            hash: intent.minedHash,
+            block: Number(intent.minedBlock),
+          });
+          this.reopened({ subject: intent.subject, step: intent.step });
+          reopened++;
+        }
+      } catch (error) {
+        // The node may be down: the next look tries again.
+        metrics.errors.inc({ kind: "reorgWatch" });
+        logger.debug("reorganisation check failed", { chain: sender.name, error: errorText(error) });
+      }
+    }
+    return reopened;
+  }
+}
