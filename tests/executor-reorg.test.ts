@@ -119,7 +119,7 @@ before(async () => {
 after(async () => {
   await executor?.stop();
   stopMining = true;
-  await mining;
+  await mining?.catch(() => undefined);
   await anchorer?.stop();
   await stack?.stop();
 });

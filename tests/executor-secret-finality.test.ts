@@ -92,7 +92,7 @@ before(async () => {
 after(async () => {
   await executor?.stop();
   mining = false;
-  await miner;
+  await miner?.catch(() => undefined);
   if (stack) {
     await Promise.all(providers().map((provider) => provider.send("evm_setAutomine", [true])));
     await Promise.all(providers().map((provider) => provider.send("evm_mine", [])));
