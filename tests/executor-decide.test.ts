@@ -455,6 +455,32 @@ for (const flow of [STAKE, REDEEM]) {
       );
     });
 
+    describe("the next step builds only on our own steps once they are confirmed", () => {
+      const proofMined: IntentRecord = {
+        subject: at(flow.source, 120n),
+        step: "proveGateway",
+        status: "mined",
+      };
+      test("our proof is indexed but only mined: the confirmation waits for it", () => {
+        const state = world(flow, { outbox: [declared], anchored: [120n], proven: [120n] });
+        assert.deepEqual(summary(decide(state, records([acceptDone, proofMined]), POLICY)), {
+          actions: [],
+          skips: [],
+          waiting: [`${flow.confirm} ${MESSAGE}: proof`],
+        });
+      });
+
+      test("our accept is indexed but only mined: nothing is proven or confirmed for its message", () => {
+        const state = world(flow, { outbox: [declared], anchored: [120n], proven: [120n] });
+        const acceptMined: IntentRecord = { subject: REQUEST, step: flow.accept, status: "mined" };
+        assert.deepEqual(summary(decide(state, records([acceptMined]), POLICY)), {
+          actions: [],
+          skips: [],
+          waiting: [`${flow.confirm} ${MESSAGE}: finality`],
+        });
+      });
+    });
+
     describe("progress waits until the confirmation has the target chain's confirmations on top", () => {
       const deep: Policy = { ...POLICY, confirmations: { origin: 5n, auxiliary: 5n } };
       // The target chain's latest indexed block is 500 in every world.

@@ -25,6 +25,7 @@ export interface Direction {
   target: ChainName;
   sourceGateway: string;
   targetGateway: string;
+  acceptStep: "acceptStake" | "acceptRedeem";
   confirmStep: "confirmStakeIntent" | "confirmRedeemIntent";
   progressSourceStep: "progressStake" | "progressRedeem";
   progressTargetStep: "progressMint" | "progressUnstake";
@@ -57,6 +58,7 @@ export function decideMessages(direction: Direction, context: Context): void {
     if (!hasWorkLeft(message, confirmation)) continue;
     const hashLock = ownHashLock(direction, context, message, confirmation);
     if (hashLock === undefined) continue;
+    if (confirmation === undefined && acceptUnsettled(direction, context, message)) continue;
     if (confirmation === undefined) {
       const need = planConfirmation(direction, context, message, hashLock, heights);
       if (need === "proof") proofNeeded = true;
@@ -82,7 +84,12 @@ function proofHeights(direction: Direction, { state, records }: Context): ProofH
         sameHex(proof.gateway, direction.targetGateway) &&
         sameHex(proof.remoteGateway, direction.sourceGateway),
     )
-    .map((proof) => proof.blockHeight);
+    .map((proof) => proof.blockHeight)
+    // A proof of ours not yet confirmed is still underway: no confirmation builds on it.
+    .filter(
+      (height) =>
+        !records.unsettled({ subject: heightSubject(direction.source, height), step: "proveGateway" }),
+    );
   const underway = records.heightsUnderway("proveGateway", direction.source);
   const candidates = target.anchoredStateRoots
     .map((root) => root.blockHeight)
@@ -93,6 +100,27 @@ function proofHeights(direction: Direction, { state, records }: Context): ProofH
         !records.abandoned("proveGateway", heightSubject(direction.source, height)),
     );
   return { proven, underway, next: highest(candidates) };
+}
+
+/**
+ * Whether our accept of the message's request is out but not yet confirmed: the declaration it
+ * made may still be taken back, so nothing is anchored, proven or confirmed for it yet.
+ */
+function acceptUnsettled(
+  direction: Direction,
+  { records, decision }: Context,
+  message: IndexedMessage,
+): boolean {
+  const acceptance = records.acceptanceOf(message);
+  if (acceptance === undefined) return false;
+  if (!records.unsettled({ subject: acceptance.requestHash, step: direction.acceptStep })) return false;
+  decision.waiting.push({
+    subject: message.id,
+    step: direction.confirmStep,
+    for: "finality",
+    detail: `our ${direction.acceptStep} is not confirmed yet: nothing builds on the declaration before`,
+  });
+  return true;
 }
 
 /** Reverts (RevocationDeclared, Revoked) are left to their own flow, which this executor does not run. */

@@ -56,6 +56,16 @@ export class Records {
     });
   }
 
+  /**
+   * Whether our own intent under the key is out but not yet confirmed (planned to mined): its
+   * effect may show in the subgraph already, yet a reorganisation can still take it back, so no
+   * next step builds on it.
+   */
+  unsettled(key: IntentKey): boolean {
+    const status = this.intents.get(keyOf(key))?.status;
+    return status !== undefined && IN_FLIGHT.includes(status);
+  }
+
   /** A height whose intent was abandoned: the operator gave up on it, so it is not chosen again. */
   abandoned(step: Step, subject: string): boolean {
     return this.intents.get(keyOf({ step, subject }))?.status === "abandoned";

@@ -58,6 +58,7 @@ function redeemDirection(policy: Policy): Direction {
     target: "origin",
     sourceGateway: policy.coGateway,
     targetGateway: policy.gateway,
+    acceptStep: "acceptRedeem",
     confirmStep: "confirmRedeemIntent",
     progressSourceStep: "progressRedeem",
     progressTargetStep: "progressUnstake",

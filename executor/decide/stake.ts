@@ -58,6 +58,7 @@ function stakeDirection(policy: Policy): Direction {
     target: "auxiliary",
     sourceGateway: policy.gateway,
     targetGateway: policy.coGateway,
+    acceptStep: "acceptStake",
     confirmStep: "confirmStakeIntent",
     progressSourceStep: "progressStake",
     progressTargetStep: "progressMint",
