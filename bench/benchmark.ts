@@ -16,6 +16,10 @@ export interface BenchOptions {
   flows: number;
   /** Stake requests sent at once and timed to completion (executor benchmark). */
   stakes: number;
+  /** Stakes, then redeems, under RPC faults, kills and reorganisations (faults benchmark). */
+  faultFlows: number;
+  /** Seeds the faults, kills and reorganisations of the faults benchmark. */
+  faultSeed: number;
 }
 
 export interface BenchContext {

@@ -3,12 +3,13 @@
 import { parseArgs } from "node:util";
 import type { BenchOptions, Benchmark } from "./benchmark.ts";
 import { executorBenchmark } from "./executor.ts";
+import { faultsBenchmark, MAX_FAULT_FLOWS } from "./faults.ts";
 import { indexerBenchmark } from "./indexer.ts";
 import { DEFAULT_RESULTS_FILE, formatTable, writeResults } from "./results.ts";
 import { Stops } from "./stops.ts";
 
 /** One line per benchmark module. */
-const BENCHMARKS: Benchmark[] = [indexerBenchmark, executorBenchmark];
+const BENCHMARKS: Benchmark[] = [indexerBenchmark, executorBenchmark, faultsBenchmark];
 
 const DEFAULTS: BenchOptions = {
   events: 20_000,
@@ -17,6 +18,8 @@ const DEFAULTS: BenchOptions = {
   queries: 100,
   flows: 10,
   stakes: 200,
+  faultFlows: 20,
+  faultSeed: 20261201,
 };
 
 const USAGE = `npm run bench -- [options]
@@ -30,6 +33,8 @@ same name are replaced, others kept). See bench/README.md.
   --queries N      indexer: queries per client (default ${DEFAULTS.queries})
   --flows N        executor: stakes, then redeems, sent at once and timed step by step (default ${DEFAULTS.flows})
   --stakes N       executor: stake requests sent at once and timed to completion (default ${DEFAULTS.stakes})
+  --fault-flows N  faults: stakes, then redeems, under RPC faults, kills and reorgs (default ${DEFAULTS.faultFlows})
+  --fault-seed N   faults: the seed of the faults, kills and reorgs (default ${DEFAULTS.faultSeed})
   --only NAME      run only this benchmark (${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")})
   --results FILE   where to merge the figures (default bench/results.json)
   --help           this text
@@ -47,17 +52,19 @@ function parseCommand(args: string[]) {
       queries: { type: "string" },
       flows: { type: "string" },
       stakes: { type: "string" },
+      "fault-flows": { type: "string" },
+      "fault-seed": { type: "string" },
       only: { type: "string" },
       results: { type: "string" },
       help: { type: "boolean" },
     },
   });
-  const count = (name: keyof BenchOptions, min: number, max: number): number => {
-    const text = values[name];
+  const count = (name: keyof BenchOptions, min: number, max: number, flag: string = name): number => {
+    const text = values[flag as keyof typeof values] as string | undefined;
     if (text === undefined) return DEFAULTS[name];
     const value = Number(text);
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`--${name} expects a whole number from ${min} to ${max}, got ${text}`);
+      throw new Error(`--${flag} expects a whole number from ${min} to ${max}, got ${text}`);
     }
     return value;
   };
@@ -70,6 +77,9 @@ function parseCommand(args: string[]) {
     // The executor benchmark gives each flow and each concurrent stake its own user, funded at start.
     flows: count("flows", 1, 100),
     stakes: count("stakes", 1, 400),
+    // One funded development account per flow.
+    faultFlows: count("faultFlows", 1, MAX_FAULT_FLOWS, "fault-flows"),
+    faultSeed: count("faultSeed", 0, 2 ** 32 - 1, "fault-seed"),
   };
   const selected = BENCHMARKS.filter((benchmark) => !values.only || benchmark.name === values.only);
   if (selected.length === 0) throw new Error(`no benchmark is named ${values.only}; see --help`);

@@ -16,7 +16,7 @@ import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
 import { startExecutor } from "../executor/service.ts";
-import { auditChains } from "./helpers/chain-audit.ts";
+import { auditChains } from "../devnet/faults/chain-audit.ts";
 import {
   KEYSTORE_PASSWORD,
   SECRETS_PASSPHRASE,
@@ -24,7 +24,7 @@ import {
   type ExecutorStack,
 } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
-import { reorgWithout } from "./helpers/reorgs.ts";
+import { reorgWithout } from "../devnet/faults/reorgs.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 
 type ChainName = "origin" | "auxiliary";

@@ -12,7 +12,7 @@ import { createLogger } from "../executor/observability/logger.ts";
 import type { ExecutorMetrics } from "../executor/observability/metrics.ts";
 import type { TransactionManager } from "../executor/transactions/tx-manager.ts";
 import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
-import { startRpcFaultProxy, type RpcFaultProxy } from "./helpers/rpc-fault-proxy.ts";
+import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 
 let books: Books;
 let manager: TransactionManager;

@@ -14,7 +14,7 @@ import type { ExecutorMetrics } from "../executor/observability/metrics.ts";
 import { classifyRpcError } from "../executor/transactions/rpc-errors.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../executor/transactions/tx-manager.ts";
 import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
-import { startRpcFaultProxy, type RpcFaultProxy } from "./helpers/rpc-fault-proxy.ts";
+import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 
 const gas: GasPolicy = {
   minRequestGasPrice: 0n,

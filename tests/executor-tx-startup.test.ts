@@ -18,7 +18,7 @@ import {
 } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestStake } from "./helpers/manual-flows.ts";
-import { startRpcFaultProxy, type RpcFaultProxy } from "./helpers/rpc-fault-proxy.ts";
+import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 
 let stack: ExecutorStack | undefined;
 let proxy: RpcFaultProxy | undefined;

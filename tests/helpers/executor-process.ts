@@ -1,30 +1,12 @@
-// `facilitator start` as a process of its own, as an operator runs it, for tests that kill it.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+// `facilitator start` as a process of its own, opened with the test stack's password and passphrase.
+import { spawnFacilitator, type ExecutorProcess } from "../../devnet/faults/executor-process.ts";
 import { KEYSTORE_PASSWORD, SECRETS_PASSPHRASE } from "./executor-stack.ts";
 
-export interface ExecutorProcess {
-  child: ChildProcessWithoutNullStreams;
-  output(): string;
-  exited: Promise<number | null>;
-}
+export type { ExecutorProcess };
 
 export function spawnExecutor(configFile: string): ExecutorProcess {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "cli/facilitator.ts", "start", "--config", configFile, "--log-level", "info"],
-    {
-      stdio: "pipe",
-      env: {
-        ...process.env,
-        FACILITATOR_KEYSTORE_PASSWORD: KEYSTORE_PASSWORD,
-        FACILITATOR_SECRETS_PASSPHRASE: SECRETS_PASSPHRASE,
-      },
-    },
-  );
-  child.stdin.end();
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return spawnFacilitator(configFile, {
+    keystorePassword: KEYSTORE_PASSWORD,
+    secretsPassphrase: SECRETS_PASSPHRASE,
+  });
 }

@@ -1,0 +1,42 @@
+// `facilitator start` as a process of its own, as an operator runs it, so that it can be killed with
+// SIGKILL and started again as a supervisor would. Its keystore password and secrets passphrase
+// reach it through the environment only, never its arguments.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import path from "node:path";
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface ExecutorSecrets {
+  keystorePassword: string;
+  secretsPassphrase: string;
+}
+
+export interface ExecutorProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Its exit code, or null when a signal ended it. */
+  exited: Promise<number | null>;
+}
+
+export function spawnFacilitator(configFile: string, secrets: ExecutorSecrets): ExecutorProcess {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "cli/facilitator.ts", "start", "--config", configFile, "--log-level", "info"],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: "pipe",
+      env: {
+        ...process.env,
+        FACILITATOR_KEYSTORE_PASSWORD: secrets.keystorePassword,
+        FACILITATOR_SECRETS_PASSPHRASE: secrets.secretsPassphrase,
+      },
+    },
+  );
+  child.stdin.end();
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
