@@ -31,7 +31,16 @@ export type Erc20 = Contract & {
 export type MintableToken = Erc20 & { mint: Send<[Address, Uint]> };
 export type UtilityToken = Erc20 & { setCoGateway: Send<[Address]> };
 
-export type Anchor = Contract & {
+/** Whose workers may accept requests, and whose owner or admin may anchor. */
+export type Organization = Contract & {
+  isWorker: View<[Address], boolean>;
+  isOrganization: View<[Address], boolean>;
+};
+
+/** A contract that names its Organization. */
+type Organized = Contract & { organization: View<[], Address> };
+
+export type Anchor = Organized & {
   getStateRoot: View<[Uint], string>;
   getLatestStateRootBlockHeight: View<[], bigint>;
   anchorStateRoot: Send<[Uint, Bytes32]>;
@@ -64,7 +73,7 @@ export type CoGateway = GatewayBase & {
   progressRedeem: Send<[Bytes32, Bytes32]>;
 };
 
-export type OstComposer = Contract & {
+export type OstComposer = Organized & {
   stakerProxies: View<[Address], Address>;
   /** Whether a stake request hash is open (requested, not yet accepted, revoked or rejected). */
   stakeRequests: View<[Bytes32], boolean>;
@@ -76,7 +85,7 @@ export type OstComposer = Contract & {
   acceptStakeRequest: Send<[Uint, Address, Uint, Uint, Uint, Address, Address, Bytes32]>;
 };
 
-export type RedeemPool = Contract & {
+export type RedeemPool = Organized & {
   redeemerProxies: View<[Address], Address>;
   /** The open request hash of (redeemer, cogateway), zero when none. */
   redeemRequestHashes: View<[Address, Address], string>;

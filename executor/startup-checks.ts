@@ -4,7 +4,10 @@
 // anchors). A failure is one line naming the field and the fix. Balances too low for a bounty and
 // some gas are warned about, not refused: requests wait, with the reason, until the key is funded.
 import { Contract, formatEther, JsonRpcProvider, Network } from "ethers";
+import type { Organization } from "../chain/contract-types.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
+import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { bindAuxiliary, bindOrigin } from "../chain/mosaic-contracts.ts";
 import type { ChainName } from "./config.ts";
 import type { Logger } from "./observability/logger.ts";
 
@@ -27,14 +30,6 @@ export interface StartupCheckInput {
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
 /** Gas the warning threshold reserves beside a bounty: a few steps of a flow. */
 const GAS_RESERVE = 2_000_000n;
-
-const ORGANIZED = ["function organization() view returns (address)"];
-const ORGANIZATION = [
-  "function isWorker(address) view returns (bool)",
-  "function isOrganization(address) view returns (bool)",
-];
-const BOUNTY = ["function bounty() view returns (uint256)"];
-const BALANCE = ["function balanceOf(address) view returns (uint256)"];
 
 /** Only the host: a URL's path or query may hold a provider's API key. */
 function hostOf(url: string): string {
@@ -104,27 +99,37 @@ async function checkCode(input: StartupCheckInput, chain: ChainName): Promise<vo
   }
 }
 
-async function organizationOf(address: string, provider: JsonRpcProvider): Promise<Contract> {
-  const organized = new Contract(address, ORGANIZED, provider);
-  return new Contract((await organized.getFunction("organization")()) as string, ORGANIZATION, provider);
+/** The Organization a contract names, bound to the same chain. */
+async function organizationOf(
+  organized: { organization(): Promise<string> },
+  provider: JsonRpcProvider,
+): Promise<Organization> {
+  return new Contract(await organized.organization(), mosaicAbi("Organization"), provider) as Organization;
+}
+
+/** Where requests are accepted on a chain, and its Anchor: the contracts whose organizations matter. */
+function organizedOn(input: StartupCheckInput, chain: ChainName) {
+  const provider = input.providers[chain];
+  if (chain === "origin") {
+    const { ostComposer, anchor } = bindOrigin(input.deployment, provider);
+    return { name: "OSTComposer", requests: ostComposer, anchor };
+  }
+  const { redeemPool, anchor } = bindAuxiliary(input.deployment, provider);
+  return { name: "RedeemPool", requests: redeemPool, anchor };
 }
 
 async function checkRoles(input: StartupCheckInput, chain: ChainName): Promise<void> {
   const provider = input.providers[chain];
-  const { contracts } = input.deployment[chain];
-  const [name, requests] =
-    chain === "origin"
-      ? ["OSTComposer", input.deployment.origin.contracts.ostComposer]
-      : ["RedeemPool", input.deployment.auxiliary.contracts.redeemPool];
+  const { name, requests, anchor } = organizedOn(input, chain);
   const workers = await organizationOf(requests, provider);
-  if (!((await workers.getFunction("isWorker")(input.facilitator)) as boolean)) {
+  if (!(await workers.isWorker(input.facilitator))) {
     throw new StartupCheckError(
       `keystore: ${input.facilitator} is not a worker of the ${name}'s organization ${await workers.getAddress()} on ${chain}: its owner or admin adds it with setWorker(${input.facilitator}, expirationHeight)`,
     );
   }
   if (!input.anchoring) return;
-  const anchors = await organizationOf(contracts.anchor, provider);
-  if (!((await anchors.getFunction("isOrganization")(input.facilitator)) as boolean)) {
+  const anchors = await organizationOf(anchor, provider);
+  if (!(await anchors.isOrganization(input.facilitator))) {
     throw new StartupCheckError(
       `anchoring: ${input.facilitator} is neither owner nor admin of the ${chain} Anchor's organization ${await anchors.getAddress()}: remove "anchoring" from the configuration, or make the key that organization's admin`,
     );
@@ -138,12 +143,10 @@ async function warnOnBalances(input: StartupCheckInput, chain: ChainName): Promi
   const fees = await provider.getFeeData();
   const gas = GAS_RESERVE * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
   const ether = await provider.getBalance(facilitator);
-  const gateway =
-    chain === "origin" ? deployment.origin.contracts.gateway : deployment.auxiliary.contracts.coGateway;
-  const bounty = (await new Contract(gateway, BOUNTY, provider).getFunction("bounty")()) as bigint;
   if (chain === "origin") {
-    const baseToken = new Contract(deployment.origin.contracts.baseToken, BALANCE, provider);
-    const tokens = (await baseToken.getFunction("balanceOf")(facilitator)) as bigint;
+    const { gateway, baseToken } = bindOrigin(deployment, provider);
+    const bounty = await gateway.bounty();
+    const tokens = await baseToken.balanceOf(facilitator);
     if (tokens < bounty) {
       logger.warn("low balance: the key cannot pay a stake's bounty; stakes wait until it is funded", {
         chain,
@@ -154,7 +157,9 @@ async function warnOnBalances(input: StartupCheckInput, chain: ChainName): Promi
       });
     }
   }
-  const needed = gas + (chain === "auxiliary" ? bounty : 0n);
+  const redeemBounty =
+    chain === "auxiliary" ? await bindAuxiliary(deployment, provider).coGateway.bounty() : 0n;
+  const needed = gas + redeemBounty;
   if (ether < needed) {
     logger.warn("low balance: the key may not pay for gas (and, on auxiliary, a redeem's bounty)", {
       chain,

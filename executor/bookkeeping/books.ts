@@ -143,8 +143,8 @@ export interface Books {
    * until it is back in a block.
    */
   markUnmined(hash: string): Promise<IntentRecord>;
-  /** Intents of chain `chainId` mined or confirmed at or above `fromBlock`: a reorganisation may still take them back. */
-  minedSince(chainId: number, fromBlock: bigint): Promise<IntentRecord[]>;
+  /** Intents of chain `chainId` confirmed in a block at or above `fromBlock`: a reorganisation may still take them back. */
+  confirmedSince(chainId: number, fromBlock: bigint): Promise<IntentRecord[]>;
   /**
    * The intent failed: its failure count rises and it waits out a backoff before it is planned
    * again (nextAttemptAt), or it is abandoned (asked to, or at the retry limit). `attemptHash`
@@ -734,7 +734,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
       });
     },
 
-    async minedSince(chainId, fromBlock) {
+    async confirmedSince(chainId, fromBlock) {
       const rows = await run((tx) =>
         tx.intent.findMany({
           where: {

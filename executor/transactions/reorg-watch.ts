@@ -3,9 +3,30 @@
 // pools) would leave its step undone for good, and its nonce a gap that holds back every later
 // transaction. Recently mined intents are checked on a timer; one whose transaction has no receipt
 // any more is sent again: its signed attempt is broadcast again at its own nonce and followed.
-import type { IntentKey } from "../bookkeeping/records.ts";
+import type { IntentKey, IntentRecord } from "../bookkeeping/records.ts";
 import { errorText } from "./rpc-errors.ts";
-import type { TransactionManagerOptions } from "./sending.ts";
+import type { ChainSender, TransactionManagerOptions } from "./sending.ts";
+
+/**
+ * Books a mined or confirmed intent whose transaction a reorganisation took out of the chain as sent
+ * again (its attempt broadcast, at its own nonce), counts and logs it. The follower or the watch
+ * that found it broadcasts it.
+ */
+export async function unmineReorganised(
+  { books, logger, metrics }: TransactionManagerOptions,
+  sender: ChainSender,
+  intent: IntentRecord & { minedHash: string },
+): Promise<void> {
+  await books.markUnmined(intent.minedHash);
+  metrics.reorgedTransactions.inc({ chain: sender.name, step: intent.step });
+  logger.warn(`a reorganisation took a ${intent.status} transaction out of the chain; sending it again`, {
+    subject: intent.subject,
+    step: intent.step,
+    chain: sender.name,
+    hash: intent.minedHash,
+    block: Number(intent.minedBlock),
+  });
+}
 
 /** How far below the head a mined transaction is still watched, in blocks. */
 export const REORG_WINDOW_BLOCKS = 64;
@@ -52,19 +73,11 @@ export class ReorgWatch {
       try {
         const head = await sender.provider.getBlockNumber();
         const from = BigInt(Math.max(0, head - REORG_WINDOW_BLOCKS));
-        for (const intent of await books.minedSince(sender.chainId, from)) {
-          // A mined intent is with its follower, which sees the receipt go on its own.
-          if (intent.status !== "confirmed" || intent.minedHash === null) continue;
+        // A mined intent is with its follower, which sees the receipt go on its own.
+        for (const intent of await books.confirmedSince(sender.chainId, from)) {
+          if (intent.minedHash === null) continue;
           if (await sender.provider.getTransactionReceipt(intent.minedHash)) continue;
-          await books.markUnmined(intent.minedHash);
-          metrics.reorgedTransactions.inc({ chain: sender.name, step: intent.step });
-          logger.warn("a reorganisation took a confirmed transaction out of the chain; sending it again", {
-            subject: intent.subject,
-            step: intent.step,
-            chain: sender.name,
-            hash: intent.minedHash,
-            block: Number(intent.minedBlock),
-          });
+          await unmineReorganised(this.options, sender, { ...intent, minedHash: intent.minedHash });
           this.reopened({ subject: intent.subject, step: intent.step });
           reopened++;
         }

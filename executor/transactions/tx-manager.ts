@@ -10,7 +10,7 @@ import type { ChainName } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
 import { bumpedFees, feeCap, feeFields, initialFees, marketFees, type Fees } from "./fees.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
-import { ReorgWatch } from "./reorg-watch.ts";
+import { ReorgWatch, unmineReorganised } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
@@ -438,13 +438,7 @@ export class TransactionManager {
     if (intent.status === "mined" && intent.minedHash !== null) {
       // Its receipt is gone: a reorganisation took it out of the chain, and nodes drop such
       // transactions from their pools. Broadcast again at its own nonce, and followed as before.
-      await books.markUnmined(intent.minedHash);
-      metrics.reorgedTransactions.inc({ chain: sender.name, step: key.step });
-      logger.warn("a reorganisation took a mined transaction out of the chain; sending it again", {
-        subject: key.subject,
-        step: key.step,
-        hash: intent.minedHash,
-      });
+      await unmineReorganised(this.options, sender, { ...intent, minedHash: intent.minedHash });
       progress.lastBroadcastAt = 0;
       return undefined;
     }
