@@ -15,7 +15,12 @@ import { graphql } from "./helpers/graphql-client.ts";
 import {
   acceptStake,
   anchorOriginOnAuxiliary,
+  progressStakeAndMint,
+  proveAndConfirmStake,
+  requestAndAcceptRedeem,
+  requestAndAcceptStake,
   requestStake,
+  type DeclaredRedeem,
   type DeclaredStake,
 } from "./helpers/manual-flows.ts";
 
@@ -37,6 +42,7 @@ function documentedQueries(): Map<string, string> {
 let net: DevNetwork;
 let host: IndexerHost;
 let stake: DeclaredStake;
+let redeem: DeclaredRedeem;
 const queries = documentedQueries();
 
 async function ask(chain: "origin" | "auxiliary", name: string, variables: Row = {}): Promise<Row> {
@@ -50,6 +56,24 @@ before(async () => {
   const manifests = await builtSubgraphs();
   net = await startDevNetwork();
   host = await startIndexerHost({ subgraphs: mosaicSubgraphs(net.deployment, manifests, ":memory:") });
+  // First a redeem of tokens minted by a stake of the redeemer's own, driven by hand up to its
+  // declaration; then the stake whose wait for an anchor the last test follows.
+  const redeemer = devWallet(4);
+  const minting = await requestAndAcceptStake(net, devWallet(5), {
+    amount: parseEther("30"),
+    beneficiary: redeemer.address,
+    gasPrice: 0n,
+    gasLimit: 0n,
+  });
+  const { blockHeight } = await anchorOriginOnAuxiliary(net);
+  await proveAndConfirmStake(net, minting.stake, blockHeight);
+  await progressStakeAndMint(net, minting.stake);
+  ({ redeem } = await requestAndAcceptRedeem(net, redeemer, {
+    amount: parseEther("12"),
+    beneficiary: devWallet(6).address,
+    gasPrice: parseUnits("1", "gwei"),
+    gasLimit: 200_000n,
+  }));
   const staker = devWallet(2);
   const requested = await requestStake(net, staker, {
     amount: parseEther("10"),
@@ -68,7 +92,7 @@ after(async () => {
 test("the document has the queries it describes", () => {
   assert.deepEqual(
     [...queries.keys()].sort(),
-    ["LatestOriginRoot", "MessagesOfStaker", "Stake", "WaitingForAnchor"].sort(),
+    ["LatestOriginRoot", "MessagesOfStaker", "Redeem", "Stake", "WaitingForAnchor"].sort(),
   );
 });
 
@@ -84,6 +108,23 @@ test("a stake by its request hash: the request, its message and the message's ev
   assert.deepEqual(
     stakeRequest.message.events.map((event) => event.name),
     ["StakeIntentDeclared"],
+  );
+});
+
+test("a redeem by its request hash: the request, its message and the message's events", async () => {
+  const { redeemRequest } = (await ask("auxiliary", "Redeem", { requestHash: redeem.redeemRequestHash })) as {
+    redeemRequest: Row & { message: Row & { events: Row[] } };
+  };
+  assert.equal(redeemRequest.status, "Accepted");
+  assert.equal(redeemRequest.redeemer, redeem.redeemer.toLowerCase());
+  assert.equal(redeemRequest.redeemerProxy, redeem.redeemerProxy.toLowerCase());
+  assert.equal(redeemRequest.amount, parseEther("12").toString());
+  assert.equal(redeemRequest.message.id, redeem.messageHash);
+  assert.equal(redeemRequest.message.status, "Declared");
+  assert.equal(redeemRequest.message.hashLock, redeem.hashLock);
+  assert.deepEqual(
+    redeemRequest.message.events.map((event) => event.name),
+    ["RedeemIntentDeclared"],
   );
 });
 
