@@ -59,11 +59,19 @@ type GatewayBase = Contract & {
 
 export type Gateway = GatewayBase & {
   stakeVault: View<[], Address>;
+  /** The ERC-20 in which a stake's bounty is paid. */
+  baseToken: View<[], Address>;
   activateGateway: Send<[Address]>;
   /** (redeemer, redeemerNonce, beneficiary, amount, gasPrice, gasLimit, blockHeight, hashLock, rlpParentNodes) */
   confirmRedeemIntent: Send<[Address, Uint, Address, Uint, Uint, Uint, Uint, Bytes32, BytesLike]>;
   progressStake: Send<[Bytes32, Bytes32]>;
   progressUnstake: Send<[Bytes32, Bytes32]>;
+  /** A direct stake, sent by the staker: (amount, beneficiary, gasPrice, gasLimit, nonce, hashLock). */
+  stake: Send<[Uint, Address, Uint, Uint, Uint, Bytes32]>;
+  /** Only the message's sender; takes the penalty (1.5 bounties of base token) by transferFrom. */
+  revertStake: Send<[Bytes32]>;
+  /** The revert penalty of a message: 1.5 times its bounty. */
+  penalty: View<[Bytes32], bigint>;
 };
 
 export type CoGateway = GatewayBase & {
@@ -71,6 +79,11 @@ export type CoGateway = GatewayBase & {
   confirmStakeIntent: Send<[Address, Uint, Address, Uint, Uint, Uint, Bytes32, Uint, BytesLike]>;
   progressMint: Send<[Bytes32, Bytes32]>;
   progressRedeem: Send<[Bytes32, Bytes32]>;
+  /** A direct redeem, the bounty as value: (amount, beneficiary, gasPrice, gasLimit, nonce, hashLock). */
+  redeem: Payable<[Uint, Address, Uint, Uint, Uint, Bytes32]>;
+  /** Only the message's sender; the penalty (1.5 bounties of base coin) as value. */
+  revertRedeem: Payable<[Bytes32]>;
+  penalty: View<[Bytes32], bigint>;
 };
 
 export type OstComposer = Organized & {

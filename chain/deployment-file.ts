@@ -32,10 +32,27 @@ export interface ChainDeployment<C> {
   contracts: C;
 }
 
+/**
+ * An EIP20Gateway on origin with its EIP20CoGateway on auxiliary, and their tokens. The OSTComposer,
+ * the RedeemPool, the Anchors and the organizations are the deployment's, shared by every pair.
+ */
+export interface GatewayPair {
+  gateway: string;
+  coGateway: string;
+  valueToken: string;
+  baseToken: string;
+  utilityToken: string;
+}
+
 export interface Deployment {
   version: typeof DEPLOYMENT_FILE_VERSION;
   origin: ChainDeployment<OriginContracts>;
   auxiliary: ChainDeployment<AuxiliaryContracts>;
+  /**
+   * Every gateway pair, the contracts' own first; absent when there is only that one. Read it
+   * through gatewayPairs().
+   */
+  pairs?: GatewayPair[];
 }
 
 const ORIGIN_CONTRACTS: (keyof OriginContracts)[] = [
@@ -130,6 +147,92 @@ function readChain<C>(
   return { chainId, rpcUrl, deploymentBlock, contracts: addresses as C };
 }
 
+const PAIR_FIELDS: (keyof GatewayPair)[] = [
+  "gateway",
+  "coGateway",
+  "valueToken",
+  "baseToken",
+  "utilityToken",
+];
+
+/** Where each field of the first pair is named in the contracts. */
+const FIRST_PAIR_SOURCE: Record<keyof GatewayPair, string> = {
+  gateway: "origin.contracts.gateway",
+  coGateway: "auxiliary.contracts.coGateway",
+  valueToken: "origin.contracts.valueToken",
+  baseToken: "origin.contracts.baseToken",
+  utilityToken: "auxiliary.contracts.utilityToken",
+};
+
+function contractsPair(origin: OriginContracts, auxiliary: AuxiliaryContracts): GatewayPair {
+  const { gateway, valueToken, baseToken } = origin;
+  return {
+    gateway,
+    coGateway: auxiliary.coGateway,
+    valueToken,
+    baseToken,
+    utilityToken: auxiliary.utilityToken,
+  };
+}
+
+function readPair(source: string, where: string, value: unknown): GatewayPair {
+  if (!isObject(value)) {
+    throw field(source, where, `expected an object with ${PAIR_FIELDS.join(", ")}, got ${describe(value)}`);
+  }
+  const pair: Record<string, string> = {};
+  for (const name of PAIR_FIELDS) {
+    const address = value[name];
+    if (typeof address !== "string" || !isAddress(address.toLowerCase())) {
+      throw field(
+        source,
+        `${where}.${name}`,
+        `expected the contract's 0x-prefixed 20-byte address, got ${describe(address)}`,
+      );
+    }
+    pair[name] = getAddress(address.toLowerCase());
+  }
+  return pair as unknown as GatewayPair;
+}
+
+/** The optional list of every pair: the contracts' pair first, no gateway or cogateway twice. */
+function readPairs(source: string, value: unknown, first: GatewayPair): GatewayPair[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw field(
+      source,
+      "pairs",
+      `expected a list of gateway pairs (the contracts' own pair first), or no "pairs" for that one pair alone, got ${describe(value)}`,
+    );
+  }
+  const pairs = value.map((entry, index) => readPair(source, `pairs[${index}]`, entry));
+  for (const name of PAIR_FIELDS) {
+    if (pairs[0]![name] !== first[name]) {
+      throw field(
+        source,
+        `pairs[0].${name}`,
+        `must be ${FIRST_PAIR_SOURCE[name]} (${first[name]}): the first pair is the contracts' own; list further pairs after it`,
+      );
+    }
+  }
+  pairs.forEach((pair, index) => {
+    for (const name of ["gateway", "coGateway"] as const) {
+      const earlier = pairs.findIndex((other) => other[name] === pair[name]);
+      if (earlier < index) {
+        throw field(
+          source,
+          `pairs[${index}].${name}`,
+          `${pair[name]} is already in pairs[${earlier}]: each ${name} belongs to one pair`,
+        );
+      }
+    }
+  });
+  return pairs;
+}
+
+/** Every gateway pair of the deployment, the contracts' own first. */
+export function gatewayPairs(deployment: Deployment): GatewayPair[] {
+  return deployment.pairs ?? [contractsPair(deployment.origin.contracts, deployment.auxiliary.contracts)];
+}
+
 /** Validates a parsed deployment; `source` names where it came from in error messages. */
 export function parseDeployment(value: unknown, source = "deployment"): Deployment {
   if (!isObject(value)) throw field(source, "(top level)", `expected a JSON object, got ${describe(value)}`);
@@ -145,7 +248,11 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
       `must differ from origin.chainId (both are ${origin.chainId}): the Anchors tell the chains apart by id`,
     );
   }
-  return { version: DEPLOYMENT_FILE_VERSION, origin, auxiliary };
+  const deployment: Deployment = { version: DEPLOYMENT_FILE_VERSION, origin, auxiliary };
+  if (value.pairs !== undefined) {
+    deployment.pairs = readPairs(source, value.pairs, contractsPair(origin.contracts, auxiliary.contracts));
+  }
+  return deployment;
 }
 
 export function readDeploymentFile(file: string): Deployment {

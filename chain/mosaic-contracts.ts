@@ -9,7 +9,7 @@ import type {
   RedeemPool,
   UtilityToken,
 } from "./contract-types.ts";
-import type { Deployment } from "./deployment-file.ts";
+import type { Deployment, GatewayPair } from "./deployment-file.ts";
 import { mosaicAbi, tokenArtifact } from "./mosaic-artifacts.ts";
 
 export interface OriginBinding {
@@ -50,6 +50,30 @@ export function bindAuxiliary(deployment: Deployment, runner: ContractRunner): A
     utilityToken: new Contract(at.utilityToken, mosaicAbi("UtilityToken"), runner) as UtilityToken,
     coGateway: new Contract(at.coGateway, mosaicAbi("EIP20CoGateway"), runner) as CoGateway,
     redeemPool: new Contract(at.redeemPool, mosaicAbi("RedeemPool"), runner) as RedeemPool,
+  };
+}
+
+/** One gateway pair's contracts on origin: its gateway and tokens (see gatewayPairs). */
+export function bindPairOnOrigin(
+  pair: GatewayPair,
+  runner: ContractRunner,
+): Pick<OriginBinding, "valueToken" | "baseToken" | "gateway"> {
+  const token = tokenArtifact().abi;
+  return {
+    valueToken: new Contract(pair.valueToken, token, runner) as MintableToken,
+    baseToken: new Contract(pair.baseToken, token, runner) as MintableToken,
+    gateway: new Contract(pair.gateway, mosaicAbi("EIP20Gateway"), runner) as Gateway,
+  };
+}
+
+/** One gateway pair's contracts on auxiliary: its cogateway and utility token. */
+export function bindPairOnAuxiliary(
+  pair: GatewayPair,
+  runner: ContractRunner,
+): Pick<AuxiliaryBinding, "utilityToken" | "coGateway"> {
+  return {
+    utilityToken: new Contract(pair.utilityToken, mosaicAbi("UtilityToken"), runner) as UtilityToken,
+    coGateway: new Contract(pair.coGateway, mosaicAbi("EIP20CoGateway"), runner) as CoGateway,
   };
 }
 

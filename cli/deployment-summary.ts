@@ -1,6 +1,6 @@
 // The lines both `npm start` and `npm run devnet:deploy` print about a deployment: each chain with
 // its contracts, and the development accounts' roles.
-import type { Deployment } from "../chain/deployment-file.ts";
+import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
 import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 
 export function deploymentLines(deployment: Deployment, accounts: number): string[] {
@@ -12,6 +12,12 @@ export function deploymentLines(deployment: Deployment, accounts: number): strin
     ...rows(origin.contracts),
     `  auxiliary  chain ${auxiliary.chainId}  ${auxiliary.rpcUrl}  (contracts from block ${auxiliary.deploymentBlock})`,
     ...rows(auxiliary.contracts),
+    ...gatewayPairs(deployment)
+      .slice(1)
+      .map(
+        (pair, index) =>
+          `  pair ${index + 2}     gateway ${pair.gateway}, coGateway ${pair.coGateway}, valueToken ${pair.valueToken}, utilityToken ${pair.utilityToken}`,
+      ),
     `  accounts   anvil's test mnemonic: owner ${devWallet(ROLE_INDEX.owner).address} (#${ROLE_INDEX.owner}),` +
       ` facilitator ${devWallet(ROLE_INDEX.facilitator).address} (#${ROLE_INDEX.facilitator}),` +
       ` users #${FIRST_USER_INDEX}-#${accounts - 1}`,

@@ -28,6 +28,7 @@ import {
   type BooksView,
   type Readers,
 } from "../executor/status.ts";
+import { keystoreAddress, stopWriter } from "../executor/stop-writer.ts";
 import { UsageError } from "./command.ts";
 
 const PASSWORD_VARIABLE = "FACILITATOR_KEYSTORE_PASSWORD";
@@ -49,6 +50,7 @@ Commands:
                 try failed or abandoned intents again at once (also while the executor runs)
   abandon <subject-or-hash>
                 give failed intents up: the executor no longer plans them
+  stop          stop the executor that holds the books' writer lease (its pid and host are there)
 
 Run \`npm run facilitator -- <command> --help\` for a command's options. See docs/executor.md.
 
@@ -86,6 +88,8 @@ const START_HELP = `Usage: npm run facilitator -- start [options]
 Runs the executor for a configuration file until SIGINT or SIGTERM, then stops taking actions, lets
 in-flight sends finish recording and exits 0. Logs are JSON lines on stdout. GET /health and
 GET /metrics are served on the configuration's http.host and http.port (loopback only).
+One process per key writes the books and sends: with PostgreSQL books a second start stands by
+(/health says standby) and takes over when the first stops or dies; with SQLite it is refused.
 
 Options:
   --config <file>              default facilitator.json
@@ -120,6 +124,17 @@ Options:
   --config <file>              default facilitator.json
   --limit <n>                  recent intents and skips to show, 1 to 1000 (default 20)
   --json                       machine-readable output
+  -h, --help                   show this help
+`;
+
+const STOP_HELP = `Usage: npm run facilitator -- stop [options]
+
+Sends SIGTERM to the executor that holds the writer lease of the configuration's key in its books
+(the lease names its pid and host) and waits until it has stopped; a standby then takes over. On
+another host it says which host and pid to stop. Exits 1 when nothing was stopped.
+
+Options:
+  --config <file>              default facilitator.json
   -h, --help                   show this help
 `;
 
@@ -374,10 +389,16 @@ async function start(args: string[]): Promise<number> {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  // A signal also ends a standby's wait for the writer lease; a lost lease stops the service.
+  const abort = new AbortController();
+  void signal.then(() => abort.abort());
+  let leaseLost: (error: Error) => void = () => undefined;
+  const lost = new Promise<Error>((resolve) => (leaseLost = resolve));
   let running: RunningExecutor | undefined;
   let stopping = false;
-  const health = () =>
-    running && !stopping ? running.health() : startingHealth(config, stopping ? "stopping" : "starting");
+  let standby = false;
+  const waiting = () => (stopping ? "stopping" : standby ? "standby" : "starting");
+  const health = () => (running && !stopping ? running.health() : startingHealth(config, waiting()));
   const server = await startObservabilityServer({ ...config.http, health, metrics }).catch((error: Error) => {
     throw new Error(
       `http: cannot serve /health and /metrics on ${config.http.host}:${config.http.port}: ${error.message}`,
@@ -387,20 +408,32 @@ async function start(args: string[]): Promise<number> {
   try {
     // Loaded here so that init, status and list run without the service's dependencies.
     const startExecutor: StartExecutor = (await import("../executor/service.ts")).startExecutor;
-    running = await startExecutor(config, secrets, { logger, metrics });
+    running = await startExecutor(config, secrets, {
+      logger,
+      metrics,
+      signal: abort.signal,
+      onStandby: () => (standby = true),
+      onLeaseLost: leaseLost,
+    });
   } catch (error) {
-    logger.error("the executor did not start", { error });
     await server.close();
+    if (abort.signal.aborted) {
+      logger.info("stopped while standing by");
+      return 0;
+    }
+    logger.error("the executor did not start", { error });
     return 1;
   }
   logger.info("executor running", { facilitator: running.facilitator, config: config.file });
-  const received = await signal;
+  const received = await Promise.race([signal, lost]);
   stopping = true;
-  logger.info("stopping", { signal: received });
+  if (received instanceof Error) {
+    logger.error("stopping: the writer lease was lost", { error: received.message });
+  } else logger.info("stopping", { signal: received });
   await running.stop();
   await server.close();
   logger.info("stopped");
-  return 0;
+  return received instanceof Error ? 1 : 0;
 }
 
 /** Readers for the configured subgraphs, and the books without the secrets passphrase. */
@@ -549,6 +582,24 @@ async function changeIntents(
   }
 }
 
+async function stop(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  if (values.help) return help(STOP_HELP);
+  const config = readConfig(configPath(values.config));
+  if (config.databaseUrl.startsWith("file:") && !existsSync(config.databaseUrl.slice("file:".length))) {
+    console.error(`there are no books at ${config.databaseUrl}: no executor runs with ${config.file}`);
+    return 1;
+  }
+  const books = await openBooks({ url: config.databaseUrl });
+  try {
+    const outcome = await stopWriter(books, keystoreAddress(config.keystoreFile));
+    (outcome.code === 0 ? console.log : console.error)(outcome.message);
+    return outcome.code;
+  } finally {
+    await books.close();
+  }
+}
+
 function help(text: string): number {
   console.log(text);
   return 0;
@@ -567,6 +618,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
     run: (args) => changeIntents(args, "abandon", (books, key, reason) => books.abandonIntent(key, reason)),
     help: ABANDON_HELP,
   },
+  stop: { run: stop, help: STOP_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

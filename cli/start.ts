@@ -10,6 +10,9 @@ import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
 import { runCommand, UsageError, untilSignal, wholeNumber } from "./command.ts";
 import { deploymentLines } from "./deployment-summary.ts";
 
+/** Each pair is a few more contracts and data sources; a handful shows the point. */
+const MAX_GATEWAY_PAIRS = 5;
+
 const HELP = `Usage: npm start -- [options]
 
 Starts the whole Mosaic facilitator on this machine: an origin and an auxiliary chain (anvil, on
@@ -24,6 +27,9 @@ Options:
                                 fresh accounts (default 0)
   --block-time <seconds>        seconds between blocks (default 1)
   --automine                    a block for each transaction instead of a block interval
+  --gateways <N>                deploy N gateway pairs (1 to ${MAX_GATEWAY_PAIRS}, default 1): each its own gateway,
+                                cogateway, value and utility token; the executor serves them all
+                                and the demo spreads its round trips over them
   --indexer-port <port>         the GraphQL endpoints' port (default 8000; 0 for a free one)
   --origin-port <port>          origin chain's RPC port (default: a free port)
   --auxiliary-port <port>       auxiliary chain's RPC port (default: a free port)
@@ -44,6 +50,7 @@ function readOptions(argv: string[]) {
       demo: { type: "string" },
       "block-time": { type: "string" },
       automine: { type: "boolean" },
+      gateways: { type: "string" },
       "indexer-port": { type: "string" },
       "origin-port": { type: "string" },
       "auxiliary-port": { type: "string" },
@@ -69,6 +76,7 @@ function readOptions(argv: string[]) {
       auxiliaryPort: wholeNumber("auxiliary-port", values["auxiliary-port"], 1, 65535),
       originChainId: wholeNumber("origin-chain-id", values["origin-chain-id"], 1, 2 ** 32),
       auxiliaryChainId: wholeNumber("auxiliary-chain-id", values["auxiliary-chain-id"], 1, 2 ** 32),
+      gatewayPairs: wholeNumber("gateways", values.gateways, 1, MAX_GATEWAY_PAIRS) ?? 1,
     },
   };
 }

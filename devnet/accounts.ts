@@ -13,6 +13,18 @@ export const ROLE_INDEX = {
 /** Users (stakers, redeemers, beneficiaries) start at this index. */
 export const FIRST_USER_INDEX = 2;
 
+/**
+ * Facilitators beyond the first (several facilitators on one devnet) use indices from here on, far
+ * above the users, so that adding facilitators shifts no user. anvil does not fund these accounts:
+ * the deployment gives them ether with anvil_setBalance.
+ */
+export const EXTRA_FACILITATOR_INDEX = 1000;
+
+/** The mnemonic index of facilitator `n` (0: the facilitator of ROLE_INDEX). */
+export function facilitatorIndex(n: number): number {
+  return n === 0 ? ROLE_INDEX.facilitator : EXTRA_FACILITATOR_INDEX + n;
+}
+
 let root: HDNodeWallet | undefined;
 
 export function devWallet(index: number, provider?: Provider): HDNodeWallet {

@@ -14,7 +14,12 @@ import {
 } from "ethers";
 import { blockHeader, headBlockNumber } from "../chain/blocks.ts";
 import type { Anchor, Gateway, UtilityToken } from "../chain/contract-types.ts";
-import type { AuxiliaryContracts, Deployment, OriginContracts } from "../chain/deployment-file.ts";
+import type {
+  AuxiliaryContracts,
+  Deployment,
+  GatewayPair,
+  OriginContracts,
+} from "../chain/deployment-file.ts";
 import { DEPLOYMENT_FILE_VERSION } from "../chain/deployment-file.ts";
 import {
   linkBytecode,
@@ -23,6 +28,7 @@ import {
   type Artifact,
   type MosaicContractName,
 } from "../chain/mosaic-artifacts.ts";
+import { sendPair, type SentPair, type SharedContracts } from "./deploy-pair.ts";
 
 export interface ChainEndpoint {
   chainId: number;
@@ -37,12 +43,16 @@ export interface DeployOptions {
   auxiliary: ChainEndpoint;
   /** The facilitator's address, made a worker of both organizations. */
   facilitator: string;
+  /** More facilitators, made workers of both organizations too (several facilitators). */
+  extraWorkers?: string[];
   /** Base tokens (origin, smallest unit) a stake's facilitator deposits; returned on progress. */
   gatewayBounty?: bigint;
   /** Auxiliary base coin (wei) a redeem's facilitator deposits; returned on progress. */
   coGatewayBounty?: bigint;
   maxStateRoots?: number;
   maxStorageRootItems?: number;
+  /** Gateway pairs to deploy (default 1); further ones share the first's organizations and Anchors. */
+  gatewayPairs?: number;
   progress?: (message: string) => void;
 }
 
@@ -201,10 +211,11 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   const token = tokenArtifact();
   const valueToken = await onOrigin.deploy("value token", token, ["Mosaic Value Token", "MVT"]);
   const baseToken = await onOrigin.deploy("base token", token, ["Mosaic Base Token", "MBT"]);
+  const workers = [facilitator, ...(options.extraWorkers ?? [])];
   const originOrganization = await onOrigin.mosaic("Organization", [
     originOwner,
     originOwner,
-    [facilitator],
+    workers,
     WORKER_EXPIRATION_HEIGHT,
   ]);
   const originLibraries = await onOrigin.libraries();
@@ -234,7 +245,7 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   const auxiliaryOrganization = await onAuxiliary.mosaic("Organization", [
     auxiliaryOwner,
     auxiliaryOwner,
-    [facilitator],
+    workers,
     WORKER_EXPIRATION_HEIGHT,
   ]);
   const auxiliaryLibraries = await onAuxiliary.libraries();
@@ -267,6 +278,19 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
     auxiliaryLibraries,
   );
   const redeemPool = await onAuxiliary.mosaic("RedeemPool", [await auxiliaryOrganization.getAddress()]);
+  const morePairs = await sendMorePairs(options, onOrigin, onAuxiliary, {
+    baseToken: await baseToken.getAddress(),
+    organization: {
+      origin: await originOrganization.getAddress(),
+      auxiliary: await auxiliaryOrganization.getAddress(),
+    },
+    anchor: { origin: await originAnchor.getAddress(), auxiliary: await auxiliaryAnchor.getAddress() },
+    libraries: { origin: originLibraries, auxiliary: auxiliaryLibraries },
+    gatewayBounty: options.gatewayBounty ?? DEFAULT_GATEWAY_BOUNTY,
+    coGatewayBounty: options.coGatewayBounty ?? DEFAULT_COGATEWAY_BOUNTY,
+    burner: BURNER,
+    maxStorageRootItems,
+  });
 
   await settleBoth();
 
@@ -283,6 +307,7 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
   await onAuxiliary.call("anchor.setCoAnchorAddress", async (overrides) =>
     auxiliaryAnchor.setCoAnchorAddress(await originAnchor.getAddress(), overrides),
   );
+  for (const pair of morePairs) await pair.wire(onOrigin, onAuxiliary);
   await settleBoth();
   progress("gateway activated, utility token and anchors wired");
 
@@ -301,6 +326,13 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
     coGateway: await coGateway.getAddress(),
     redeemPool: await redeemPool.getAddress(),
   };
+  const firstPair: GatewayPair = {
+    gateway: originContracts.gateway,
+    coGateway: auxiliaryContracts.coGateway,
+    valueToken: originContracts.valueToken,
+    baseToken: originContracts.baseToken,
+    utilityToken: auxiliaryContracts.utilityToken,
+  };
   return {
     version: DEPLOYMENT_FILE_VERSION,
     origin: {
@@ -315,5 +347,20 @@ export async function deployMosaic(options: DeployOptions): Promise<Deployment> 
       deploymentBlock: onAuxiliary.firstBlock ?? 0,
       contracts: auxiliaryContracts,
     },
+    ...(morePairs.length > 0 && { pairs: [firstPair, ...morePairs.map((sent) => sent.pair)] }),
   };
+}
+
+/** Pairs 2 and on (options.gatewayPairs), sent in the first stage beside the first pair. */
+async function sendMorePairs(
+  options: DeployOptions,
+  onOrigin: ChainDeployer,
+  onAuxiliary: ChainDeployer,
+  shared: SharedContracts,
+): Promise<SentPair[]> {
+  const sent: SentPair[] = [];
+  for (let number = 2; number <= (options.gatewayPairs ?? 1); number++) {
+    sent.push(await sendPair(number, shared, onOrigin, onAuxiliary));
+  }
+  return sent;
 }

@@ -2,10 +2,10 @@
 // accounts.ts, and tokens handed out to the development accounts. `npm start` does this on the anvil
 // chains it starts itself (network.ts); `npm run devnet:deploy` on chains started elsewhere, such as
 // the anvil containers of docker-compose.yml's local-chains profile.
-import { parseEther, type JsonRpcProvider } from "ethers";
-import type { Deployment } from "../chain/deployment-file.ts";
-import { bindOrigin } from "../chain/mosaic-contracts.ts";
-import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "./accounts.ts";
+import { parseEther, toQuantity, type JsonRpcProvider } from "ethers";
+import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
+import { bindOrigin, bindPairOnOrigin } from "../chain/mosaic-contracts.ts";
+import { devWallet, facilitatorIndex, FIRST_USER_INDEX, ROLE_INDEX } from "./accounts.ts";
 import { DEV_MNEMONIC } from "./anvil.ts";
 import { deployMosaic } from "./deploy-mosaic.ts";
 
@@ -25,8 +25,18 @@ export interface DeployOntoChainsOptions {
   auxiliary: RunningChain;
   /** Development accounts per chain; users are those from index 2 on. */
   accounts: number;
+  /**
+   * Facilitators made workers of the composer's and the pool's organizations (default 1): #1, then
+   * accounts.ts's extra facilitator keys, given ether (anvil_setBalance) and base tokens.
+   */
+  facilitators?: number;
+  /** Gateway pairs to deploy (default 1): users get each pair's value token. */
+  gatewayPairs?: number;
   progress?: (message: string) => void;
 }
+
+/** Ether each extra facilitator gets on both chains: gas and the cogateway's bounties. */
+const EXTRA_FACILITATOR_ETHER = parseEther("10000");
 
 /** Deploys and wires the Mosaic contracts on both chains (owner #0, facilitator #1 as worker), then
  * mints value tokens to every user account and base tokens to the facilitator on origin. Refuses,
@@ -45,13 +55,25 @@ export async function deployOntoChains(options: DeployOntoChainsOptions): Promis
   ]);
   for (const note of notes.flat()) progress(note);
 
+  const facilitators = Array.from(
+    { length: options.facilitators ?? 1 },
+    (_, n) => devWallet(facilitatorIndex(n)).address,
+  );
+  const extraWorkers = facilitators.slice(1);
+  for (const chain of [origin, auxiliary]) {
+    for (const worker of extraWorkers) {
+      await chain.provider.send("anvil_setBalance", [worker, toQuantity(EXTRA_FACILITATOR_ETHER)]);
+    }
+  }
   const deployment = await deployMosaic({
     origin: { ...origin, owner: devWallet(ROLE_INDEX.owner, origin.provider) },
     auxiliary: { ...auxiliary, owner: devWallet(ROLE_INDEX.owner, auxiliary.provider) },
     facilitator: devWallet(ROLE_INDEX.facilitator).address,
+    extraWorkers,
+    gatewayPairs: options.gatewayPairs,
     progress,
   });
-  await grantTokens(origin.provider, deployment, accounts);
+  await grantTokens(origin.provider, deployment, accounts, facilitators);
   progress(
     `minted value tokens to ${Math.max(0, accounts - FIRST_USER_INDEX)} user accounts and base tokens to the facilitator`,
   );
@@ -83,15 +105,21 @@ async function grantTokens(
   provider: JsonRpcProvider,
   deployment: Deployment,
   accounts: number,
+  facilitators: string[],
 ): Promise<void> {
   const owner = devWallet(ROLE_INDEX.owner, provider);
   const { valueToken, baseToken } = bindOrigin(deployment, owner);
   let nonce = await provider.getTransactionCount(owner.address, "pending");
-  const sent = [
-    await baseToken.mint(devWallet(ROLE_INDEX.facilitator).address, DEV_TOKEN_GRANT, { nonce: nonce++ }),
-  ];
+  const sent = [];
+  for (const facilitator of facilitators) {
+    sent.push(await baseToken.mint(facilitator, DEV_TOKEN_GRANT, { nonce: nonce++ }));
+  }
   for (let index = FIRST_USER_INDEX; index < accounts; index++) {
     sent.push(await valueToken.mint(devWallet(index).address, DEV_TOKEN_GRANT, { nonce: nonce++ }));
+    for (const pair of gatewayPairs(deployment).slice(1)) {
+      const pairToken = bindPairOnOrigin(pair, owner).valueToken;
+      sent.push(await pairToken.mint(devWallet(index).address, DEV_TOKEN_GRANT, { nonce: nonce++ }));
+    }
   }
   await Promise.all(sent.map((response) => response.wait()));
 }

@@ -17,6 +17,10 @@ export interface DevNetworkOptions {
   blockTime?: number;
   /** Development accounts per chain; users are those from index 2 on. */
   accounts?: number;
+  /** Facilitators made workers of the composer's and the pool's organizations (default 1; see accounts.ts). */
+  facilitators?: number;
+  /** Gateway pairs deployed (default 1; `npm start -- --gateways 2`). */
+  gatewayPairs?: number;
   anvilBinary?: string;
   /** The auxiliary chain's EVM hardfork (e.g. "berlin": no base fee); anvil's latest when left out. */
   auxiliaryHardfork?: string;
@@ -86,7 +90,14 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
   );
 
   try {
-    const deployment = await deployOntoChains({ origin, auxiliary, accounts, progress });
+    const deployment = await deployOntoChains({
+      origin,
+      auxiliary,
+      accounts,
+      facilitators: options.facilitators,
+      gatewayPairs: options.gatewayPairs,
+      progress,
+    });
     if (options.blockTime !== undefined) {
       // Deployed under automine for speed; from here on blocks come at the chosen interval.
       await Promise.all(

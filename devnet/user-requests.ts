@@ -2,8 +2,14 @@
 // facilitator through the request's gasPrice and gasLimit. The development network's demo and the
 // tests send requests through these.
 import type { BaseWallet, Provider, TransactionReceipt } from "ethers";
-import type { Deployment } from "../chain/deployment-file.ts";
-import { bindAuxiliary, bindOrigin, emittedEvent } from "../chain/mosaic-contracts.ts";
+import { gatewayPairs, type Deployment, type GatewayPair } from "../chain/deployment-file.ts";
+import {
+  bindAuxiliary,
+  bindOrigin,
+  bindPairOnAuxiliary,
+  bindPairOnOrigin,
+  emittedEvent,
+} from "../chain/mosaic-contracts.ts";
 
 /** A deployment and a provider per chain: a development network, or any chains. */
 export interface MosaicChains {
@@ -41,16 +47,19 @@ export async function mined(
   return receipt;
 }
 
-/** Staker: approve the value token to the composer and requestStake. */
+/** Staker: approve the pair's value token to the composer and requestStake at the pair's gateway. */
 export async function requestStake(
   net: MosaicChains,
   staker: BaseWallet,
   request: Request,
+  pair: GatewayPair = gatewayPairs(net.deployment)[0]!,
 ): Promise<RequestedStake> {
   const origin = bindOrigin(net.deployment, net.origin.provider);
   const asStaker = bindOrigin(net.deployment, staker.connect(net.origin.provider));
-  await mined(asStaker.valueToken.approve(net.deployment.origin.contracts.ostComposer, request.amount));
-  const nonce = await origin.gateway.getNonce(await origin.ostComposer.stakerProxies(staker.address));
+  const valueToken = bindPairOnOrigin(pair, staker.connect(net.origin.provider)).valueToken;
+  await mined(valueToken.approve(net.deployment.origin.contracts.ostComposer, request.amount));
+  const gateway = bindPairOnOrigin(pair, net.origin.provider).gateway;
+  const nonce = await gateway.getNonce(await origin.ostComposer.stakerProxies(staker.address));
   const requested = await emittedEvent(
     await mined(
       asStaker.ostComposer.requestStake(
@@ -59,7 +68,7 @@ export async function requestStake(
         request.gasPrice,
         request.gasLimit,
         nonce,
-        net.deployment.origin.contracts.gateway,
+        pair.gateway,
       ),
     ),
     origin.ostComposer,
@@ -74,18 +83,19 @@ export async function requestStake(
   };
 }
 
-/** Redeemer: approve the utility token to the redeem pool and requestRedeem. */
+/** Redeemer: approve the pair's utility token to the redeem pool and requestRedeem at its cogateway. */
 export async function requestRedeem(
   net: MosaicChains,
   redeemer: BaseWallet,
   request: Request,
+  pair: GatewayPair = gatewayPairs(net.deployment)[0]!,
 ): Promise<RequestedRedeem> {
   const auxiliary = bindAuxiliary(net.deployment, net.auxiliary.provider);
   const asRedeemer = bindAuxiliary(net.deployment, redeemer.connect(net.auxiliary.provider));
-  await mined(asRedeemer.utilityToken.approve(net.deployment.auxiliary.contracts.redeemPool, request.amount));
-  const nonce = await auxiliary.coGateway.getNonce(
-    await auxiliary.redeemPool.redeemerProxies(redeemer.address),
-  );
+  const utilityToken = bindPairOnAuxiliary(pair, redeemer.connect(net.auxiliary.provider)).utilityToken;
+  await mined(utilityToken.approve(net.deployment.auxiliary.contracts.redeemPool, request.amount));
+  const coGateway = bindPairOnAuxiliary(pair, net.auxiliary.provider).coGateway;
+  const nonce = await coGateway.getNonce(await auxiliary.redeemPool.redeemerProxies(redeemer.address));
   const requested = await emittedEvent(
     await mined(
       asRedeemer.redeemPool.requestRedeem(
@@ -94,7 +104,7 @@ export async function requestRedeem(
         request.gasPrice,
         request.gasLimit,
         nonce,
-        net.deployment.auxiliary.contracts.coGateway,
+        pair.coGateway,
       ),
     ),
     auxiliary.redeemPool,

@@ -3,11 +3,13 @@
 // come from the environment (or a prompt), never from the file.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { getAddress, isAddress, parseUnits } from "ethers";
+import { parseUnits } from "ethers";
 import { readDeploymentFile, type Deployment } from "../chain/deployment-file.ts";
 import { DEFAULT_RPC_TIMEOUT_MS } from "../chain/provider.ts";
+import { readAnchorers } from "./anchorers-config.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./bookkeeping/backoff.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
+import { readSupportedGateways, type ServedPair } from "./supported-gateways.ts";
 
 export type ChainName = "origin" | "auxiliary";
 
@@ -50,11 +52,18 @@ export interface ExecutorConfig {
   /** A failed intent waits from initialMs, doubling up to maxMs, and is abandoned at its limit-th failure. */
   retry: RetryPolicy;
   /** The optional anchoring role (the facilitator must own or administer the Anchors' organization). */
-  anchoring: { confirmations: number; minInterval: number } | null;
+  anchoring: { confirmations: number; minInterval: number; anchorers: string[] } | null;
+  /** Blocks of a request's chain between one worker's turn to accept it and the next's (leader.ts). */
+  takeoverBlocks: number;
+  /** Complete the revert flows of the served pairs (they earn nothing, they cost gas). Default true. */
+  completeReverts: boolean;
   http: { host: string; port: number };
-  /** The gateway pair served; requests to any other are left alone. Default: the deployment's. */
-  supported: { gateway: string; coGateway: string };
+  /** The gateway pairs served; requests to any other are left alone. Default: every pair of the deployment. */
+  supported: ServedPair[];
 }
+
+/** Blocks each worker of a request's turn order waits after the one before it (several facilitators). */
+export const DEFAULT_TAKEOVER_BLOCKS = 10;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -127,15 +136,6 @@ class Fields {
       this.fail(field, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     }
     return value;
-  }
-
-  address(field: string, fallback: string): string {
-    const value = this.get(field) ?? fallback;
-    // Any case is accepted (a wrong checksum too), as the deployment file does.
-    if (typeof value !== "string" || !isAddress(value.toLowerCase())) {
-      this.fail(field, `expected a 0x-prefixed 20-byte address, got ${JSON.stringify(value)}`);
-    }
-    return getAddress(value.toLowerCase());
   }
 
   /** An amount: a whole number of the unit, or text with a unit ("30 gwei", "0.1 ether"). */
@@ -222,6 +222,11 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
   if (retry.maxMs < retry.initialMs) {
     fields.fail("retry.maxMs", `must be at least retry.initialMs (${retry.initialMs}), got ${retry.maxMs}`);
   }
+  const reverts = fields.get("completeReverts") ?? true;
+  const completeReverts =
+    typeof reverts === "boolean"
+      ? reverts
+      : fields.fail("completeReverts", `expected true or false, got ${JSON.stringify(reverts)}`);
   const config: ExecutorConfig = {
     file,
     deployment,
@@ -240,12 +245,16 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
         : {
             confirmations: fields.whole("anchoring.confirmations", 0, 0, 1000),
             minInterval: fields.whole("anchoring.minInterval", 0, 0, 1_000_000),
+            anchorers: readAnchorers(fields.get("anchoring.anchorers"), (field, message) =>
+              fields.fail(field, message),
+            ),
           },
+    takeoverBlocks: fields.whole("takeoverBlocks", DEFAULT_TAKEOVER_BLOCKS, 0, 1_000_000),
+    completeReverts,
     http: { host: fields.string("http.host", "127.0.0.1"), port: fields.whole("http.port", 9464, 0, 65535) },
-    supported: {
-      gateway: fields.address("supportedGateways.gateway", deployment.origin.contracts.gateway),
-      coGateway: fields.address("supportedGateways.coGateway", deployment.auxiliary.contracts.coGateway),
-    },
+    supported: readSupportedGateways(fields.get("supportedGateways"), deployment, (field, message) =>
+      fields.fail(field, message),
+    ),
   };
   if (!["127.0.0.1", "::1", "localhost"].includes(config.http.host)) {
     fields.fail(
@@ -274,7 +283,7 @@ export function readConfig(file: string): ExecutorConfig {
   return parseConfig(parsed, file);
 }
 
-/** The gateway pair this facilitator serves. */
-export function servedGateways(config: ExecutorConfig): { gateway: string; coGateway: string } {
+/** The gateway pairs this facilitator serves. */
+export function servedGateways(config: ExecutorConfig): ServedPair[] {
   return config.supported;
 }

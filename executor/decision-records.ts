@@ -28,6 +28,13 @@ export function snapshotSubjects(state: IndexedState): string[] {
     ...[...state.auxiliary.anchoredStateRoots, ...state.auxiliary.gatewayProofs].map((row) =>
       heightSubject("origin", row.blockHeight),
     ),
+    // A proof for a pair other than the first names the proven gateway (heightSubject).
+    ...state.origin.gatewayProofs.map((row) =>
+      heightSubject("auxiliary", row.blockHeight, row.remoteGateway),
+    ),
+    ...state.auxiliary.gatewayProofs.map((row) =>
+      heightSubject("origin", row.blockHeight, row.remoteGateway),
+    ),
   ];
   return [...new Set(subjects)];
 }

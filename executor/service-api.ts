@@ -5,6 +5,7 @@ import type { ExecutorConfig } from "./config.ts";
 import type { SubgraphReader } from "./feed/indexed-state.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { ExecutorMetrics } from "./observability/metrics.ts";
+import type { WriterLeaseHooks } from "./writer-lease.ts";
 
 /** Secrets the service needs at start; they come from the environment or a prompt, never a file. */
 export interface ExecutorSecrets {
@@ -14,7 +15,7 @@ export interface ExecutorSecrets {
   secretsPassphrase: string;
 }
 
-export interface ExecutorOptions {
+export interface ExecutorOptions extends WriterLeaseHooks {
   logger: Logger;
   metrics: ExecutorMetrics;
 }
@@ -31,7 +32,8 @@ export interface RunningExecutor {
 }
 
 export interface ExecutorHealth {
-  status: "starting" | "ok" | "degraded" | "stopping";
+  /** standby: another process holds the books' writer lease of the key; this one waits to take over. */
+  status: "starting" | "standby" | "ok" | "degraded" | "stopping";
   feeds: Record<"origin" | "auxiliary", { mode: "subscriptions" | "polling"; lastBlock: number | null }>;
   lastDecisionAt: string | null;
   lastError: string | null;
@@ -40,6 +42,11 @@ export interface ExecutorHealth {
    * while any is stalled the status is "degraded". Absent before the service runs.
    */
   followers?: { stalled: number; lastError: string | null };
+  /**
+   * Balances too low for one more accept (what is short, held and needed); while any is, the
+   * status is "degraded" and new requests are left alone. Absent before the service runs.
+   */
+  balances?: { low: string[] };
 }
 
 export type StartExecutor = (

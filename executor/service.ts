@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Wallet } from "ethers";
 import { connectChain } from "../chain/provider.ts";
 import { executeAction, type ActionContext } from "./actions/execute-action.ts";
+import { BalanceWatch } from "./balances.ts";
 import { openBooks } from "./bookkeeping/index.ts";
 import { servedGateways, type ChainName } from "./config.ts";
 import { decide, type Policy } from "./decide/index.ts";
@@ -16,6 +17,7 @@ import { readIndexedState, SubgraphReader } from "./feed/indexed-state.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
 import { checkStartup } from "./startup-checks.ts";
 import { errorText } from "./transactions/rpc-errors.ts";
+import { holdWriterLease } from "./writer-lease.ts";
 import { TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
@@ -47,12 +49,17 @@ async function unlockKeystore(file: string, password: string): Promise<Wallet> {
   }
 }
 
-export const startExecutor: StartExecutor = async (config, secrets, { logger, metrics }) => {
+export const startExecutor: StartExecutor = async (config, secrets, { logger, metrics, ...leaseHooks }) => {
   const wallet = await unlockKeystore(config.keystoreFile, secrets.keystorePassword);
   const books = await openBooks({
     url: config.databaseUrl,
     passphrase: secrets.secretsPassphrase,
     retry: config.retry,
+  });
+  // One writer per key: nothing is recovered, written or sent before this process holds the lease.
+  await holdWriterLease(books, wallet.address, logger, leaseHooks).catch(async (error: unknown) => {
+    await books.close();
+    throw error;
   });
   const connect = (chain: ChainName) =>
     connectChain(config.chains[chain].rpcUrls, config.deployment[chain].chainId, {
@@ -66,7 +73,9 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       providers,
       facilitator: wallet.address,
       anchoring: config.anchoring !== null,
+      anchorers: config.anchoring?.anchorers,
       logger,
+      pairs: servedGateways(config),
     });
   } catch (error) {
     await books.close();
@@ -86,15 +95,26 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     ]),
   ) as Record<ChainName, ChainSender>;
   const transactions = new TransactionManager({ books, senders, gas: config.gas, logger, metrics });
+  // Read before the first decision, so a key too poor to accept says so at start.
+  const balances = new BalanceWatch({
+    pair: servedGateways(config)[0]!,
+    providers,
+    facilitator: wallet.address,
+    gas: config.gas,
+    logger,
+    metrics,
+  });
+  await balances.readOnce();
   const readers = {
     origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl),
     auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl),
   };
-  const { gateway, coGateway } = servedGateways(config);
+  const pairs = servedGateways(config);
   const policy: Policy = {
     facilitator: wallet.address,
-    gateway,
-    coGateway,
+    gateway: pairs[0]!.gateway,
+    coGateway: pairs[0]!.coGateway,
+    pairs,
     composer: config.deployment.origin.contracts.ostComposer,
     redeemPool: config.deployment.auxiliary.contracts.redeemPool,
     confirmations: {
@@ -106,11 +126,15 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     anchoring: config.anchoring && {
       confirmations: BigInt(config.anchoring.confirmations),
       minInterval: BigInt(config.anchoring.minInterval),
+      anchorers: config.anchoring.anchorers,
     },
+    takeoverBlocks: BigInt(config.takeoverBlocks),
+    completeReverts: config.completeReverts,
   };
   const context: ActionContext = {
     deployment: config.deployment,
     providers,
+    pairs,
     books,
     transactions,
     facilitator: wallet.address,
@@ -175,7 +199,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
     if (!snapshot) return;
     const records = await decisionRecords(books, snapshot.state);
-    const decision = decide(snapshot.state, records, policy);
+    const decision = decide(snapshot.state, records, policy, balances.funds());
     metrics.decisions.inc();
     metrics.queue.set({ state: "planned" }, decision.actions.length);
     metrics.queue.set({ state: "inFlight" }, running.size);
@@ -306,6 +330,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     return feed;
   });
   const timer = setInterval(schedule, IDLE_DECISION_MS);
+  balances.start();
   schedule();
   logger.info("executor started", { facilitator: wallet.address, feed: config.feed.mode });
 
@@ -317,12 +342,16 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       const followers = transactions.followerHealth();
       // A follower that cannot read the chain degrades an otherwise healthy service.
       const stalled = followers.stalled > 0 && health.status === "ok";
+      // So does a key that cannot pay one more accept: new requests are left alone meanwhile.
+      const low = balances.lowBalances();
+      const poor = !stalled && low.length > 0 && health.status === "ok";
       return {
         ...health,
-        status: stalled ? "degraded" : health.status,
-        lastError: stalled ? followers.lastError : health.lastError,
+        status: stalled || poor ? "degraded" : health.status,
+        lastError: stalled ? followers.lastError : poor ? `low balance: ${low.join("; ")}` : health.lastError,
         feeds: { ...health.feeds },
         followers,
+        balances: { low },
       };
     },
     stop() {
@@ -336,6 +365,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     health.status = "stopping";
     clearInterval(timer);
     transactions.stop();
+    await balances.stop();
     wakeRecovery();
     await recovery;
     await Promise.all(feeds.map((feed) => feed.stop()));

@@ -1,12 +1,14 @@
 // What must hold before the executor sends anything: each RPC URL reaches the deployment's chain,
 // each contract of the deployment has code there, and the key may do its work (a worker of the
 // OSTComposer's and the RedeemPool's organizations, and of the Anchors' organizations when it
-// anchors). A failure is one line naming the field and the fix. Balances too low for a bounty and
-// some gas are warned about, not refused: requests wait, with the reason, until the key is funded.
-import { Contract, formatEther, JsonRpcProvider, Network } from "ethers";
+// anchors). A failure is one line naming the field and the fix. Balances are not a start-up check:
+// the balance watch (balances.ts) reads them before the first decision and warns when they are low.
+import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Organization } from "../chain/contract-types.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { pairProblem } from "./pair-checks.ts";
+import type { ServedPair } from "./supported-gateways.ts";
 import { bindAuxiliary, bindOrigin } from "../chain/mosaic-contracts.ts";
 import type { ChainName } from "./config.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -22,14 +24,16 @@ export interface StartupCheckInput {
   providers: Record<ChainName, JsonRpcProvider>;
   facilitator: string;
   anchoring: boolean;
+  /** The other anchorers configured (anchoring.anchorers): one without the right is warned about. */
+  anchorers?: string[];
   logger: Logger;
   /** How long one URL may take to say its chain id (ms). */
   timeoutMs?: number;
+  /** The gateway pairs served (supportedGateways): each is checked on both chains. */
+  pairs: ServedPair[];
 }
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
-/** Gas the warning threshold reserves beside a bounty: a few steps of a flow. */
-const GAS_RESERVE = 2_000_000n;
 
 /** Only the host: a URL's path or query may hold a provider's API key. */
 function hostOf(url: string): string {
@@ -134,50 +138,25 @@ async function checkRoles(input: StartupCheckInput, chain: ChainName): Promise<v
       `anchoring: ${input.facilitator} is neither owner nor admin of the ${chain} Anchor's organization ${await anchors.getAddress()}: remove "anchoring" from the configuration, or make the key that organization's admin`,
     );
   }
-}
-
-/** Warns when the key cannot pay one bounty and a few steps' gas on a chain. */
-async function warnOnBalances(input: StartupCheckInput, chain: ChainName): Promise<void> {
-  const provider = input.providers[chain];
-  const { deployment, facilitator, logger } = input;
-  const fees = await provider.getFeeData();
-  const gas = GAS_RESERVE * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
-  const ether = await provider.getBalance(facilitator);
-  if (chain === "origin") {
-    const { gateway, baseToken } = bindOrigin(deployment, provider);
-    const bounty = await gateway.bounty();
-    const tokens = await baseToken.balanceOf(facilitator);
-    if (tokens < bounty) {
-      logger.warn("low balance: the key cannot pay a stake's bounty; stakes wait until it is funded", {
-        chain,
-        account: facilitator,
-        baseToken: deployment.origin.contracts.baseToken,
-        balance: tokens.toString(),
-        bounty: bounty.toString(),
-      });
-    }
-  }
-  const redeemBounty =
-    chain === "auxiliary" ? await bindAuxiliary(deployment, provider).coGateway.bounty() : 0n;
-  const needed = gas + redeemBounty;
-  if (ether < needed) {
-    logger.warn("low balance: the key may not pay for gas (and, on auxiliary, a redeem's bounty)", {
-      chain,
-      account: facilitator,
-      balance: formatEther(ether),
-      threshold: formatEther(needed),
-    });
+  // Not refused: the others' rights may change while this one runs. Its turns only cost a delay.
+  for (const anchorer of input.anchorers ?? []) {
+    if (await anchors.isOrganization(anchorer)) continue;
+    input.logger.warn(
+      "start-up check: a listed anchorer cannot anchor; its turns pass to the next after takeoverBlocks",
+      { field: "anchoring.anchorers", anchorer, chain, organization: await anchors.getAddress() },
+    );
   }
 }
 
-/** Throws a StartupCheckError for the first check that fails; logs warnings for low balances. */
+/** Throws a StartupCheckError for the first check that fails. */
 export async function checkStartup(input: StartupCheckInput): Promise<void> {
   const reachable = await checkChainIds(input);
   for (const chain of CHAINS) {
     // A chain none of whose URLs answers is checked when its node is back: the work retries reads.
     if (!reachable.has(chain)) continue;
     await checkCode(input, chain);
+    const pairs = await pairProblem(input.deployment, input.pairs, chain, input.providers[chain]);
+    if (pairs !== undefined) throw new StartupCheckError(pairs);
     await checkRoles(input, chain);
-    await warnOnBalances(input, chain);
   }
 }

@@ -37,6 +37,8 @@ export interface RequestView {
   requester: string;
   /** The StakerProxy or RedeemerProxy: the message's sender. */
   proxy: string;
+  /** The gateway (stakes) or cogateway (redeems) the request names: its gateway pair. */
+  gateway: string;
   requestedBlock: bigint;
   acceptedBlock: bigint | null;
   revokedBlock: bigint | null;
@@ -68,7 +70,9 @@ export type Stage =
   | "progressed" // done on both chains
   | "revoked" // the request was withdrawn before acceptance
   | "rejected" // the request was turned down by the pool's organization
-  | "reverting" // the sender is reverting the message (not this executor's flow)
+  | "reverting" // its sender declared a revocation: confirm and progress the revert to come
+  | "reverted" // revoked on both chains: the amount went back to the sender
+  | "revertLost" // progressed on the target chain before the revocation was confirmed there
   | "unknown"; // neither subgraph knows the hash
 
 export interface Wait {
@@ -149,6 +153,11 @@ interface Flow {
   confirm: Step;
   progressSource: Step;
   progressTarget: Step;
+  /** The revert flow: the revocation confirmed on the target chain, then progressed on the source. */
+  confirmRevert: Step;
+  progressRevert: Step;
+  /** A revert that lost its race to a progress on the target chain: the source progressed with a proof. */
+  progressLost: Step;
 }
 
 const FLOWS: Record<MessageKind, Flow> = {
@@ -160,6 +169,9 @@ const FLOWS: Record<MessageKind, Flow> = {
     confirm: "confirmStakeIntent",
     progressSource: "progressStake",
     progressTarget: "progressMint",
+    confirmRevert: "confirmRevertStakeIntent",
+    progressRevert: "progressRevertStake",
+    progressLost: "progressStakeWithProof",
   },
   Redeem: {
     source: "auxiliary",
@@ -169,6 +181,9 @@ const FLOWS: Record<MessageKind, Flow> = {
     confirm: "confirmRedeemIntent",
     progressSource: "progressRedeem",
     progressTarget: "progressUnstake",
+    confirmRevert: "confirmRevertRedeemIntent",
+    progressRevert: "progressRevertRedeem",
+    progressLost: "progressRedeemWithProof",
   },
 };
 
@@ -179,6 +194,9 @@ const STEP_CHAIN: Partial<Record<string, ChainName>> = Object.fromEntries(
     [flow.confirm, flow.target],
     [flow.progressSource, flow.source],
     [flow.progressTarget, flow.target],
+    [flow.confirmRevert, flow.target],
+    [flow.progressRevert, flow.source],
+    [flow.progressLost, flow.source],
   ]),
 );
 
@@ -192,8 +210,8 @@ const HEIGHTS_SHOWN = 10;
 const REQUEST_FIELDS = `id status amount beneficiary gasPrice gasLimit nonce requestedBlock acceptedBlock
   revokedBlock rejectedBlock message { id }`;
 const REQUEST_PARTIES = {
-  stakeRequest: "staker stakerProxy",
-  redeemRequest: "redeemer redeemerProxy",
+  stakeRequest: "staker stakerProxy gateway",
+  redeemRequest: "redeemer redeemerProxy cogateway",
 };
 const MESSAGE_FIELDS = `id kind box status gateway hashLock declaredBlock confirmedBlock blockHeight progressedBlock
   progressedWithProof revocationDeclaredBlock revokedBlock stakeRequest { id } redeemRequest { id }`;
@@ -301,6 +319,7 @@ class Lookup {
       nonce: BigInt(raw.nonce as string),
       requester: raw[stake ? "staker" : "redeemer"] as string,
       proxy: raw[stake ? "stakerProxy" : "redeemerProxy"] as string,
+      gateway: raw[stake ? "gateway" : "cogateway"] as string,
       requestedBlock: BigInt(raw.requestedBlock as string),
       acceptedBlock: big(raw.acceptedBlock),
       revokedBlock: big(raw.revokedBlock),
@@ -426,9 +445,11 @@ async function declaredPosition(
     lookup.anchoredFrom(target, declared),
     lookup.highestProvenFrom(target, outbox.gateway, declared),
   ]);
-  const proofSubjects = [...anchored, ...(provenHeight === null ? [] : [provenHeight])].map((height) =>
+  // A proof for a pair other than the first names the proven gateway (heightSubject).
+  const proofSubjects = [...anchored, ...(provenHeight === null ? [] : [provenHeight])].flatMap((height) => [
     heightSubject(source, height),
-  );
+    heightSubject(source, height, outbox.gateway),
+  ]);
   if (provenHeight !== null) {
     return {
       ...base,
@@ -520,11 +541,7 @@ async function messagePosition(
   const { source, target } = flow;
   const none = { next: [], waits: [], heightSubjects: [] };
   if (outbox.status === "RevocationDeclared" || outbox.status === "Revoked" || inbox?.status === "Revoked") {
-    return {
-      ...none,
-      stage: "reverting",
-      summary: `being reverted by its sender (${source} ${outbox.status}${inbox ? `, ${target} ${inbox.status}` : ""}); reverts are not this executor's`,
-    };
+    return revertPosition(flow, outbox, inbox);
   }
   if (inbox === null) return declaredPosition(lookup, kind, outbox);
   const sourceDone = outbox.status === "Progressed";
@@ -546,6 +563,61 @@ async function messagePosition(
         : `confirmed on ${target} in block ${inbox.confirmedBlock} with the proof at ${source} height ${inbox.blockHeight}`,
     next,
     waits,
+    heightSubjects: [],
+  };
+}
+
+/** Where a revert stands: its sender declared a revocation in the source outbox. */
+function revertPosition(flow: Flow, outbox: MessageView, inbox: MessageView | null): FlowPosition {
+  const { source, target } = flow;
+  const none = { next: [], waits: [], heightSubjects: [] };
+  const declared = `revocation declared on ${source} in block ${outbox.revocationDeclaredBlock ?? "(not indexed)"}`;
+  if (outbox.status === "Revoked") {
+    return {
+      ...none,
+      stage: "reverted",
+      summary: `reverted: revoked on ${source} in block ${outbox.revokedBlock}, the amount back to the sender, bounty and penalty burned`,
+    };
+  }
+  if (inbox === null) {
+    return {
+      ...none,
+      stage: "reverting",
+      summary: `${declared}; the intent was never confirmed on ${target}, so the revocation cannot be confirmed there (revertUnconfirmed)`,
+    };
+  }
+  if (inbox.status === "Progressed") {
+    const step = flow.progressLost;
+    return {
+      stage: "revertLost",
+      summary: `${declared}, but the message was progressed on ${target} in block ${inbox.progressedBlock} first: the revert cannot complete (revertLost)`,
+      next: [step],
+      waits: [
+        {
+          for: "progress",
+          step,
+          detail: `${step} on ${source} with a proof of the ${target} inbox (Progressed) at a proven height at or above ${target} block ${inbox.progressedBlock}`,
+        },
+      ],
+      heightSubjects: [],
+    };
+  }
+  const step = inbox.status === "Revoked" ? flow.progressRevert : flow.confirmRevert;
+  const chain = inbox.status === "Revoked" ? source : target;
+  return {
+    stage: "reverting",
+    summary:
+      inbox.status === "Revoked"
+        ? `${declared}; revoked on ${target} in block ${inbox.revokedBlock}`
+        : `${declared}; confirmed on ${target} in block ${inbox.confirmedBlock}`,
+    next: [step],
+    waits: [
+      {
+        for: inbox.status === "Revoked" ? "progress" : "confirmIntent",
+        step,
+        detail: `${step} on ${chain} with a proof of the ${inbox.status === "Revoked" ? `${target} inbox` : `${source} outbox`} at a proven height at or above ${inbox.status === "Revoked" ? `${target} block ${inbox.revokedBlock}` : `${source} block ${outbox.revocationDeclaredBlock}`}`,
+      },
+    ],
     heightSubjects: [],
   };
 }
@@ -811,7 +883,7 @@ export function formatStatus(report: StatusReport): string {
       "",
       `Request ${request.hash} on ${request.chain}: ${request.status}`,
       `  amount ${request.amount}, beneficiary ${request.beneficiary}, gas price ${request.gasPrice}, gas limit ${request.gasLimit}, nonce ${request.nonce}`,
-      `  ${request.kind === "Stake" ? "staker" : "redeemer"} ${request.requester}, proxy ${request.proxy}`,
+      `  ${request.kind === "Stake" ? "staker" : "redeemer"} ${request.requester}, proxy ${request.proxy}, at ${request.kind === "Stake" ? "gateway" : "cogateway"} ${request.gateway}`,
       `  requested in block ${request.requestedBlock}` +
         (request.acceptedBlock !== null ? `, accepted in block ${request.acceptedBlock}` : ""),
     );

@@ -5,10 +5,21 @@
 import { request as graphqlRequest } from "graphql-request";
 
 export type Step =
-  "requested" | "waiting for anchor" | "proving" | "progressing" | "complete" | "revoked" | "rejected";
+  | "requested"
+  | "waiting for anchor"
+  | "proving"
+  | "progressing"
+  | "complete"
+  | "revoked"
+  | "rejected"
+  // The revert flow of a message its sender declared directly at the gateway (see devnet/direct-flows.ts).
+  | "reverting"
+  | "reverted"
+  | "revert lost";
 
 export interface Facilitation {
   kind: "stake" | "redeem";
+  /** The request's hash; for a message declared directly at the gateway, the message hash. */
   requestHash: string;
   messageHash: string | null;
   /** The message's status on origin and on auxiliary ("-" when that chain has not seen it). */
@@ -34,6 +45,8 @@ interface ChainView {
   _meta: { block: { number: number } };
   requests: RequestRow[];
   inbox: Array<{ id: string; status: string }>;
+  /** Outbox messages; those without a request were declared directly at the gateway. */
+  outbox: Array<{ id: string; status: string; declaredBlock: string | null; request: { id: string } | null }>;
   anchoredStateRoots: Array<{ blockHeight: string }>;
 }
 
@@ -43,6 +56,9 @@ const chainQuery = (requests: "stakeRequests" | "redeemRequests", inboxKind: "St
     id status message { id status declaredBlock }
   }
   inbox: messages(first: 1000, where: { kind: ${inboxKind}, box: Inbox }) { id status }
+  outbox: messages(first: 1000, orderBy: declaredBlock, where: { box: Outbox }) {
+    id status declaredBlock request: ${requests === "stakeRequests" ? "stakeRequest" : "redeemRequest"} { id }
+  }
   anchoredStateRoots(first: 1, orderBy: blockHeight, orderDirection: desc) { blockHeight }
 }`;
 
@@ -64,6 +80,9 @@ function stepOf(
   if (request.status === "Rejected") return "rejected";
   const message = request.message;
   if (!message) return "requested";
+  if (message.status === "Revoked") return "reverted";
+  if (message.status === "RevocationDeclared")
+    return inboxStatus === "Progressed" ? "revert lost" : "reverting";
   if (message.status === "Progressed" && inboxStatus === "Progressed") return "complete";
   if (inboxStatus !== undefined) return "progressing";
   const declaredAt = Number(message.declaredBlock ?? Number.POSITIVE_INFINITY);
@@ -84,7 +103,11 @@ function facilitationsOf(
 ): Facilitation[] {
   const inbox = new Map(target?.inbox.map((row) => [row.id, row.status]));
   const anchoredOnTarget = latestAnchored(target);
-  return (source?.requests ?? []).map((request) => {
+  // A message declared directly at the gateway has no request: its row stands for both.
+  const direct = (source?.outbox ?? [])
+    .filter((message) => message.request === null)
+    .map((message): RequestRow => ({ id: message.id, status: "Accepted", message }));
+  return [...(source?.requests ?? []), ...direct].map((request) => {
     const onTarget = request.message ? inbox.get(request.message.id) : undefined;
     const onSource = request.message?.status ?? request.status;
     return {

@@ -2,10 +2,11 @@
 // deployment's chains and contracts (the WASM does not depend on addresses, so one build serves
 // every deployment), each with its own database.
 import path from "node:path";
-import type { Deployment } from "../chain/deployment-file.ts";
+import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
 import type { HostedSubgraph } from "../indexer/host.ts";
 import type { BuiltManifests } from "./build.ts";
 import { CHAINS, dataSourceLocations, NETWORK_NAMES } from "./manifest.ts";
+import { manifestForPairs } from "./pair-manifest.ts";
 
 /** Served at /subgraphs/name/<name>. */
 export const SUBGRAPH_NAMES = NETWORK_NAMES;
@@ -18,7 +19,7 @@ export function mosaicSubgraphs(
   const locations = dataSourceLocations(deployment);
   return CHAINS.map((chain) => ({
     name: SUBGRAPH_NAMES[chain],
-    manifestFile: manifests[chain],
+    manifestFile: manifestForPairs(manifests[chain], chain, gatewayPairs(deployment).length),
     rpcUrl: deployment[chain].rpcUrl,
     chainId: deployment[chain].chainId,
     sources: locations[chain],

@@ -1,15 +1,18 @@
 // The two subgraph manifests (origin and auxiliary), generated from a deployment so that nobody
 // edits addresses by hand. The data source names are fixed: the project's own subgraph host finds
 // data sources by these names.
-import type { Deployment } from "../chain/deployment-file.ts";
+import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
 import type { MosaicContractName } from "../chain/mosaic-artifacts.ts";
 
 export type ChainName = "origin" | "auxiliary";
 export const CHAINS: readonly ChainName[] = ["origin", "auxiliary"];
 
-export type OriginDataSourceName = "OSTComposer" | "EIP20Gateway" | "OriginAnchor";
-export type AuxiliaryDataSourceName = "RedeemPool" | "EIP20CoGateway" | "AuxiliaryAnchor";
+export type OriginDataSourceName = "OSTComposer" | "EIP20Gateway" | "OriginAnchor" | "OriginOrganization";
+export type AuxiliaryDataSourceName =
+  "RedeemPool" | "EIP20CoGateway" | "AuxiliaryAnchor" | "AuxiliaryOrganization";
 export type DataSourceName = OriginDataSourceName | AuxiliaryDataSourceName;
+/** The gateway data sources of the pairs after the first, numbered from 2 (same mappings). */
+export type PairDataSourceName = `EIP20Gateway_${number}` | `EIP20CoGateway_${number}`;
 
 /** The `network` of each chain's data sources; any name works for graph-cli and graph-node, as long
  * as graph-node's configuration names its chains the same. */
@@ -32,6 +35,30 @@ export interface DataSourceLocations {
   auxiliary: Record<AuxiliaryDataSourceName, DataSourceLocation>;
 }
 
+/**
+ * The gateway data source of pair `index` (from 0) on `chain`: the first pair's keeps its name, so
+ * existing builds and graph-node deployments are unaffected; further pairs are numbered from 2.
+ */
+export function pairDataSourceName(chain: ChainName, index: number): string {
+  const name = chain === "origin" ? "EIP20Gateway" : "EIP20CoGateway";
+  return index === 0 ? name : `${name}_${index + 1}`;
+}
+
+/** Where the gateways of the pairs after the first live, by data source name. */
+function furtherPairLocations(deployment: Deployment, chain: ChainName): Record<string, DataSourceLocation> {
+  return Object.fromEntries(
+    gatewayPairs(deployment)
+      .slice(1)
+      .map((pair, index) => [
+        pairDataSourceName(chain, index + 1),
+        {
+          address: chain === "origin" ? pair.gateway : pair.coGateway,
+          startBlock: deployment[chain].deploymentBlock,
+        },
+      ]),
+  );
+}
+
 /** Where each data source's contract lives and from which block it is indexed, per chain. */
 export function dataSourceLocations(deployment: Deployment): DataSourceLocations {
   const origin = deployment.origin;
@@ -42,17 +69,23 @@ export function dataSourceLocations(deployment: Deployment): DataSourceLocations
       OSTComposer: at(origin.contracts.ostComposer, origin.deploymentBlock),
       EIP20Gateway: at(origin.contracts.gateway, origin.deploymentBlock),
       OriginAnchor: at(origin.contracts.anchor, origin.deploymentBlock),
+      // The OSTComposer's organization: its workers may accept stake requests.
+      OriginOrganization: at(origin.contracts.organization, origin.deploymentBlock),
+      ...furtherPairLocations(deployment, "origin"),
     },
     auxiliary: {
       RedeemPool: at(auxiliary.contracts.redeemPool, auxiliary.deploymentBlock),
       EIP20CoGateway: at(auxiliary.contracts.coGateway, auxiliary.deploymentBlock),
       AuxiliaryAnchor: at(auxiliary.contracts.anchor, auxiliary.deploymentBlock),
+      // The RedeemPool's organization: its workers may accept redeem requests.
+      AuxiliaryOrganization: at(auxiliary.contracts.organization, auxiliary.deploymentBlock),
+      ...furtherPairLocations(deployment, "auxiliary"),
     },
   };
 }
 
 interface DataSourceSpec {
-  name: DataSourceName;
+  name: DataSourceName | PairDataSourceName;
   /** The contract whose ABI decodes the events (and serves the mapping's contract calls). */
   contract: MosaicContractName;
   /** The mapping, relative to subgraph/src. */
@@ -109,6 +142,19 @@ const ANCHOR: Omit<DataSourceSpec, "name"> = {
   entities: ["AnchoredStateRoot", "MosaicEvent"],
 };
 
+const ORGANIZATION: Omit<DataSourceSpec, "name"> = {
+  contract: "Organization",
+  mapping: "organization.ts",
+  events: [
+    "WorkerSet",
+    "WorkerUnset",
+    "OwnershipTransferInitiated",
+    "OwnershipTransferCompleted",
+    "AdminAddressChanged",
+  ],
+  entities: ["Worker", "WorkerChange", "MosaicEvent"],
+};
+
 export const DATA_SOURCES: { origin: DataSourceSpec[]; auxiliary: DataSourceSpec[] } = {
   origin: [
     {
@@ -120,6 +166,7 @@ export const DATA_SOURCES: { origin: DataSourceSpec[]; auxiliary: DataSourceSpec
     },
     { name: "EIP20Gateway", ...GATEWAY },
     { name: "OriginAnchor", ...ANCHOR },
+    { name: "OriginOrganization", ...ORGANIZATION },
   ],
   auxiliary: [
     {
@@ -131,8 +178,19 @@ export const DATA_SOURCES: { origin: DataSourceSpec[]; auxiliary: DataSourceSpec
     },
     { name: "EIP20CoGateway", ...COGATEWAY },
     { name: "AuxiliaryAnchor", ...ANCHOR },
+    { name: "AuxiliaryOrganization", ...ORGANIZATION },
   ],
 };
+
+/** The gateway data sources of the pairs after the first: copies of the first pair's. */
+function furtherPairSources(deployment: Deployment, chain: ChainName): DataSourceSpec[] {
+  return gatewayPairs(deployment)
+    .slice(1)
+    .map((_, index) => ({
+      ...(chain === "origin" ? GATEWAY : COGATEWAY),
+      name: pairDataSourceName(chain, index + 1) as PairDataSourceName,
+    }));
+}
 
 function handlerName(event: string): string {
   return `handle${event}`;
@@ -175,7 +233,7 @@ export function subgraphManifest(
     specVersion: SPEC_VERSION,
     description: `OpenST Mosaic contracts on the ${chain} chain (${NETWORK_NAMES[chain]})`,
     schema: { file: paths.schema },
-    dataSources: DATA_SOURCES[chain].map((spec) => {
+    dataSources: [...DATA_SOURCES[chain], ...furtherPairSources(deployment, chain)].map((spec) => {
       const location = locations[spec.name];
       if (!location) throw new Error(`no location for the data source ${spec.name}`);
       return {

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { parseEther, parseUnits } from "ethers";
-import { devWallet } from "../devnet/accounts.ts";
+import { Contract, parseEther, parseUnits } from "ethers";
+import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import { startIndexerHost, type IndexerHost } from "../indexer/host.ts";
 import { builtSubgraphs } from "../subgraph/cached-build.ts";
@@ -92,7 +93,17 @@ after(async () => {
 test("the document has the queries it describes", () => {
   assert.deepEqual(
     [...queries.keys()].sort(),
-    ["LatestOriginRoot", "MessagesOfStaker", "Redeem", "Stake", "WaitingForAnchor"].sort(),
+    [
+      "LatestOriginRoot",
+      "MessagesOfStaker",
+      "Redeem",
+      "Stake",
+      "WaitingForAnchor",
+      "WorkersAt",
+      // Run against real reverts in tests/executor-reverts.test.ts.
+      "Revert",
+      "RevertsUnderway",
+    ].sort(),
   );
 });
 
@@ -154,4 +165,29 @@ test("everything waiting for an anchor: the stake until its height is anchored, 
   assert.deepEqual(await waiting(), [stake.messageHash]);
   await anchorOriginOnAuxiliary(net);
   assert.deepEqual(await waiting(), []);
+});
+
+test("the workers at a block: a worker set with an expiration height counts until that height", async () => {
+  const facilitator = devWallet(ROLE_INDEX.facilitator).address.toLowerCase();
+  const newcomer = devWallet(7).address.toLowerCase();
+  const organization = new Contract(
+    net.deployment.origin.contracts.organization,
+    mosaicAbi("Organization"),
+    devWallet(ROLE_INDEX.owner, net.origin.provider),
+  );
+  const before = await net.origin.provider.getBlockNumber();
+  const expiration = before + 5;
+  const receipt = await (await organization.getFunction("setWorker")(newcomer, expiration)).wait();
+  const workersAt = async (block: number) => {
+    const { workers } = (await ask("origin", "WorkersAt", { block, height: String(block) })) as {
+      workers: Row[];
+    };
+    return workers.map((worker) => worker.worker);
+  };
+  assert.deepEqual(await workersAt(before), [facilitator]);
+  assert.deepEqual(await workersAt(receipt!.blockNumber), [facilitator, newcomer].sort());
+  while ((await net.origin.provider.getBlockNumber()) < expiration)
+    await net.origin.provider.send("evm_mine", []);
+  assert.deepEqual(await workersAt(expiration - 1), [facilitator, newcomer].sort());
+  assert.deepEqual(await workersAt(expiration), [facilitator]);
 });

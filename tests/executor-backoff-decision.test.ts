@@ -20,6 +20,7 @@ const POLICY: Policy = {
   minGasPrice: 0n,
   minGasLimit: 0n,
   anchoring: null,
+  takeoverBlocks: 10n,
 };
 
 const STATE: IndexedState = {
@@ -41,8 +42,10 @@ const STATE: IndexedState = {
         stakerProxy: address("b1"),
         gateway: address("a0"),
         composer: address("c1"),
+        requestedBlock: 50n,
       },
     ],
+    workerChanges: [{ worker: address("f1"), expirationHeight: 2n ** 64n, block: 1n, logIndex: 0n }],
   },
   auxiliary: {
     latestBlock: 90n,
@@ -50,6 +53,7 @@ const STATE: IndexedState = {
     anchoredStateRoots: [],
     gatewayProofs: [],
     redeemRequests: [],
+    workerChanges: [],
   },
 };
 

@@ -4,6 +4,9 @@
 // `status` says why and when it tries next. `facilitator abandon` (a process of its own, beside the
 // running executor) gives it up; once the facilitator is funded, `facilitator retry` makes it due at
 // once and the stake completes.
+// The executor leaves a request alone while its balance reading says the bounty cannot be paid; here
+// that reading is stale (the origin node refuses eth_getBalance from before the tokens leave), so the
+// accept is tried and its dry run is what fails.
 // Afterwards the books file holds none of the run's unlock secrets in plain text, and only its owner
 // may read it.
 import assert from "node:assert/strict";
@@ -15,6 +18,7 @@ import { Contract, parseEther, parseUnits } from "ethers";
 import type { MintableToken } from "../chain/contract-types.ts";
 import { tokenArtifact } from "../chain/mosaic-artifacts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
+import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 import { openBooks } from "../executor/bookkeeping/index.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics, type ExecutorMetrics } from "../executor/observability/metrics.ts";
@@ -38,6 +42,7 @@ let stack: ExecutorStack;
 let executor: RunningExecutor;
 let metrics: ExecutorMetrics;
 let requestHash: string;
+let proxy: RpcFaultProxy;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -67,20 +72,25 @@ function facilitatorCli(args: string[]): Promise<{ code: number; output: string 
 
 before(async () => {
   stack = await startExecutorStack();
+  proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
+  const origin = { ...stack.config.chains.origin, rpcUrl: proxy.url, rpcUrls: [proxy.url] };
+  metrics = createMetrics();
+  executor = await startExecutor(
+    { ...stack.config, chains: { ...stack.config.chains, origin } },
+    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
+    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics },
+  );
+  // Its balances were read at start, funded; from now on that reading stays.
+  proxy.fail("eth_getBalance", "http500");
   // The facilitator gives its base tokens away: it cannot pay a stake's bounty.
   const facilitator = devWallet(ROLE_INDEX.facilitator).address;
   const balance = await baseToken(ROLE_INDEX.facilitator).balanceOf(facilitator);
   await (await baseToken(ROLE_INDEX.facilitator).transfer(devWallet(HOLDER).address, balance)).wait();
   assert.equal(await baseToken(ROLE_INDEX.facilitator).balanceOf(facilitator), 0n);
-  metrics = createMetrics();
-  executor = await startExecutor(
-    stack.config,
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics },
-  );
 });
 after(async () => {
   await executor?.stop();
+  await proxy?.stop();
   await stack?.stop();
 });
 
@@ -141,6 +151,7 @@ test(
     assert.match(given, /operator: acceptStake on origin is abandoned \(abandonedByOperator: /, given);
     const held = await baseToken(HOLDER).balanceOf(devWallet(HOLDER).address);
     await (await baseToken(HOLDER).transfer(devWallet(ROLE_INDEX.facilitator).address, held)).wait();
+    proxy.clear();
     await sleep(3000);
     assert.equal((await acceptIntent())?.status, "abandoned", "an abandoned intent is not tried");
     const retried = await facilitatorCli(["retry", requestHash, "--step", "acceptStake"]);

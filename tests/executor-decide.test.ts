@@ -43,6 +43,7 @@ const POLICY: Policy = {
   minGasPrice: 10n ** 9n,
   minGasLimit: 100_000n,
   anchoring: null,
+  takeoverBlocks: 10n,
 };
 const ANCHORING: Policy = { ...POLICY, anchoring: { confirmations: 2n, minInterval: 0n } };
 
@@ -95,6 +96,7 @@ const STAKE: Flow = {
       stakerProxy: PROXY,
       gateway,
       composer: contract ?? COMPOSER,
+      requestedBlock: 90n,
     };
   },
 };
@@ -123,6 +125,7 @@ const REDEEM: Flow = {
       redeemerProxy: PROXY,
       cogateway: gateway,
       redeemPool: contract ?? REDEEM_POOL,
+      requestedBlock: 90n,
     };
   },
 };
@@ -180,6 +183,9 @@ interface World {
   sourceLatest?: bigint;
 }
 
+/** This facilitator is the only worker of both organizations, from before every request. */
+const WORKERS = [{ worker: FACILITATOR, expirationHeight: 2n ** 64n, block: 1n, logIndex: 0n }];
+
 function world(flow: Flow, parts: World): IndexedState {
   const chain = (name: ChainName) => ({
     latestBlock: name === flow.source ? (parts.sourceLatest ?? 200n) : 500n,
@@ -197,8 +203,8 @@ function world(flow: Flow, parts: World): IndexedState {
   });
   const requests = parts.requests ?? [];
   return {
-    origin: { ...chain("origin"), stakeRequests: stakeRequests(requests) },
-    auxiliary: { ...chain("auxiliary"), redeemRequests: redeemRequests(requests) },
+    origin: { ...chain("origin"), stakeRequests: stakeRequests(requests), workerChanges: WORKERS },
+    auxiliary: { ...chain("auxiliary"), redeemRequests: redeemRequests(requests), workerChanges: WORKERS },
   };
 }
 
@@ -330,7 +336,7 @@ for (const flow of [STAKE, REDEEM]) {
         expected: { actions: [], skips: [], waiting: [] },
       },
       {
-        name: "revoked and rejected requests, and a message being reverted: nothing",
+        name: "revoked and rejected requests: nothing; a revert whose intent was never confirmed: skipped (reverts are tested in executor-reverts-decide)",
         world: {
           requests: [
             flow.request(id("revoked"), { status: "Revoked" }),
@@ -339,7 +345,13 @@ for (const flow of [STAKE, REDEEM]) {
           outbox: [outbox(flow, MESSAGE, { status: "RevocationDeclared" })],
           anchored: [120n],
         },
-        expected: { actions: [], skips: [], waiting: [] },
+        expected: {
+          actions: [],
+          skips: [
+            `${flow.name === "stake" ? "confirmRevertStakeIntent" : "confirmRevertRedeemIntent"} ${MESSAGE}: revertUnconfirmed`,
+          ],
+          waiting: [],
+        },
       },
     ];
     for (const row of rows) {
@@ -987,6 +999,7 @@ describe("both flows at once, and purity", () => {
     origin: {
       latestBlock: 300n,
       stakeRequests: stakeRequests([STAKE.request(id("new stake request"))]),
+      workerChanges: WORKERS,
       messages: [stake, inbox(REDEEM, redeem, "Confirmed", 140n)],
       anchoredStateRoots: [{ blockHeight: 140n }],
       gatewayProofs: [{ gateway: GATEWAY, remoteGateway: CO_GATEWAY, blockHeight: 140n }],
@@ -994,6 +1007,7 @@ describe("both flows at once, and purity", () => {
     auxiliary: {
       latestBlock: 400n,
       redeemRequests: redeemRequests([REDEEM.request(id("new redeem request"))]),
+      workerChanges: WORKERS,
       messages: [redeem],
       anchoredStateRoots: [{ blockHeight: 120n }],
       gatewayProofs: [],

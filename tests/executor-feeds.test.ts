@@ -87,6 +87,7 @@ test("subscriptions and polling reach the same decisions", { timeout: 120_000 },
     minGasPrice: 0n,
     minGasLimit: 0n,
     anchoring: null,
+    takeoverBlocks: 10n,
   };
   const subscribed = watch("subscriptions", policy);
   const polled = watch("polling", policy);

@@ -37,11 +37,16 @@ const DATA_SOURCES: Record<
     OSTComposer: { contract: "OSTComposer", address: (d) => d.origin.contracts.ostComposer },
     EIP20Gateway: { contract: "EIP20Gateway", address: (d) => d.origin.contracts.gateway },
     OriginAnchor: { contract: "Anchor", address: (d) => d.origin.contracts.anchor },
+    OriginOrganization: { contract: "Organization", address: (d) => d.origin.contracts.organization },
   },
   auxiliary: {
     RedeemPool: { contract: "RedeemPool", address: (d) => d.auxiliary.contracts.redeemPool },
     EIP20CoGateway: { contract: "EIP20CoGateway", address: (d) => d.auxiliary.contracts.coGateway },
     AuxiliaryAnchor: { contract: "Anchor", address: (d) => d.auxiliary.contracts.anchor },
+    AuxiliaryOrganization: {
+      contract: "Organization",
+      address: (d) => d.auxiliary.contracts.organization,
+    },
   },
 };
 
@@ -76,6 +81,7 @@ const EVENTS_IN_NOTES: Record<string, string[]> = {
     ...BOUNTY_EVENTS,
   ],
   Anchor: ["StateRootAvailable"],
+  Organization: ["WorkerSet", "WorkerUnset"],
 };
 
 /** The host functions graph-node links, per import module (shared/notes/graph-node-runtime.md). */

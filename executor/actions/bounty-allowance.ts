@@ -28,9 +28,13 @@ interface Reservations {
 
 const byExecutor = new WeakMap<AllowanceContext, Reservations>();
 
-/** A bounty of allowance held for one accept until release(), or the outcome of a failed top-up. */
+/**
+ * A bounty of allowance held for one accept at `gateway` until release(), or the outcome of a failed
+ * top-up. With several gateway pairs the reservations count every accept in flight, whichever pair.
+ */
 export async function reserveBountyAllowance(
   context: AllowanceContext,
+  gateway: string,
 ): Promise<{ release(): void } | { refused: Outcome }> {
   let reservations = byExecutor.get(context);
   if (!reservations) {
@@ -38,7 +42,7 @@ export async function reserveBountyAllowance(
     byExecutor.set(context, reservations);
   }
   const state = reservations;
-  const reserving = state.lock.then(() => reserve(context, state));
+  const reserving = state.lock.then(() => reserve(context, state, gateway));
   state.lock = reserving.catch(() => undefined);
   return reserving;
 }
@@ -46,16 +50,17 @@ export async function reserveBountyAllowance(
 async function reserve(
   context: AllowanceContext,
   state: Reservations,
+  gatewayAddress: string,
 ): Promise<{ release(): void } | { refused: Outcome }> {
-  const { origin } = context.deployment;
-  const composer = origin.contracts.ostComposer;
-  const gateway = new Contract(origin.contracts.gateway, mosaicAbi("EIP20Gateway"), context.providers.origin);
-  const bounty = await (gateway as Gateway).bounty();
-  const token = new Contract(
-    origin.contracts.baseToken,
-    tokenArtifact().abi,
+  const composer = context.deployment.origin.contracts.ostComposer;
+  const gateway = new Contract(
+    gatewayAddress,
+    mosaicAbi("EIP20Gateway"),
     context.providers.origin,
-  ) as MintableToken;
+  ) as Gateway;
+  // The gateway's own bounty, in its own base token: each pair may have its own.
+  const [bounty, baseToken] = await Promise.all([gateway.bounty(), gateway.baseToken()]);
+  const token = new Contract(baseToken, tokenArtifact().abi, context.providers.origin) as MintableToken;
   if (
     bounty > 0n &&
     (await token.allowance(context.facilitator, composer)) < bounty * (state.reserved + 1n)
@@ -66,7 +71,7 @@ async function reserve(
       subject: `bounty-allowance:${composer.toLowerCase()}:${nonce}`,
       step: "approveBounty",
       chain: "origin",
-      to: origin.contracts.baseToken,
+      to: baseToken,
       data: token.interface.encodeFunctionData("approve", [
         composer,
         bounty * (state.reserved + BOUNTY_ALLOWANCE_BOUNTIES),

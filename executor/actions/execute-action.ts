@@ -16,8 +16,10 @@ import type { Action, ChainName } from "../decide/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
+import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
 import { reserveBountyAllowance } from "./bounty-allowance.ts";
 import { brokenPrecondition, type ChainReaders } from "./preconditions.ts";
+import { revertCall } from "./revert-calls.ts";
 
 export interface ActionContext extends ChainReaders {
   books: Books;
@@ -37,15 +39,11 @@ const anchor = new Interface(mosaicAbi("Anchor"));
 
 const other = (chain: ChainName): ChainName => (chain === "origin" ? "auxiliary" : "origin");
 
-/** The gateway on `chain`, proven from the other chain's Anchor. */
-function proofSource(context: ActionContext, chain: ChainName): ProofSource {
-  const gatewayAddress =
-    chain === "origin"
-      ? context.deployment.origin.contracts.gateway
-      : context.deployment.auxiliary.contracts.coGateway;
+/** The action's pair's gateway on `chain`, proven from the other chain's Anchor. */
+function proofSource(context: ActionContext, chain: ChainName, action: Action): ProofSource {
   return {
     provider: context.providers[chain],
-    gateway: gatewayAddress,
+    gateway: gatewayOfPair(pairOfAction(action, context.pairs), chain),
     anchor: {
       address: context.deployment[other(chain)].contracts.anchor,
       provider: context.providers[other(chain)],
@@ -89,7 +87,7 @@ async function transactionFor(
       const hashLock =
         action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
       const cogatewayContract = new Contract(
-        context.deployment.auxiliary.contracts.coGateway,
+        action.cogateway,
         mosaicAbi("EIP20CoGateway"),
         context.providers.auxiliary,
       );
@@ -121,7 +119,7 @@ async function transactionFor(
     }
     case "proveGateway": {
       const proof = await buildGatewayProof(
-        proofSource(context, other(action.chain)),
+        proofSource(context, other(action.chain), action),
         Number(action.blockHeight),
       );
       const abi = action.chain === "origin" ? gateway : coGateway;
@@ -137,7 +135,7 @@ async function transactionFor(
     }
     case "confirmStakeIntent": {
       const proof = await buildMessageProof(
-        proofSource(context, "origin"),
+        proofSource(context, "origin", action),
         "outbox",
         action.messageHash,
         Number(action.blockHeight),
@@ -163,7 +161,7 @@ async function transactionFor(
     }
     case "confirmRedeemIntent": {
       const proof = await buildMessageProof(
-        proofSource(context, "auxiliary"),
+        proofSource(context, "auxiliary", action),
         "outbox",
         action.messageHash,
         Number(action.blockHeight),
@@ -183,6 +181,13 @@ async function transactionFor(
       ];
       return { ...base, to: action.gateway, data: gateway.encodeFunctionData("confirmRedeemIntent", args) };
     }
+    case "confirmRevertStakeIntent":
+    case "confirmRevertRedeemIntent":
+    case "progressRevertStake":
+    case "progressRevertRedeem":
+    case "progressStakeWithProof":
+    case "progressRedeemWithProof":
+      return { ...base, ...(await revertCall(context, action)) };
     case "progressStake":
     case "progressMint":
     case "progressRedeem":
@@ -219,7 +224,7 @@ export async function executeAction(context: ActionContext, action: Action): Pro
     return { status: "dropped", reason: broken.reason };
   }
   if (action.step !== "acceptStake") return send(context, action);
-  const reservation = await reserveBountyAllowance(context);
+  const reservation = await reserveBountyAllowance(context, action.gateway);
   if ("refused" in reservation) return reservation.refused;
   try {
     return await send(context, action);

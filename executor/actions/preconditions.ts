@@ -8,18 +8,19 @@ import type { Deployment } from "../../chain/deployment-file.ts";
 import { mosaicAbi } from "../../chain/mosaic-artifacts.ts";
 import { MESSAGE_STATUS, provenStorageRoot } from "../../chain/proofs.ts";
 import { stakeRequestHash } from "../../chain/request-hashes.ts";
-import type { Action, ChainName, Precondition } from "../decide/index.ts";
+import type { Action, ChainName, GatewayPairPolicy, Precondition } from "../decide/index.ts";
+import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
 
 export interface ChainReaders {
   deployment: Deployment;
   providers: Record<ChainName, JsonRpcProvider>;
+  /** The gateway pairs served: an action's gateway on either chain is its pair's. */
+  pairs: GatewayPairPolicy[];
 }
 
-function gatewayOn(chain: ChainName, readers: ChainReaders): Gateway {
-  const address =
-    chain === "origin"
-      ? readers.deployment.origin.contracts.gateway
-      : readers.deployment.auxiliary.contracts.coGateway;
+/** The gateway (origin) or cogateway (auxiliary) of the action's pair. */
+function gatewayOn(chain: ChainName, action: Action, readers: ChainReaders): Gateway {
+  const address = gatewayOfPair(pairOfAction(action, readers.pairs), chain);
   return new Contract(address, mosaicAbi("EIP20Gateway"), readers.providers[chain]) as Gateway;
 }
 
@@ -92,7 +93,7 @@ async function check(action: Action, precondition: Precondition, readers: ChainR
     case "requestOpen":
       return requestOpen(action, readers, precondition.requestHash);
     case "messageStatus": {
-      const gateway = gatewayOn(precondition.chain, readers);
+      const gateway = gatewayOn(precondition.chain, action, readers);
       const blockTag = await atDepth(readers.providers[precondition.chain], precondition.depth);
       const status = Number(
         precondition.box === "outbox"
@@ -116,7 +117,7 @@ async function check(action: Action, precondition: Precondition, readers: ChainR
       return BigInt(await latestAnchoredHeight(anchor)) < precondition.blockHeight;
     }
     case "storageRoot": {
-      const gateway = await gatewayOn(precondition.chain, readers).getAddress();
+      const gateway = await gatewayOn(precondition.chain, action, readers).getAddress();
       const root = await provenStorageRoot(
         readers.providers[precondition.chain],
         gateway,

@@ -6,174 +6,28 @@
 // open at that moment (and be rolled back with it).
 import type { KeyObject } from "node:crypto";
 import { getAddress, getBytes, hexlify, keccak256 } from "ethers";
-import { booksDatabase } from "./database.ts";
+import type { Books, BooksOptions, Failure } from "./books-api.ts";
+import { booksDatabase, redactUrl } from "./database.ts";
 import { BooksConflictError, BooksError, BooksPassphraseError, isUniqueViolation } from "./errors.ts";
+import { writerLease, type WriterLease } from "./lease.ts";
 import { applyPendingMigrations } from "./migrations.ts";
 import * as nonces from "./nonces.ts";
-import type { NonceRequest, NonceSlotKey } from "./nonces.ts";
 import { createClient, type BooksClient, type BooksTransaction } from "./prisma-client.ts";
 import { afterFailure, DEFAULT_RETRY, type RetryPolicy } from "./backoff.ts";
-import {
-  recordMappers,
-  WITH_ATTEMPTS,
-  type AttemptRecord,
-  type BlockCursor,
-  type IntentKey,
-  type IntentPlan,
-  type IntentRecord,
-  type IntentStatus,
-  type IntentWithAttempts,
-  type SkipRecord,
-} from "./records.ts";
+import { recordMappers, WITH_ATTEMPTS, type AttemptRecord, type IntentKey } from "./records.ts";
 import { attemptContext, fieldBox, intentContext } from "./sealed-fields.ts";
 import { deriveKey, keyCheck, keyCheckMatches, newKeyDerivation, open, seal } from "./secret-box.ts";
 import { signedTransactionFacts } from "./signed-transaction.ts";
 
-export interface BooksOptions {
-  /** `file:<path>` (SQLite, created when missing) or `postgresql://user:password@host:port/db`. */
-  url: string;
-  /**
-   * Unlocks the unlock secrets; without it storeSecret and readSecret refuse, progress intents
-   * cannot be recorded and their sealed calldata and transactions read as stored (`sealed:…`).
-   */
-  passphrase?: string;
-  /** Backoff of failed intents and the failure at which one is abandoned (default DEFAULT_RETRY). */
-  retry?: RetryPolicy;
-}
-
-/** What the decision needs of an intent. */
-export interface DecisionIntent extends IntentKey {
-  status: IntentStatus;
-  /** A failed intent's next try; null when due (or not failed). */
-  nextAttemptAt: Date | null;
-}
-
-/** Which intents the decision loads besides the open ones (see decisionIntents). */
-export interface DecisionScope {
-  /** Subjects of the indexed snapshot: their confirmed and abandoned intents are loaded too. */
-  subjects: string[];
-  /** Intents changed at or after this time are loaded whatever their status. */
-  since: Date;
-}
-
-/** Intents by subject, or by the hash of one of their transactions; optionally of one step. */
-export interface IntentSelector {
-  subjectOrHash: string;
-  step?: string;
-}
-
-export interface Failure {
-  /** A short class of error, e.g. reverted, rejected, nonce-too-low, out-of-gas. */
-  kind: string;
-  message: string;
-  /** Give the intent up for good (abandoned) instead of failed. */
-  abandon?: boolean;
-  /** The attempt the node rejected: it becomes failed (it never entered the pool, so it can be replaced). */
-  attemptHash?: string;
-}
-
-/** Where one nonce of an account stands in the books (see nonceState). */
-export interface NonceState {
-  /** The account's next nonce in the books (every nonce below it was handed out); undefined: none yet. */
-  next: bigint | undefined;
-  /** Given back unsigned (releaseNonce): the next allocation hands it out first. */
-  released: boolean;
-  /** The intent whose slot holds the nonce, and its attempts at that nonce (oldest first); null when no
-   * transaction was recorded with it. */
-  holder: { intent: IntentRecord; attempts: AttemptRecord[] } | null;
-}
-
-export interface Books {
-  /**
-   * Creates the intent, or returns the one with the same (subject, step): unchanged, except that a
-   * failed intent takes the plan's new call and is planned again (a retry is built afresh), due or
-   * not: holding back an intent until its nextAttemptAt is the decision's part.
-   */
-  planIntent(plan: IntentPlan): Promise<{ intent: IntentRecord; created: boolean }>;
-  /** Every intent's key and status, without attempts. */
-  intentStatuses(): Promise<{ subject: string; step: string; status: IntentStatus }[]>;
-  /**
-   * What one decision needs, without attempts: every intent in flight (planned, sending, sent,
-   * mined), plus the failed, confirmed and abandoned ones of the scope's subjects or changed since
-   * its time.
-   */
-  decisionIntents(scope: DecisionScope): Promise<DecisionIntent[]>;
-  /** The intents a subject or transaction hash names (for the operator's retry and abandon). */
-  selectIntents(selector: IntentSelector): Promise<IntentWithAttempts[]>;
-  /**
-   * The operator's retry: a failed or abandoned intent becomes failed and due now, with its failure
-   * count reset, so the next decision plans it again. Refused for any other status.
-   */
-  retryIntent(intent: IntentKey): Promise<IntentRecord>;
-  /** The operator gives a failed intent up: abandoned with `reason` (and its last error). Refused in flight. */
-  abandonIntent(intent: IntentKey, reason: string): Promise<IntentRecord>;
-  /**
-   * The subjects and hash locks of the stored secrets (never the secrets): all of them, or those of
-   * the given subjects or hash locks.
-   */
-  heldHashLocks(scope?: {
-    subjects: string[];
-    hashLocks: string[];
-  }): Promise<{ subject: string; hashLock: string }[]>;
-  /**
-   * Records a signed transaction (type 2, or type 0 on a chain without a base fee) of the intent BEFORE
-   * it is broadcast, taking its nonce slot. A reverted attempt is not live: a new one may follow it.
-   * The nonce must come from allocateNonce. Recording the same transaction again returns it.
-   */
-  recordAttempt(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
-  /** Records a transaction at the same nonce that replaces an attempt, and marks that one replaced. */
-  recordReplacement(replacedHash: string, rawTransaction: string): Promise<AttemptRecord>;
-  /** Where one nonce of an account stands: handed out, given back, held by which intent's attempts. */
-  nonceState(slot: NonceSlotKey): Promise<NonceState>;
-  /**
-   * Records, BEFORE it is broadcast, a transaction of `intent` (a no-op filling a nonce gap) at a
-   * nonce that was handed out but that no transaction holds: never signed (or given back), or held
-   * only by attempts the node refused. The slot passes to `intent` and its refused attempt is marked
-   * replaced by this one, so the intent that held it never reuses that nonce (it gets a fresh one).
-   * Refused (BooksConflictError) when an attempt at the nonce is signed, broadcast or mined.
-   */
-  recordGapFill(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
-  markBroadcast(hash: string): Promise<AttemptRecord>;
-  /** The attempt is in a block: it is mined, the other attempts at its nonce dropped, its intent mined. */
-  markMined(hash: string, blockNumber: bigint): Promise<IntentRecord>;
-  markConfirmed(intent: IntentKey): Promise<IntentRecord>;
-  /**
-   * A reorganisation took the mined attempt `hash` out of the chain: the attempt is broadcast again
-   * (its nonce is still its own) and its intent, mined or confirmed, is sent again, to be followed
-   * until it is back in a block.
-   */
-  markUnmined(hash: string): Promise<IntentRecord>;
-  /** Intents of chain `chainId` confirmed in a block at or above `fromBlock`: a reorganisation may still take them back. */
-  confirmedSince(chainId: number, fromBlock: bigint): Promise<IntentRecord[]>;
-  /**
-   * The intent failed: its failure count rises and it waits out a backoff before it is planned
-   * again (nextAttemptAt), or it is abandoned (asked to, or at the retry limit). `attemptHash`
-   * marks the attempt the node rejected failed.
-   */
-  markFailed(intent: IntentKey, failure: Failure): Promise<IntentRecord>;
-  /**
-   * The mined attempt `hash` reverted: it becomes reverted (its nonce is used, it is never followed
-   * again) and its intent failed, so that a new plan sends a new attempt at a fresh nonce.
-   */
-  markReverted(hash: string, failure: Omit<Failure, "attemptHash" | "abandon">): Promise<IntentRecord>;
-  allocateNonce(request: NonceRequest): Promise<bigint>;
-  releaseNonce(slot: NonceSlotKey): Promise<void>;
-  /** Stores the subject's unlock secret (32 bytes, 0x hex) encrypted; returns its hash lock. */
-  storeSecret(subject: string, secret: string): Promise<string>;
-  /** The plain secret (0x hex), by subject or by hash lock; undefined when none is stored. */
-  readSecret(lookup: { subject: string } | { hashLock: string }): Promise<string | undefined>;
-  saveCursor(feed: string, cursor: BlockCursor): Promise<void>;
-  readCursor(feed: string): Promise<BlockCursor | undefined>;
-  recordSkip(subject: string, reason: string): Promise<void>;
-  /** Newest first. */
-  skips(limit?: number): Promise<SkipRecord[]>;
-  intentsFor(subject: string): Promise<IntentWithAttempts[]>;
-  /** Intents with a transaction out: sending, sent, or mined and not yet confirmed. */
-  inFlight(): Promise<IntentWithAttempts[]>;
-  /** The most recently changed intents, newest first. */
-  recent(limit?: number): Promise<IntentWithAttempts[]>;
-  close(): Promise<void>;
-}
+export type {
+  Books,
+  BooksOptions,
+  DecisionIntent,
+  DecisionScope,
+  Failure,
+  IntentSelector,
+  NonceState,
+} from "./books-api.ts";
 
 export async function openBooks(options: BooksOptions): Promise<Books> {
   const database = booksDatabase(options.url);
@@ -183,7 +37,11 @@ export async function openBooks(options: BooksOptions): Promise<Books> {
     await applyPendingMigrations(client, database);
     const key =
       options.passphrase === undefined ? undefined : await unlockSecrets(client, options.passphrase);
-    return booksOn(client, key, options.retry ?? DEFAULT_RETRY);
+    const lease = writerLease(client, {
+      description: database.provider === "sqlite" ? database.url : redactUrl(database.url),
+      exclusive: database.provider === "sqlite",
+    });
+    return booksOn(client, key, options.retry ?? DEFAULT_RETRY, lease);
   } catch (error) {
     await client.$disconnect();
     throw error;
@@ -225,8 +83,19 @@ const SECRET_FORMAT = /^0x[0-9a-fA-F]{64}$/;
 const OPEN_INTENT = ["planned", "sending", "sent", "failed"] as const;
 const REPLACEABLE_ATTEMPT = ["signed", "broadcast", "failed"] as const;
 
-function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: RetryPolicy): Books {
+function booksOn(
+  client: BooksClient,
+  secretsKey: KeyObject | undefined,
+  retry: RetryPolicy,
+  lease: WriterLease,
+): Books {
   const run = <T>(work: (tx: BooksTransaction) => Promise<T>): Promise<T> => client.$transaction(work);
+  /** Every write: refused unless this process still holds the writer lease it took (if it took one). */
+  const write = <T>(work: (tx: BooksTransaction) => Promise<T>): Promise<T> =>
+    client.$transaction(async (tx) => {
+      await lease.fence(tx);
+      return work(tx);
+    });
   const intentWhere = ({ subject, step }: IntentKey) => ({ subject_step: { subject, step } });
   const describe = ({ subject, step }: IntentKey) => `intent ${step} of ${subject}`;
   const box = fieldBox(secretsKey);
@@ -283,7 +152,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
   }
 
   async function storeSecretOnce(subject: string, sealed: ReturnType<typeof seal>, hashLock: string) {
-    return run(async (tx) => {
+    return write(async (tx) => {
       const existing = await tx.secret.findUnique({ where: { subject } });
       if (existing !== null) {
         if (existing.hashLock === hashLock) return;
@@ -308,7 +177,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
       if (existing?.status === "failed") {
         // The backoff is the decision's to respect (a send asked for now is made now); conditional
         // on the status, so of concurrent plans one replans.
-        const replanned = await run(async (tx) => {
+        const replanned = await write(async (tx) => {
           await tx.intent.updateMany({
             where: { id: existing.id, status: "failed" },
             data: {
@@ -334,7 +203,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
         value: (plan.value ?? 0n).toString(),
       };
       try {
-        return { intent: intentRecord(await run((tx) => tx.intent.create({ data }))), created: true };
+        return { intent: intentRecord(await write((tx) => tx.intent.create({ data }))), created: true };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Planned concurrently by someone else: theirs stands.
@@ -346,7 +215,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     async recordAttempt(key, rawTransaction) {
       const facts = signedTransactionFacts(rawTransaction);
       const hash = facts.hash.toLowerCase();
-      return run(async (tx) => {
+      return write(async (tx) => {
         const intent = await findIntent(tx, key);
         if (!(OPEN_INTENT as readonly string[]).includes(intent.status)) {
           throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
@@ -419,7 +288,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     async recordReplacement(replacedHash, rawTransaction) {
       const facts = signedTransactionFacts(rawTransaction);
       const hash = facts.hash.toLowerCase();
-      return run(async (tx) => {
+      return write(async (tx) => {
         const replaced = await findAttempt(tx, replacedHash);
         const { slot } = replaced;
         const already = await tx.attempt.findUnique({ where: { hash }, include: { replaces: true } });
@@ -483,7 +352,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     async recordGapFill(key, rawTransaction) {
       const facts = signedTransactionFacts(rawTransaction);
       const hash = facts.hash.toLowerCase();
-      return run(async (tx) => {
+      return write(async (tx) => {
         const intent = await findIntent(tx, key);
         const existing = await tx.attempt.findUnique({ where: { hash }, include: { slot: true } });
         if (existing?.slot.intentId === intent.id) return loadAttempt(tx, hash);
@@ -614,7 +483,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     retryIntent(key) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const intent = await findIntent(tx, key);
         if (intent.status !== "failed" && intent.status !== "abandoned") {
           throw new BooksConflictError(
@@ -631,7 +500,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     abandonIntent(key, reason) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const intent = await findIntent(tx, key);
         if (intent.status === "abandoned") return intentRecord(intent);
         if (intent.status !== "failed") {
@@ -670,7 +539,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     markBroadcast(hash) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
         await tx.attempt.updateMany({
           where: { id: attempt.id, status: "signed" },
@@ -685,7 +554,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     markMined(hash, blockNumber) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
         await tx.attempt.update({ where: { id: attempt.id }, data: { status: "mined" } });
         // Only one transaction per nonce can be in the chain.
@@ -702,7 +571,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     markConfirmed(key) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const intent = await findIntent(tx, key);
         if (intent.status === "confirmed") return intentRecord(intent);
         if (intent.status !== "mined") {
@@ -717,7 +586,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     markUnmined(hash) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
         if (attempt.status !== "mined") {
           throw new BooksConflictError(
@@ -749,7 +618,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     markFailed(key, failure) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const intent = await findIntent(tx, key);
         if (failure.attemptHash !== undefined) {
           const attempt = await findAttempt(tx, failure.attemptHash);
@@ -770,7 +639,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     markReverted(hash, failure) {
-      return run(async (tx) => {
+      return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
         if (attempt.status !== "mined" && attempt.status !== "reverted") {
           throw new BooksConflictError(
@@ -788,12 +657,12 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     async allocateNonce(request) {
-      await nonces.ensureCursor(client, request);
-      return run((tx) => nonces.allocateNonce(tx, request));
+      await nonces.ensureCursor(write, request);
+      return write((tx) => nonces.allocateNonce(tx, request));
     },
 
     releaseNonce(slot) {
-      return run((tx) => nonces.releaseNonce(tx, slot));
+      return write((tx) => nonces.releaseNonce(tx, slot));
     },
 
     async storeSecret(subject, secret) {
@@ -832,7 +701,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     async saveCursor(feed, { number, hash }) {
-      await run((tx) =>
+      await write((tx) =>
         tx.cursor.upsert({
           where: { feed },
           create: { feed, blockNumber: number, blockHash: hash },
@@ -847,7 +716,7 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
     },
 
     async recordSkip(subject, reason) {
-      await run((tx) =>
+      await write((tx) =>
         tx.skip.upsert({ where: { subject }, create: { subject, reason }, update: { reason } }),
       );
     },
@@ -887,6 +756,15 @@ function booksOn(client: BooksClient, secretsKey: KeyObject | undefined, retry: 
       return rows.map(intentWithAttempts);
     },
 
-    close: () => client.$disconnect(),
+    acquireLease: (options) => lease.acquire(options),
+    leases: () => lease.holders(),
+
+    async close() {
+      try {
+        await lease.release();
+      } finally {
+        await client.$disconnect();
+      }
+    },
   };
 }

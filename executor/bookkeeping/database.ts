@@ -6,6 +6,9 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { poolForMigrations } from "./pg-catalog-names.ts";
 
+/** Longer than any pause inside one of the books' transactions (their own timeout is 20 s). */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+
 export type BooksProvider = "sqlite" | "postgresql";
 
 export interface BooksDatabase {
@@ -50,7 +53,10 @@ export function booksDatabase(url: string): BooksDatabase {
     return {
       provider: "postgresql",
       url,
-      createAdapter: () => new PrismaPg({ connectionString: url }),
+      // A process paused inside a transaction would keep the writer lease's row lock, and so block
+      // the takeover, for as long as it stays paused: the server ends such a session instead.
+      createAdapter: () =>
+        new PrismaPg({ connectionString: url, idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS }),
       createMigrationAdapter: () => new PrismaPg(poolForMigrations(url), { disposeExternalPool: true }),
       createPrivately: () => undefined,
     };

@@ -18,3 +18,13 @@ export class BooksPassphraseError extends BooksError {
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "P2002";
 }
+
+/** Another live process holds the books' writer lease, and these books allow no standby (SQLite). */
+export class BooksLeaseHeldError extends BooksError {
+  override name = "BooksLeaseHeldError";
+}
+
+/** This process held the writer lease and another took it over (or it was released): no more writes. */
+export class BooksLeaseLostError extends BooksError {
+  override name = "BooksLeaseLostError";
+}

@@ -4,7 +4,7 @@
 // one after the other and never see the same free nonce. SQLite runs one transaction at a time anyway.
 import { getAddress } from "ethers";
 import { BooksConflictError, BooksError, isUniqueViolation } from "./errors.ts";
-import type { BooksClient, BooksTransaction } from "./prisma-client.ts";
+import type { BooksTransaction } from "./prisma-client.ts";
 
 export interface NonceAccount {
   chainId: number;
@@ -27,14 +27,15 @@ function cursorWhere({ chainId, account }: NonceAccount) {
   return { chainId_account: { chainId: BigInt(chainId), account: getAddress(account) } };
 }
 
+/** Runs work in one transaction of the books (a write, fenced by the writer lease). */
+export type BooksWrite = <T>(work: (tx: BooksTransaction) => Promise<T>) => Promise<T>;
+
 /** Creates the account's cursor at nonce 0 unless it exists. */
-export async function ensureCursor(client: BooksClient, request: NonceAccount): Promise<void> {
+export async function ensureCursor(write: BooksWrite, request: NonceAccount): Promise<void> {
   const where = cursorWhere(request);
-  if (await client.$transaction((tx) => tx.nonceCursor.findUnique({ where }))) return;
+  if (await write((tx) => tx.nonceCursor.findUnique({ where }))) return;
   try {
-    await client.$transaction((tx) =>
-      tx.nonceCursor.create({ data: { ...where.chainId_account, next: 0n } }),
-    );
+    await write((tx) => tx.nonceCursor.create({ data: { ...where.chainId_account, next: 0n } }));
   } catch (error) {
     // Another allocation created it first.
     if (!isUniqueViolation(error)) throw error;

@@ -1,9 +1,19 @@
 // The optional anchoring role: record the source chain's state root on the target chain's Anchor
-// when one of our messages is declared above every anchored height there.
+// when one of our messages (or, among several anchorers, any message of the pair) is declared
+// above every anchored height there.
+import { anchorTurn } from "./anchor-turns.ts";
 import { highest, type Context } from "./context.ts";
-import { heightSubject } from "./decision.ts";
+import { heightSubject, type Precondition } from "./decision.ts";
 import { noteClosed, offer } from "./records.ts";
-import type { ChainName } from "./state.ts";
+import { sameHex, type ChainName, type IndexedState, type MessageKind } from "./state.ts";
+
+/** A flow's direction, as far as anchoring needs it. */
+interface AnchorDirection {
+  kind: MessageKind;
+  source: ChainName;
+  target: ChainName;
+  sourceGateway: string;
+}
 
 /**
  * `declaredBlocks`: the declarations of our messages that no anchored height covers. One anchor at
@@ -11,14 +21,23 @@ import type { ChainName } from "./state.ts";
  * cover what the first covers or make it revert.
  */
 export function planAnchor(
-  direction: { source: ChainName; target: ChainName },
+  direction: AnchorDirection,
   { state, records, policy, decision }: Context,
   declaredBlocks: bigint[],
 ): void {
   const anchoring = policy.anchoring;
-  if (anchoring === null || declaredBlocks.length === 0) return;
+  if (anchoring === null) return;
   const { source, target } = direction;
+  // With several gateway pairs each pair's messages ask; one anchor on the target serves them all.
+  if (decision.actions.some((action) => action.step === "anchor" && action.chain === target)) return;
   const latest = highest(state[target].anchoredStateRoots.map((root) => root.blockHeight));
+  // Anchorers that take turns cover each other: the turn's holder anchors for every message.
+  const anchorers = anchoring.anchorers ?? [];
+  const needed =
+    anchorers.length > 0
+      ? [...declaredBlocks, ...unanchoredDeclarations(direction, state, latest)]
+      : declaredBlocks;
+  if (needed.length === 0) return;
 
   // Ours and not indexed yet; one at or below the latest anchored height has landed or been passed.
   const underway = highest(
@@ -34,7 +53,7 @@ export function planAnchor(
   // Anchor the newest height with enough confirmations: it covers every declaration up to it.
   const blockHeight = state[source].latestBlock - anchoring.confirmations;
   const key = { subject: heightSubject(source, blockHeight), step: "anchor" as const };
-  const lowest = declaredBlocks.reduce((a, b) => (b < a ? b : a));
+  const lowest = needed.reduce((a, b) => (b < a ? b : a));
   if (blockHeight < lowest) {
     decision.waiting.push({
       ...key,
@@ -51,6 +70,24 @@ export function planAnchor(
     });
     return;
   }
+  const preconditions: Precondition[] = [{ check: "latestAnchoredBelow", chain: target, blockHeight }];
+  if (anchorers.length > 0) {
+    const slot = latest ?? 0n;
+    const cadence = latest === undefined ? lowest : latest + anchoring.minInterval;
+    const due = cadence > lowest ? cadence : lowest;
+    const turn = anchorTurn(slot, anchorers, policy.facilitator, due, policy.takeoverBlocks);
+    if (blockHeight < turn.from) {
+      decision.waiting.push({
+        ...key,
+        for: "anchorTurn",
+        detail: `${turn.leader} anchors first after height ${slot}; our turn (position ${turn.position}) comes at ${source} height ${turn.from}`,
+      });
+      return;
+    }
+    // Whoever anchored since the slot was read has done this turn's work: sending would double it.
+    if (latest !== undefined)
+      preconditions.push({ check: "latestAnchoredBelow", chain: target, blockHeight: latest + 1n });
+  }
   offer(decision, records, key, (retry) => ({
     ...key,
     chain: target,
@@ -58,6 +95,30 @@ export function planAnchor(
     retry,
     source,
     blockHeight,
-    preconditions: [{ check: "latestAnchoredBelow", chain: target, blockHeight }],
+    preconditions,
   }));
+}
+
+/** Declarations of the pair's messages, whoever accepted them, that no anchored height covers yet. */
+function unanchoredDeclarations(
+  direction: AnchorDirection,
+  state: IndexedState,
+  latest: bigint | undefined,
+): bigint[] {
+  const confirmed = new Set(
+    state[direction.target].messages
+      .filter((message) => message.box === "Inbox")
+      .map((message) => message.id.toLowerCase()),
+  );
+  return state[direction.source].messages.flatMap((message) =>
+    message.kind === direction.kind &&
+    message.box === "Outbox" &&
+    message.status === "Declared" &&
+    sameHex(message.gateway, direction.sourceGateway) &&
+    !confirmed.has(message.id.toLowerCase()) &&
+    message.declaredBlock !== null &&
+    (latest === undefined || message.declaredBlock > latest)
+      ? [message.declaredBlock]
+      : [],
+  );
 }

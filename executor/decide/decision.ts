@@ -14,7 +14,21 @@ export type Step =
   | "progressStake"
   | "progressMint"
   | "progressRedeem"
-  | "progressUnstake";
+  | "progressUnstake"
+  | RevertStep;
+
+/**
+ * The revert flows' steps (see reverts.ts): anyone may send them. The confirm and progress of a
+ * revert earn nothing; a revert that lost its race is progressed with a proof instead
+ * (progressStakeWithProof, progressRedeemWithProof), which pays the sender of that call the bounty.
+ */
+export type RevertStep =
+  | "confirmRevertStakeIntent"
+  | "progressRevertStake"
+  | "confirmRevertRedeemIntent"
+  | "progressRevertRedeem"
+  | "progressStakeWithProof"
+  | "progressRedeemWithProof";
 
 /**
  * The idempotency key. The subject is the request hash (accept), the message hash (confirm,
@@ -145,7 +159,22 @@ export interface ProgressAction extends ActionBase {
   hashLock: string;
 }
 
+/**
+ * confirmRevertStakeIntent (cogateway) / confirmRevertRedeemIntent (gateway), proving the revocation
+ * in the source outbox, or progressRevertStake (gateway) / progressRevertRedeem (cogateway), proving
+ * the revocation in the target inbox: (messageHash, blockHeight, rlpParentNodes) on `gateway`.
+ */
+export interface RevertAction extends ActionBase {
+  step: RevertStep;
+  gateway: string;
+  /** The gateway on the other chain whose box the proof is of. */
+  remoteGateway: string;
+  messageHash: string;
+  blockHeight: bigint;
+}
+
 export type Action =
+  | RevertAction
   | AcceptStakeAction
   | AcceptRedeemAction
   | AnchorAction
@@ -160,9 +189,13 @@ export type SkipReason =
   | "gasPriceBelowPolicy"
   | "gasLimitBelowPolicy"
   | "notAcceptedByUs"
+  | "notAWorker" // not an active worker of the request's organization at the request's block
   | "secretNotHeld"
   | "incompleteIndex"
-  | "abandoned";
+  | "abandoned"
+  | "revertUnconfirmed"
+  | "revertLost"
+  | "insufficientFunds"; // the key cannot pay a new request's bounty or its accept's gas (funds.ts)
 
 /** Work the executor will not do, and why. */
 export interface Skip extends IntentKey {
@@ -177,7 +210,9 @@ export type WaitingFor =
   | "proof" // a proveGateway that covers the declaration is planned or in flight
   | "finality" // anchoring, or revealing the secret, waits for enough blocks on top
   | "cadence" // anchoring waits for the policy's interval since the last anchor
-  | "backoff"; // our intent failed and its next try is not due yet
+  | "backoff" // our intent failed and its next try is not due yet
+  | "leader" // another worker comes first for this request; ours is a later turn (leader.ts)
+  | "anchorTurn"; // another anchorer comes first for this anchor; ours is a later turn (anchor-turns.ts)
 
 export interface Waiting extends IntentKey {
   for: WaitingFor;
@@ -190,13 +225,20 @@ export interface Decision {
   waiting: Waiting[];
 }
 
-/** The subject of an anchor or proveGateway: a height, named by the chain it is a block of. */
-export function heightSubject(chain: ChainName, blockHeight: bigint): string {
-  return `${chain}@${blockHeight}`;
+/**
+ * The subject of an anchor or proveGateway: a height, named by the chain it is a block of. A proof
+ * for a gateway pair other than the first also names the proven gateway (`origin@120:0xab…`, see
+ * decide/pairs.ts), so that each pair's proof at one height has its own key.
+ */
+export function heightSubject(chain: ChainName, blockHeight: bigint, tag?: string): string {
+  return tag === undefined ? `${chain}@${blockHeight}` : `${chain}@${blockHeight}:${tag.toLowerCase()}`;
 }
 
-export function parseHeightSubject(subject: string): { chain: ChainName; blockHeight: bigint } | undefined {
-  const match = /^(origin|auxiliary)@(\d+)$/.exec(subject);
+export function parseHeightSubject(
+  subject: string,
+): { chain: ChainName; blockHeight: bigint; tag?: string } | undefined {
+  const match = /^(origin|auxiliary)@(\d+)(?::(0x[0-9a-f]{40}))?$/.exec(subject);
   if (!match?.[1] || !match[2]) return undefined;
-  return { chain: match[1] as ChainName, blockHeight: BigInt(match[2]) };
+  const height = { chain: match[1] as ChainName, blockHeight: BigInt(match[2]) };
+  return match[3] === undefined ? height : { ...height, tag: match[3] };
 }

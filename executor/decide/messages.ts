@@ -3,7 +3,7 @@
 // progressed on both chains. Stakes go origin -> auxiliary, redeems auxiliary -> origin.
 import { planAnchor } from "./anchors.ts";
 import { highest, type Context } from "./context.ts";
-import type { Action, Precondition, ProgressAction } from "./decision.ts";
+import type { Action, IntentKey, Precondition, ProgressAction } from "./decision.ts";
 import { heightSubject } from "./decision.ts";
 import { noteClosed, offer } from "./records.ts";
 import type { ChainName, IndexedMessage, MessageBox, MessageKind } from "./state.ts";
@@ -25,6 +25,8 @@ export interface Direction {
   target: ChainName;
   sourceGateway: string;
   targetGateway: string;
+  /** Names the pair in proveGateway subjects (heightSubject); undefined for the first pair served. */
+  proofTag?: string;
   acceptStep: "acceptStake" | "acceptRedeem";
   confirmStep: "confirmStakeIntent" | "confirmRedeemIntent";
   progressSourceStep: "progressStake" | "progressRedeem";
@@ -33,7 +35,7 @@ export interface Direction {
 }
 
 /** Heights of the source chain as the target chain's gateway sees them. */
-interface ProofHeights {
+export interface ProofHeights {
   proven: bigint[];
   /** proveGateway intents of ours not yet indexed: they will cover their heights. */
   underway: bigint[];
@@ -41,7 +43,16 @@ interface ProofHeights {
   next: bigint | undefined;
 }
 
-export function decideMessages(direction: Direction, context: Context): void {
+/**
+ * What a message still needs before it can be confirmed: "proof" when a new proveGateway should
+ * cover it, a block when an anchor at or above it must come first, undefined when nothing.
+ */
+export type ProofNeed = "proof" | bigint | undefined;
+
+/** Other work over the same proofs (the revert flows), planned together so one proof serves all. */
+export type MoreWork = (direction: Direction, context: Context, heights: ProofHeights) => ProofNeed[];
+
+export function decideMessages(direction: Direction, context: Context, more?: MoreWork): void {
   const { state } = context;
   const inbox = new Map(
     state[direction.target].messages
@@ -68,6 +79,11 @@ export function decideMessages(direction: Direction, context: Context): void {
     }
   }
 
+  for (const need of more?.(direction, context, heights) ?? []) {
+    if (need === "proof") proofNeeded = true;
+    if (typeof need === "bigint") waitingForAnchor.push(need);
+  }
+
   if (proofNeeded && heights.next !== undefined) planProof(direction, context, heights.next);
   planAnchor(direction, context, waitingForAnchor);
 }
@@ -88,16 +104,19 @@ function proofHeights(direction: Direction, { state, records }: Context): ProofH
     // A proof of ours not yet confirmed is still underway: no confirmation builds on it.
     .filter(
       (height) =>
-        !records.unsettled({ subject: heightSubject(direction.source, height), step: "proveGateway" }),
+        !records.unsettled({
+          subject: heightSubject(direction.source, height, direction.proofTag),
+          step: "proveGateway",
+        }),
     );
-  const underway = records.heightsUnderway("proveGateway", direction.source);
+  const underway = records.heightsUnderway("proveGateway", direction.source, direction.proofTag);
   const candidates = target.anchoredStateRoots
     .map((root) => root.blockHeight)
     .filter(
       (height) =>
         !proven.includes(height) &&
         !underway.includes(height) &&
-        !records.abandoned("proveGateway", heightSubject(direction.source, height)),
+        !records.abandoned("proveGateway", heightSubject(direction.source, height, direction.proofTag)),
     );
   return { proven, underway, next: highest(candidates) };
 }
@@ -123,7 +142,7 @@ function acceptUnsettled(
   return true;
 }
 
-/** Reverts (RevocationDeclared, Revoked) are left to their own flow, which this executor does not run. */
+/** Reverts (RevocationDeclared, Revoked) are left to their own flow (reverts.ts). */
 function hasWorkLeft(message: IndexedMessage, confirmation: IndexedMessage | undefined): boolean {
   if (message.status === "Declared") {
     return (
@@ -188,7 +207,7 @@ function planConfirmation(
   message: IndexedMessage,
   hashLock: string,
   heights: ProofHeights,
-): "proof" | bigint | undefined {
+): ProofNeed {
   const key = { subject: message.id, step: direction.confirmStep };
   const gate = records.gate(key);
   if (!gate.open) {
@@ -204,10 +223,9 @@ function planConfirmation(
     });
     return undefined;
   }
-  // The highest proven height: the most recent root is the last one the Anchor's and the gateway's
-  // ring buffers evict, and the most likely to be served by eth_getProof on a pruned node.
-  const blockHeight = highest(heights.proven, declaredBlock);
-  if (blockHeight !== undefined) {
+  const chosen = provenHeightFor(direction, { decision, policy }, key, declaredBlock, heights);
+  if (typeof chosen === "object") {
+    const { blockHeight } = chosen;
     decision.actions.push(
       direction.confirmAction({
         message,
@@ -225,8 +243,26 @@ function planConfirmation(
     );
     return undefined;
   }
-  const underway = highest(heights.underway, declaredBlock);
-  const next = heights.next !== undefined && heights.next >= declaredBlock ? heights.next : undefined;
+  return chosen;
+}
+
+/**
+ * The height to prove a message's status at, for a status it has held since `fromBlock`: the
+ * highest proven height at or above it. Otherwise notes the wait and says what it needs.
+ */
+export function provenHeightFor(
+  direction: Pick<Direction, "source" | "target">,
+  { decision, policy }: Pick<Context, "decision" | "policy">,
+  key: IntentKey,
+  fromBlock: bigint,
+  heights: ProofHeights,
+): { blockHeight: bigint } | ProofNeed {
+  // The highest proven height: the most recent root is the last one the Anchor's and the gateway's
+  // ring buffers evict, and the most likely to be served by eth_getProof on a pruned node.
+  const blockHeight = highest(heights.proven, fromBlock);
+  if (blockHeight !== undefined) return { blockHeight };
+  const underway = highest(heights.underway, fromBlock);
+  const next = heights.next !== undefined && heights.next >= fromBlock ? heights.next : undefined;
   const proof = underway ?? next;
   if (proof !== undefined) {
     decision.waiting.push({
@@ -240,15 +276,18 @@ function planConfirmation(
     ...key,
     for: "anchor",
     detail:
-      `waiting for a ${direction.source} state root anchored on ${direction.target} at or above block ${declaredBlock}` +
+      `waiting for a ${direction.source} state root anchored on ${direction.target} at or above block ${fromBlock}` +
       (policy.anchoring === null ? " (anchored by the organization)" : ""),
   });
-  return declaredBlock;
+  return fromBlock;
 }
 
 /** One proof at the highest anchored height serves every message declared at or below it. */
 function planProof(direction: Direction, context: Context, blockHeight: bigint): void {
-  const key = { subject: heightSubject(direction.source, blockHeight), step: "proveGateway" as const };
+  const key = {
+    subject: heightSubject(direction.source, blockHeight, direction.proofTag),
+    step: "proveGateway" as const,
+  };
   offer(context.decision, context.records, key, (retry) => ({
     ...key,
     chain: direction.target,
@@ -333,7 +372,7 @@ function unsettledConfirmation(
   return `the confirmation in ${direction.target} block ${confirmedBlock} has ${onTop} of ${depth} blocks on top; the secret is revealed after that`;
 }
 
-function messageStatus(
+export function messageStatus(
   chain: ChainName,
   box: "outbox" | "inbox",
   message: IndexedMessage,

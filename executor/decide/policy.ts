@@ -4,10 +4,12 @@
 export interface Policy {
   /** The facilitator's account: every action is sent from it on both chains. */
   facilitator: string;
-  /** The EIP20Gateway on origin that this facilitator serves. */
+  /** The EIP20Gateway on origin of the first pair served. */
   gateway: string;
   /** Its EIP20CoGateway on auxiliary. */
   coGateway: string;
+  /** Every pair served, the first one (gateway, coGateway) first; absent: that one alone (pairs.ts). */
+  pairs?: GatewayPairPolicy[];
   /**
    * The OSTComposer (origin) and RedeemPool (auxiliary) of the deployment: requests the subgraph
    * places anywhere else are refused, and accepts are only ever sent to these.
@@ -25,6 +27,22 @@ export interface Policy {
   minGasLimit: bigint;
   /** Null: someone else (the organization) anchors, and the executor only waits for roots. */
   anchoring: AnchoringPolicy | null;
+  /**
+   * Complete the revert flows of the served pairs (confirm and progress a sender's revocation);
+   * they earn nothing, only gas is spent. Undefined means true.
+   */
+  completeReverts?: boolean;
+  /**
+   * Several facilitators on the same requests: the workers take turns in a fixed order per request
+   * (leader.ts), each this many blocks of the request's chain after the previous one.
+   */
+  takeoverBlocks: bigint;
+}
+
+/** A served gateway pair: an EIP20Gateway on origin and its EIP20CoGateway on auxiliary. */
+export interface GatewayPairPolicy {
+  gateway: string;
+  coGateway: string;
 }
 
 /** The optional anchoring role; the facilitator must be the Anchors' organization owner or admin. */
@@ -39,4 +57,10 @@ export interface AnchoringPolicy {
    * one anchor (and one proof) serves the messages of that span. 0n anchors whenever one is needed.
    */
   minInterval: bigint;
+  /**
+   * The other facilitators that anchor too (anchor-turns.ts): with any listed, the anchorers take
+   * turns per anchored height and anchor for every message of the pair, whoever accepted it.
+   * Empty or absent: this facilitator anchors alone, for its own messages.
+   */
+  anchorers?: string[];
 }

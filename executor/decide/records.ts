@@ -47,12 +47,16 @@ export class Records {
     return { open: false, status: intent.status };
   }
 
-  /** Heights of `chain` that an anchor or proveGateway intent still in progress (or done) will cover. */
-  heightsUnderway(step: "anchor" | "proveGateway", chain: ChainName): bigint[] {
+  /**
+   * Heights of `chain` that an anchor or proveGateway intent still in progress (or done) will cover;
+   * `tag` names the gateway pair of a proof (see heightSubject).
+   */
+  heightsUnderway(step: "anchor" | "proveGateway", chain: ChainName, tag?: string): bigint[] {
     return this.records.intents.flatMap((intent) => {
       const height = intent.step === step ? parseHeightSubject(intent.subject) : undefined;
       const underway = IN_FLIGHT.includes(intent.status) || intent.status === "confirmed";
-      return height?.chain === chain && underway ? [height.blockHeight] : [];
+      const samePair = height?.tag === tag?.toLowerCase();
+      return height?.chain === chain && samePair && underway ? [height.blockHeight] : [];
     });
   }
 

@@ -3,33 +3,42 @@
 import type { Context } from "./context.ts";
 import type { ConfirmRedeemIntentAction } from "./decision.ts";
 import { decideMessages, type ConfirmInput, type Direction } from "./messages.ts";
-import type { Policy } from "./policy.ts";
+import { proofTag, servedList, servedPairOf, servedPairs } from "./pairs.ts";
+import type { GatewayPairPolicy, Policy } from "./policy.ts";
+import { holdBack } from "./leader.ts";
 import { offer } from "./records.ts";
+import { decideReverts } from "./reverts.ts";
 import { refusal, secretChoice } from "./requests.ts";
 
 export function decideRedeems(context: Context): void {
   decideRedeemRequests(context);
-  decideMessages(redeemDirection(context.policy), context);
+  for (const pair of servedPairs(context.policy)) {
+    decideMessages(redeemDirection(context.policy, pair), context, decideReverts);
+  }
 }
 
-function decideRedeemRequests({ state, records, policy, decision }: Context): void {
+function decideRedeemRequests(context: Context): void {
+  const { state, records, policy, decision } = context;
   for (const request of state.auxiliary.redeemRequests) {
     if (request.status !== "Requested") continue;
     const key = { subject: request.id, step: "acceptRedeem" as const };
+    const pair = servedPairOf(policy, "coGateway", request.cogateway);
     const refused = refusal(
       request,
       {
         contract: request.redeemPool,
         trustedContract: policy.redeemPool,
         requestedGateway: request.cogateway,
-        servedGateway: policy.coGateway,
+        servedGateway: pair?.coGateway ?? servedList(policy, "coGateway"),
       },
       policy,
     );
-    if (refused) {
-      decision.skips.push({ ...key, ...refused });
+    // A request for a gateway of no served pair is refused here (unsupportedGateway).
+    if (refused || pair === undefined) {
+      if (refused) decision.skips.push({ ...key, ...refused });
       continue;
     }
+    if (holdBack(context, key, request, "auxiliary")) continue;
     offer(decision, records, key, (retry) => ({
       ...key,
       chain: "auxiliary",
@@ -45,19 +54,20 @@ function decideRedeemRequests({ state, records, policy, decision }: Context): vo
       gasLimit: request.gasLimit,
       nonce: request.nonce,
       redeemer: request.redeemer,
-      cogateway: policy.coGateway,
+      cogateway: pair.coGateway,
       secret: secretChoice(records, request.id),
     }));
   }
 }
 
-function redeemDirection(policy: Policy): Direction {
+function redeemDirection(policy: Policy, pair: GatewayPairPolicy): Direction {
   return {
     kind: "Redeem",
     source: "auxiliary",
     target: "origin",
-    sourceGateway: policy.coGateway,
-    targetGateway: policy.gateway,
+    sourceGateway: pair.coGateway,
+    targetGateway: pair.gateway,
+    proofTag: proofTag(policy, pair.coGateway),
     acceptStep: "acceptRedeem",
     confirmStep: "confirmRedeemIntent",
     progressSourceStep: "progressRedeem",
@@ -69,7 +79,7 @@ function redeemDirection(policy: Policy): Direction {
       from: policy.facilitator,
       retry: input.retry,
       preconditions: input.preconditions,
-      gateway: policy.gateway,
+      gateway: pair.gateway,
       messageHash: input.message.id,
       redeemer: input.message.sender,
       redeemerNonce: input.message.nonce,

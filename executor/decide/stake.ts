@@ -3,33 +3,42 @@
 import type { Context } from "./context.ts";
 import type { ConfirmStakeIntentAction } from "./decision.ts";
 import { decideMessages, type ConfirmInput, type Direction } from "./messages.ts";
-import type { Policy } from "./policy.ts";
+import { proofTag, servedList, servedPairOf, servedPairs } from "./pairs.ts";
+import type { GatewayPairPolicy, Policy } from "./policy.ts";
+import { holdBack } from "./leader.ts";
 import { offer } from "./records.ts";
+import { decideReverts } from "./reverts.ts";
 import { refusal, secretChoice } from "./requests.ts";
 
 export function decideStakes(context: Context): void {
   decideStakeRequests(context);
-  decideMessages(stakeDirection(context.policy), context);
+  for (const pair of servedPairs(context.policy)) {
+    decideMessages(stakeDirection(context.policy, pair), context, decideReverts);
+  }
 }
 
-function decideStakeRequests({ state, records, policy, decision }: Context): void {
+function decideStakeRequests(context: Context): void {
+  const { state, records, policy, decision } = context;
   for (const request of state.origin.stakeRequests) {
     if (request.status !== "Requested") continue;
     const key = { subject: request.id, step: "acceptStake" as const };
+    const pair = servedPairOf(policy, "gateway", request.gateway);
     const refused = refusal(
       request,
       {
         contract: request.composer,
         trustedContract: policy.composer,
         requestedGateway: request.gateway,
-        servedGateway: policy.gateway,
+        servedGateway: pair?.gateway ?? servedList(policy, "gateway"),
       },
       policy,
     );
-    if (refused) {
-      decision.skips.push({ ...key, ...refused });
+    // A request for a gateway of no served pair is refused here (unsupportedGateway).
+    if (refused || pair === undefined) {
+      if (refused) decision.skips.push({ ...key, ...refused });
       continue;
     }
+    if (holdBack(context, key, request, "origin")) continue;
     offer(decision, records, key, (retry) => ({
       ...key,
       chain: "origin",
@@ -45,19 +54,20 @@ function decideStakeRequests({ state, records, policy, decision }: Context): voi
       gasLimit: request.gasLimit,
       nonce: request.nonce,
       staker: request.staker,
-      gateway: policy.gateway,
+      gateway: pair.gateway,
       secret: secretChoice(records, request.id),
     }));
   }
 }
 
-function stakeDirection(policy: Policy): Direction {
+function stakeDirection(policy: Policy, pair: GatewayPairPolicy): Direction {
   return {
     kind: "Stake",
     source: "origin",
     target: "auxiliary",
-    sourceGateway: policy.gateway,
-    targetGateway: policy.coGateway,
+    sourceGateway: pair.gateway,
+    targetGateway: pair.coGateway,
+    proofTag: proofTag(policy, pair.gateway),
     acceptStep: "acceptStake",
     confirmStep: "confirmStakeIntent",
     progressSourceStep: "progressStake",
@@ -69,7 +79,7 @@ function stakeDirection(policy: Policy): Direction {
       from: policy.facilitator,
       retry: input.retry,
       preconditions: input.preconditions,
-      coGateway: policy.coGateway,
+      coGateway: pair.coGateway,
       messageHash: input.message.id,
       staker: input.message.sender,
       stakerNonce: input.message.nonce,

@@ -24,6 +24,8 @@ export interface IndexedStakeRequest {
   stakerProxy: string;
   gateway: string;
   composer: string;
+  /** The origin block the request was made in: the leader order uses the workers of that block. */
+  requestedBlock: bigint;
 }
 
 /** A RedeemRequest on auxiliary (RedeemPool). */
@@ -39,6 +41,8 @@ export interface IndexedRedeemRequest {
   redeemerProxy: string;
   cogateway: string;
   redeemPool: string;
+  /** The auxiliary block the request was made in. */
+  requestedBlock: bigint;
 }
 
 /** A Message as one chain sees it; the same id (the message hash) on both chains. */
@@ -62,6 +66,12 @@ export interface IndexedMessage {
   declaredBlock: bigint | null;
   /** Inbox: the block of the confirmation. */
   confirmedBlock: bigint | null;
+  /** Outbox: the block of the revocation (revertStake, revertRedeem); optional for older readers. */
+  revocationDeclaredBlock?: bigint | null;
+  /** The block in which the message became Revoked on this chain. */
+  revokedBlock?: bigint | null;
+  /** The block in which the message was progressed on this chain. */
+  progressedBlock?: bigint | null;
 }
 
 /** A height of the other chain recorded on this chain's Anchor. */
@@ -90,9 +100,21 @@ export interface ChainState {
   gatewayProofs: IndexedGatewayProof[];
 }
 
+/**
+ * A WorkerSet or WorkerUnset (expirationHeight 0) of the organization whose workers may accept this
+ * chain's requests (the OSTComposer's on origin, the RedeemPool's on auxiliary).
+ */
+export interface IndexedWorkerChange {
+  worker: string;
+  /** The first block at which the worker is no longer one. */
+  expirationHeight: bigint;
+  block: bigint;
+  logIndex: bigint;
+}
+
 export interface IndexedState {
-  origin: ChainState & { stakeRequests: IndexedStakeRequest[] };
-  auxiliary: ChainState & { redeemRequests: IndexedRedeemRequest[] };
+  origin: ChainState & { stakeRequests: IndexedStakeRequest[]; workerChanges: IndexedWorkerChange[] };
+  auxiliary: ChainState & { redeemRequests: IndexedRedeemRequest[]; workerChanges: IndexedWorkerChange[] };
 }
 
 export function sameHex(a: string, b: string): boolean {

@@ -9,6 +9,7 @@ import type {
   IndexedRedeemRequest,
   IndexedStakeRequest,
   IndexedState,
+  IndexedWorkerChange,
 } from "../decide/index.ts";
 
 const PAGE = 1000;
@@ -18,7 +19,7 @@ const RECENT_HEIGHTS = 100;
 type Raw = Record<string, unknown>;
 
 const MESSAGE_FIELDS = `id kind box status gateway sender nonce beneficiary amount gasPrice gasLimit hashLock
-  blockHeight declaredBlock confirmedBlock`;
+  blockHeight declaredBlock confirmedBlock revocationDeclaredBlock revokedBlock progressedBlock`;
 
 function big(value: unknown): bigint {
   return BigInt(value as string);
@@ -44,6 +45,9 @@ function message(raw: Raw): IndexedMessage {
     blockHeight: bigOrNull(raw.blockHeight),
     declaredBlock: bigOrNull(raw.declaredBlock),
     confirmedBlock: bigOrNull(raw.confirmedBlock),
+    revocationDeclaredBlock: bigOrNull(raw.revocationDeclaredBlock),
+    revokedBlock: bigOrNull(raw.revokedBlock),
+    progressedBlock: bigOrNull(raw.progressedBlock),
   };
 }
 
@@ -56,6 +60,7 @@ function requestTerms(raw: Raw) {
     gasPrice: big(raw.gasPrice),
     gasLimit: big(raw.gasLimit),
     nonce: big(raw.nonce),
+    requestedBlock: big(raw.requestedBlock),
   };
 }
 
@@ -129,9 +134,19 @@ export interface StateSnapshot {
 }
 
 const STAKE_REQUEST_FIELDS =
-  "id status amount beneficiary gasPrice gasLimit nonce staker stakerProxy gateway composer";
+  "id status amount beneficiary gasPrice gasLimit nonce staker stakerProxy gateway composer requestedBlock";
 const REDEEM_REQUEST_FIELDS =
-  "id status amount beneficiary gasPrice gasLimit nonce redeemer redeemerProxy cogateway redeemPool";
+  "id status amount beneficiary gasPrice gasLimit nonce redeemer redeemerProxy cogateway redeemPool requestedBlock";
+const WORKER_CHANGE_FIELDS = "id worker expirationHeight block logIndex";
+
+function workerChange(raw: Raw): IndexedWorkerChange {
+  return {
+    worker: raw.worker as string,
+    expirationHeight: big(raw.expirationHeight),
+    block: big(raw.block),
+    logIndex: big(raw.logIndex),
+  };
+}
 
 /** One chain's open messages (not Progressed), anchored heights and proofs, at its head. */
 async function openState(reader: SubgraphReader, block: number) {
@@ -168,7 +183,8 @@ async function copiesOf(
 /**
  * Both chains' state, or null while a subgraph has not indexed its first block: every request
  * waiting to be accepted, every message not Progressed on a chain together with its copy on the
- * other chain, and the recent anchored and proven heights.
+ * other chain, the recent anchored and proven heights, and every worker change of the requests'
+ * organizations (few: the leader rule computes the workers at each request's block from them).
  */
 export async function readIndexedState(
   origin: SubgraphReader,
@@ -176,12 +192,16 @@ export async function readIndexedState(
 ): Promise<StateSnapshot | null> {
   const [originHead, auxiliaryHead] = await Promise.all([origin.head(), auxiliary.head()]);
   if (!originHead || !auxiliaryHead) return null;
-  const [originState, auxiliaryState, stakeRequests, redeemRequests] = await Promise.all([
-    openState(origin, originHead.number),
-    openState(auxiliary, auxiliaryHead.number),
-    origin.all("stakeRequests", "status: Requested,", STAKE_REQUEST_FIELDS, originHead.number),
-    auxiliary.all("redeemRequests", "status: Requested,", REDEEM_REQUEST_FIELDS, auxiliaryHead.number),
-  ]);
+  const [originState, auxiliaryState, stakeRequests, redeemRequests, originWorkers, auxiliaryWorkers] =
+    await Promise.all([
+      openState(origin, originHead.number),
+      openState(auxiliary, auxiliaryHead.number),
+      origin.all("stakeRequests", "status: Requested,", STAKE_REQUEST_FIELDS, originHead.number),
+      auxiliary.all("redeemRequests", "status: Requested,", REDEEM_REQUEST_FIELDS, auxiliaryHead.number),
+      // Every worker change (a handful per organization): the workers at any request's block follow.
+      origin.all("workerChanges", "", WORKER_CHANGE_FIELDS, originHead.number),
+      auxiliary.all("workerChanges", "", WORKER_CHANGE_FIELDS, auxiliaryHead.number),
+    ]);
   const [originCopies, auxiliaryCopies] = await Promise.all([
     copiesOf(origin, originHead.number, originState.open, auxiliaryState.open),
     copiesOf(auxiliary, auxiliaryHead.number, auxiliaryState.open, originState.open),
@@ -197,10 +217,12 @@ export async function readIndexedState(
       origin: {
         ...chain(originHead, originState, originCopies),
         stakeRequests: stakeRequests.map(stakeRequest),
+        workerChanges: originWorkers.map(workerChange),
       },
       auxiliary: {
         ...chain(auxiliaryHead, auxiliaryState, auxiliaryCopies),
         redeemRequests: redeemRequests.map(redeemRequest),
+        workerChanges: auxiliaryWorkers.map(workerChange),
       },
     },
     blocks: { origin: originHead, auxiliary: auxiliaryHead },

@@ -21,7 +21,7 @@ export interface ObservabilityServer {
 }
 
 /** Probes treat 200 as ready; "starting" is still alive, so a restart loop does not kill it. */
-const HEALTHY: ReadonlySet<ExecutorHealth["status"]> = new Set(["ok", "starting"]);
+const HEALTHY: ReadonlySet<ExecutorHealth["status"]> = new Set(["ok", "starting", "standby"]);
 
 function isLoopback(host: string): boolean {
   if (host === "localhost" || host === "::1") return true;

@@ -30,6 +30,10 @@ export interface ExecutorMetrics {
   untrustedInput: Counter<"reason">;
   /** Transactions of ours that a reorganisation took out of the chain, sent again. */
   reorgedTransactions: Counter<"chain" | "step">;
+  /** The facilitator's balances as last read, in whole units (ether, base token). */
+  balance: Gauge<"chain" | "asset">;
+  /** 1 while a balance cannot pay one more accept (its bounty and gas), else 0. */
+  balanceLow: Gauge<"chain" | "asset">;
 }
 
 /** From a second to an hour: a step waits for blocks, anchors and confirmations on two chains. */
@@ -110,6 +114,18 @@ export function createMetrics(): ExecutorMetrics {
       name: "facilitator_reorged_transactions_total",
       help: "Transactions of the facilitator that a reorganisation took out of the chain, sent again.",
       labelNames: ["chain", "step"],
+      registers,
+    }),
+    balance: new Gauge({
+      name: "facilitator_balance",
+      help: "The facilitator's balance as last read, in whole units: ether on each chain, the base token on origin.",
+      labelNames: ["chain", "asset"],
+      registers,
+    }),
+    balanceLow: new Gauge({
+      name: "facilitator_balance_low",
+      help: "1 while the balance cannot pay one more accept (its bounty and gas): new requests are left alone.",
+      labelNames: ["chain", "asset"],
       registers,
     }),
     untrustedInput: new Counter({
