@@ -451,15 +451,16 @@ test(
   { timeout: 300_000 },
   async () => {
     const { stdout } = await run(
-      process.execPath,
+      "npm",
       [
-        "--import",
-        "tsx",
-        "cli/devnet-reverts.ts",
+        "run",
+        "--silent",
+        "devnet:reverts",
+        "--",
         "--deployment-file",
         path.join(stack.dir, "deployment.json"),
       ],
-      { cwd: process.cwd() },
+      { cwd: path.resolve(import.meta.dirname, "..") },
     );
     const stake = /^stake (0x[0-9a-f]{64}) reverted/m.exec(stdout)?.[1];
     const redeem = /^redeem (0x[0-9a-f]{64}) reverted/m.exec(stdout)?.[1];
