@@ -22,19 +22,21 @@ export interface LiveView {
   stop(): Promise<void>;
 }
 
+/** Wide enough for the longest message status, RevocationDeclared. */
+const STATUS_WIDTH = 18;
 const short = (hash: string | null) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-4)}` : "-");
 
 function row(facilitation: Facilitation): string {
   return [
     facilitation.kind.padEnd(7),
     short(facilitation.requestHash).padEnd(17),
-    facilitation.origin.padEnd(11),
-    facilitation.auxiliary.padEnd(11),
+    facilitation.origin.padEnd(STATUS_WIDTH),
+    facilitation.auxiliary.padEnd(STATUS_WIDTH),
     facilitation.step === "complete" ? "complete ✓" : facilitation.step,
   ].join("  ");
 }
 
-const TABLE_HEAD = `${"kind".padEnd(7)}  ${"request".padEnd(17)}  ${"origin".padEnd(11)}  ${"auxiliary".padEnd(11)}  step`;
+const TABLE_HEAD = `${"kind".padEnd(7)}  ${"request".padEnd(17)}  ${"origin".padEnd(STATUS_WIDTH)}  ${"auxiliary".padEnd(STATUS_WIDTH)}  step`;
 
 function blocksLine(snapshot: FacilitationSnapshot): string {
   const value = (number: number | null) => (number === null ? "indexing…" : `#${number}`);
