@@ -364,18 +364,33 @@ function opSpec(field: FieldModel, op: string): FilterSpec {
   return { kind: "match", field: name, mode, negated, nocase };
 }
 
-/** `<T>_orderBy`: stored single-valued fields, and `ref__field` for the fields of a referenced entity. */
+/**
+ * `<T>_orderBy`: stored single-valued fields, and `ref__field` for the fields of a referenced entity.
+ * As graph-node, enum and reference fields (and `ref__enumField`) are listed but ordering by them is
+ * an error at run time (`unsupported`: the field and type the error names).
+ */
 function orderValues(model: SubgraphSchema, type: EntityModel) {
-  const values: Record<string, { value: { field: string; childField?: string } }> = {};
+  const values: Record<string, { value: OrderByValue }> = {};
   const sortable = (field: FieldModel) => !field.list && field.derivedFrom === null;
+  const unsupported = (field: FieldModel, owner: EntityModel) =>
+    field.type.kind === "scalar" ? {} : { unsupported: { field: field.name, type: owner.name } };
   for (const field of type.fields.filter(sortable)) {
-    values[field.name] = { value: { field: field.name } };
+    values[field.name] = { value: { field: field.name, ...unsupported(field, type) } };
     if (field.type.kind !== "entity") continue;
     const target = model.entities.get(field.type.name) as EntityModel;
     for (const child of target.fields.filter(sortable)) {
       if (child.type.kind === "entity") continue;
-      values[`${field.name}__${child.name}`] = { value: { field: field.name, childField: child.name } };
+      values[`${field.name}__${child.name}`] = {
+        value: { field: field.name, childField: child.name, ...unsupported(child, target) },
+      };
     }
   }
   return values;
+}
+
+/** The value of an `<T>_orderBy` enum member, as the resolvers receive it. */
+export interface OrderByValue {
+  field: string;
+  childField?: string;
+  unsupported?: { field: string; type: string };
 }

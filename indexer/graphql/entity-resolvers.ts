@@ -5,6 +5,7 @@ import { GraphQLError, type GraphQLFieldResolver } from "graphql";
 import type { EntityModel, FieldModel } from "../schema/model.ts";
 import type { EntityFilter, EntityOrder } from "../store/entity-query.ts";
 import type { EntityData, Value } from "../store/types.ts";
+import type { OrderByValue } from "./api-schema.ts";
 import { DEFAULT_FIRST, MAX_FIRST, MAX_SKIP } from "./limits.ts";
 import type { BlockHeightInput, ErrorPolicy, QueryContext } from "./query-context.ts";
 import { normalizeBytesInput } from "./scalars.ts";
@@ -19,7 +20,7 @@ export interface EntitySource {
 export interface CollectionArgs {
   skip?: number | null;
   first?: number | null;
-  orderBy?: Omit<EntityOrder, "direction"> | null;
+  orderBy?: OrderByValue | null;
   orderDirection?: "asc" | "desc" | null;
   where?: Record<string, unknown> | null;
 }
@@ -31,9 +32,22 @@ interface RootArgs {
 
 type Resolver<Args> = GraphQLFieldResolver<unknown, QueryContext, Args>;
 
-function checkRange(argument: string, value: number, max: number): void {
-  if (value < 0 || value > max)
+/** graph-node's check and message: `first` from 1, `skip` from 0 (graphql/src/store/query.rs). */
+function checkRange(argument: string, value: number, min: number, max: number): void {
+  if (value < min || value > max)
     throw new GraphQLError(`The \`${argument}\` argument must be between 0 and ${max}, but is ${value}`);
+}
+
+/** As graph-node, a direction without `orderBy` is ignored: the default order is by id, ascending. */
+function entityOrder(args: CollectionArgs): EntityOrder {
+  if (!args.orderBy) return { field: "id", direction: "asc" };
+  const { field, childField, unsupported } = args.orderBy;
+  if (unsupported) {
+    throw new GraphQLError(
+      `Ordering by \`${unsupported.field}\` is not supported for type \`${unsupported.type}\``,
+    );
+  }
+  return { field, ...(childField ? { childField } : {}), direction: args.orderDirection ?? "asc" };
 }
 
 function findCollection(
@@ -46,14 +60,13 @@ function findCollection(
 ): EntitySource[] {
   const first = args.first ?? DEFAULT_FIRST;
   const skip = args.skip ?? 0;
-  checkRange("first", first, MAX_FIRST);
-  checkRange("skip", skip, MAX_SKIP);
+  checkRange("first", first, 1, MAX_FIRST);
+  checkRange("skip", skip, 0, MAX_SKIP);
   const filters: EntityFilter[] = [];
   if (link) filters.push(link);
   if (args.where) filters.push(whereToFilter(specs, entity, args.where));
   const filter = filters.length <= 1 ? filters[0] : { kind: "and" as const, filters };
-  const direction = args.orderDirection ?? "asc";
-  const order = args.orderBy ? { ...args.orderBy, direction } : { field: "id", direction };
+  const order = entityOrder(args);
   const rows = context.store.findEntities({ entity, block, filter, order, first, skip });
   context.countEntities(rows.length);
   return rows.map((data) => ({ entity, data, block }));
@@ -82,8 +95,11 @@ export function pluralResolver(entity: EntityModel, specs: FilterSpecs): Resolve
 
 export const metaResolver: Resolver<{ block?: BlockHeightInput | null }> = (_root, args, context, info) => {
   const number = context.rootBlock(info, args.block, "allow");
-  const pointer =
-    context.latest?.number === number
+  // As graph-node: asked for a block number, it has no hash to give (nor timestamp, parent hash).
+  const byNumber = typeof args.block?.number === "number";
+  const pointer = byNumber
+    ? undefined
+    : context.latest?.number === number
       ? context.latest
       : context.store.recentBlocks(number, 1).find((block) => block.number === number);
   return {

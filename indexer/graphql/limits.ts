@@ -17,7 +17,8 @@ export interface QueryLimits {
 }
 
 export const MAX_FIRST = 1000;
-export const MAX_SKIP = 5000;
+/** graph-node's default `GRAPH_GRAPHQL_MAX_SKIP` (u32::MAX): in effect no limit. */
+export const MAX_SKIP = 4_294_967_295;
 export const DEFAULT_FIRST = 100;
 
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 24, maxEntities: 100_000 };

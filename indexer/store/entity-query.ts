@@ -19,7 +19,10 @@ export type EntityFilter =
       nocase: boolean;
       value: Value;
     }
-  /** List fields: the list holds every one of `values` (negated: not all of them). */
+  /**
+   * List fields, as graph-node: the list holds every one of `values` (negated: none of them); with
+   * `nocase`, one of its elements is LIKE one of `values` (negated: none is).
+   */
   | { kind: "list_contains"; field: string; negated: boolean; nocase: boolean; values: Value[] }
   /** The visible version was written at or after `block`. */
   | { kind: "changed_since"; block: number }

@@ -110,6 +110,8 @@ function filterSql(
     case "in": {
       const col = column(layout, filter.field);
       if (col.list) throw new Error(`${what(filter.field)}: \`in\` does not apply to lists`);
+      // As graph-node: an empty list matches nothing, negated or not (not `NOT IN ()`, which is true).
+      if (filter.values.length === 0) return "0";
       const list = sqlListParam(col.kind, filter.values, what(filter.field));
       return `${alias}.${col.column} ${filter.negated ? "NOT IN" : "IN"} (SELECT ${list.element} FROM json_each(${builder.param(list.json)}))`;
     }
@@ -120,14 +122,26 @@ function filterSql(
       if (!col.list)
         throw new Error(`${what(filter.field)}: \`contains\` of several values needs a list field`);
       const wanted = builder.param(encodeList(col.kind, filter.values, what(filter.field)));
-      const [want, have] = filter.nocase
-        ? ["lower(want.value)", "lower(have.value)"]
-        : ["want.value", "have.value"];
       const expression = `${alias}.${col.column}`;
+      // graph-node's meanings: `_contains` all of, `_not_contains` none of (a null list matches
+      // neither); `_contains_nocase` any of and `_not_contains_nocase` none of, each value a
+      // case-insensitive LIKE pattern, a null list matching the latter.
+      if (filter.nocase) {
+        const anyLike =
+          `EXISTS (SELECT 1 FROM json_each(${expression}) AS have, json_each(${wanted}) AS want ` +
+          "WHERE have.value LIKE want.value)";
+        return filter.negated ? `NOT ${anyLike}` : anyLike;
+      }
+      if (filter.negated) {
+        const anyOf =
+          `EXISTS (SELECT 1 FROM json_each(${expression}) AS have, json_each(${wanted}) AS want ` +
+          "WHERE have.value = want.value)";
+        return `(${expression} IS NOT NULL AND NOT ${anyOf})`;
+      }
       const containsAll =
         `NOT EXISTS (SELECT 1 FROM json_each(${wanted}) AS want WHERE NOT EXISTS ` +
-        `(SELECT 1 FROM json_each(${expression}) AS have WHERE ${have} = ${want}))`;
-      return `(${expression} IS NOT NULL AND ${filter.negated ? `NOT ${containsAll}` : containsAll})`;
+        `(SELECT 1 FROM json_each(${expression}) AS have WHERE have.value = want.value))`;
+      return `(${expression} IS NOT NULL AND ${containsAll})`;
     }
     case "changed_since":
       return `${alias}.block_from >= ${builder.param(filter.block)}`;
