@@ -1,8 +1,8 @@
 // `supportedGateways` in the executor's configuration: the gateway pairs one executor serves. A
 // list of pairs of the deployment file (every pair when left out); the older single object
 // ({gateway, coGateway}, each defaulting to the deployment's first pair) still names one pair.
-import { getAddress, isAddress } from "ethers";
 import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
+import { configAddress, type Fail } from "./config-address.ts";
 
 /** A served pair: an EIP20Gateway on origin and its EIP20CoGateway on auxiliary. */
 export interface ServedPair {
@@ -10,19 +10,9 @@ export interface ServedPair {
   coGateway: string;
 }
 
-type Fail = (field: string, message: string) => never;
-
 const FIELD = "supportedGateways";
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
-
-function address(value: unknown, field: string, fail: Fail): string {
-  // Any case is accepted (a wrong checksum too), as the deployment file does.
-  if (typeof value !== "string" || !isAddress(value.toLowerCase())) {
-    fail(field, `expected a 0x-prefixed 20-byte address, got ${JSON.stringify(value)}`);
-  }
-  return getAddress(value.toLowerCase());
-}
 
 const describePair = (pair: ServedPair) => `gateway ${pair.gateway} with coGateway ${pair.coGateway}`;
 
@@ -34,8 +24,8 @@ export function readSupportedGateways(value: unknown, deployment: Deployment, fa
     const first = pairs[0]!;
     return [
       {
-        gateway: address(value.gateway ?? first.gateway, `${FIELD}.gateway`, fail),
-        coGateway: address(value.coGateway ?? first.coGateway, `${FIELD}.coGateway`, fail),
+        gateway: configAddress(value.gateway ?? first.gateway, `${FIELD}.gateway`, fail),
+        coGateway: configAddress(value.coGateway ?? first.coGateway, `${FIELD}.coGateway`, fail),
       },
     ];
   }
@@ -52,8 +42,8 @@ export function readSupportedGateways(value: unknown, deployment: Deployment, fa
       fail(where, `expected an object {gateway, coGateway}, got ${JSON.stringify(entry)}`);
     }
     const pair = {
-      gateway: address(entry.gateway, `${where}.gateway`, fail),
-      coGateway: address(entry.coGateway, `${where}.coGateway`, fail),
+      gateway: configAddress(entry.gateway, `${where}.gateway`, fail),
+      coGateway: configAddress(entry.coGateway, `${where}.coGateway`, fail),
     };
     if (!pairs.some((known) => known.gateway === pair.gateway && known.coGateway === pair.coGateway)) {
       fail(
