@@ -23,6 +23,7 @@ import {
 import type { EntityModel, FieldModel, ScalarTypeName, SubgraphSchema } from "../schema/model.ts";
 import { entityFieldResolver, metaResolver, pluralResolver, singularResolver } from "./entity-resolvers.ts";
 import { DEFAULT_FIRST } from "./limits.ts";
+import { LOG_TYPE_NAMES, LOGS_FIELD, logsField } from "./logs-field.ts";
 import { rootFieldNames } from "./names.ts";
 import type { QueryContext } from "./query-context.ts";
 import { BigDecimalScalar, BigIntScalar, BytesScalar, Int8Scalar, TimestampScalar } from "./scalars.ts";
@@ -56,6 +57,7 @@ const BUILT_IN_TYPE_NAMES = new Set([
   "BlockChangedFilter",
   "_SubgraphErrorPolicy_",
   "Float",
+  ...LOG_TYPE_NAMES,
 ]);
 
 const OrderDirection = new GraphQLEnumType({
@@ -296,6 +298,7 @@ function buildApiSchema(model: SubgraphSchema): ApiSchema {
     args: { block: { type: BlockHeight } },
     resolve: metaResolver,
   });
+  addRoot(LOGS_FIELD, logsField(OrderDirection) as GraphQLFieldConfig<unknown, QueryContext>);
 
   const schema = new GraphQLSchema({
     query: new GraphQLObjectType({ name: "Query", fields: rootFields }),

@@ -6,6 +6,7 @@ import type { EntityModel, FieldModel } from "../schema/model.ts";
 import type { EntityFilter, EntityOrder } from "../store/entity-query.ts";
 import type { EntityData, Value } from "../store/types.ts";
 import type { OrderByValue } from "./api-schema.ts";
+import { LocatedFieldError } from "./graph-node-errors.ts";
 import { DEFAULT_FIRST, MAX_FIRST, MAX_SKIP } from "./limits.ts";
 import type { BlockHeightInput, ErrorPolicy, QueryContext } from "./query-context.ts";
 import { normalizeBytesInput } from "./scalars.ts";
@@ -96,7 +97,7 @@ export function pluralResolver(entity: EntityModel, specs: FilterSpecs): Resolve
 export const metaResolver: Resolver<{ block?: BlockHeightInput | null }> = (_root, args, context, info) => {
   const number = context.rootBlock(info, args.block, "allow");
   // As graph-node: asked for a block number, it has no hash to give (nor timestamp, parent hash).
-  const byNumber = typeof args.block?.number === "number";
+  const byNumber = (args.block?.hash ?? null) === null && typeof args.block?.number === "number";
   const pointer = byNumber
     ? undefined
     : context.latest?.number === number
@@ -139,7 +140,13 @@ export function entityFieldResolver(
           }
         : { kind: "compare", field: field.derivedFrom as string, op: "eq", value: id };
       if (field.list) return findCollection(context, specs, target.name, args, parent.block, link);
-      return findCollection(context, specs, target.name, { first: 1 }, parent.block, link)[0] ?? null;
+      const found = findCollection(context, specs, target.name, { first: 2 }, parent.block, link);
+      // As graph-node (graphql/src/store/resolver.rs:311-340): two entities pointing back is an error.
+      if (found.length > 1)
+        throw new LocatedFieldError(
+          `Ambiguous result for derived field \`${name}\`: Multiple \`${target.name}\` entities refer back via \`${field.derivedFrom}\``,
+        );
+      return found[0] ?? null;
     };
   }
 

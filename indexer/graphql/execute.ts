@@ -1,35 +1,36 @@
-// Runs a GraphQL document against a store: validation (graphql's rules plus a depth limit),
-// synchronous execution, then graph-node's indexing-error policy.
+// Runs a GraphQL request against a store as graph-node v0.44.0 does: graph-node's lenient
+// preparation (prepare-query.ts) with this host's depth and entity limits, synchronous execution,
+// results shaped by block group (block-groups.ts), then graph-node's indexing-error policy.
 import {
   GraphQLError,
   Kind,
   OperationTypeNode,
-  SingleFieldSubscriptionsRule,
   execute,
-  getOperationAST,
-  parse,
-  specifiedRules,
-  validate,
   type DocumentNode,
   type ExecutionResult,
+  type FieldNode,
   type FormattedExecutionResult,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
 } from "graphql";
 import type { SubgraphSchema } from "../schema/model.ts";
 import { isQueryableStore, type QueryableStore } from "../store/entity-query.ts";
 import type { SubgraphStore } from "../store/types.ts";
 import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
-import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from "./limits.ts";
+import { runByGroups, topLevelFields } from "./block-groups.ts";
+import { DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
+import { LOGS_FIELD } from "./logs-field.ts";
+import { prepareQuery } from "./prepare-query.ts";
 import { QueryContext } from "./query-context.ts";
 
 export interface ExecuteOptions {
+  /** Accepted and not read, as graph-node never reads it: a document must have one operation. */
   operationName?: string | null;
   limits?: Partial<QueryLimits>;
 }
 
-/** Fields that graph-node still serves when the error policy withholds data. */
-const DEBUGGING_FIELDS = new Set(["_meta", "__schema", "__type"]);
+/** Response keys (not field names) that graph-node judges a query of debugging fields by. */
+const DEBUGGING_KEYS = new Set(["_meta", LOGS_FIELD]);
+/** Response keys whose data graph-node still serves when the error policy withholds data. */
+const KEPT_KEYS = new Set([...DEBUGGING_KEYS, "__schema", "__type"]);
 
 export function queryableStore(store: SubgraphStore): QueryableStore {
   if (!isQueryableStore(store))
@@ -42,8 +43,8 @@ export function limitsWith(overrides?: Partial<QueryLimits>): QueryLimits {
 }
 
 /**
- * Parses, validates and executes one query (HTTP and embedded use). Subscription operations are
- * refused here: they are served over WebSocket. Never throws for a bad query.
+ * Prepares and executes one query (HTTP and embedded use). Subscription operations are refused
+ * here: they are served over WebSocket. Never throws for a bad query.
  */
 export function executeQuery(
   store: SubgraphStore,
@@ -54,30 +55,12 @@ export function executeQuery(
 ): FormattedExecutionResult {
   const api = apiSchemaFor(schema);
   const limits = limitsWith(options.limits);
-  const prepared = parseAndValidate(api, query, limits);
-  if (!("document" in prepared)) return { errors: prepared.errors.map((error) => error.toJSON()) };
-  const operation = getOperationAST(prepared.document, options.operationName ?? undefined);
-  if (operation?.operation === OperationTypeNode.SUBSCRIPTION)
-    return {
-      errors: [
-        {
-          message:
-            "subscriptions are served over WebSocket (graphql-transport-ws protocol) at this path; over HTTP, run it as a query",
-        },
-      ],
-    };
-  const result = runDocument(
-    api,
-    queryableStore(store),
-    prepared.document,
-    variables,
-    options.operationName,
-    limits,
-  );
-  return formatResult(result);
+  const prepared = prepareQuery(api, query, variables, limits, { subscriptions: false });
+  if ("errors" in prepared) return { errors: prepared.errors };
+  return formatResult(runDocument(api, queryableStore(store), prepared.document, limits));
 }
 
-export function formatResult(result: ExecutionResult): FormattedExecutionResult {
+function formatResult(result: ExecutionResult): FormattedExecutionResult {
   const formatted: FormattedExecutionResult = {};
   if (result.errors && result.errors.length > 0)
     formatted.errors = result.errors.map((error) => error.toJSON());
@@ -87,26 +70,8 @@ export function formatResult(result: ExecutionResult): FormattedExecutionResult 
   return formatted;
 }
 
-export function parseAndValidate(
-  api: ApiSchema,
-  query: string,
-  limits: QueryLimits,
-): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
-  let document: DocumentNode;
-  try {
-    document = parse(query);
-  } catch (error) {
-    if (error instanceof GraphQLError) return { errors: [error] };
-    throw error;
-  }
-  // A subscription here mirrors the whole query root, so it may select several fields.
-  const rules = specifiedRules.filter((rule) => rule !== SingleFieldSubscriptionsRule);
-  const errors = validate(api.schema, document, [...rules, depthLimitRule(limits.maxDepth)]);
-  return errors.length > 0 ? { errors } : { document };
-}
-
 /** A subscription operation executed as the query it mirrors. */
-export function asQueryDocument(document: DocumentNode): DocumentNode {
+function asQueryDocument(document: DocumentNode): DocumentNode {
   return {
     ...document,
     definitions: document.definitions.map((definition) =>
@@ -117,28 +82,24 @@ export function asQueryDocument(document: DocumentNode): DocumentNode {
   };
 }
 
-/** Executes a validated document (a query, or a subscription as its query) once. */
+/** Executes a prepared document (a query, or a subscription as its query) once. */
 export function runDocument(
   api: ApiSchema,
   store: QueryableStore,
   document: DocumentNode,
-  variables: Record<string, unknown> | null | undefined,
-  operationName: string | null | undefined,
   limits: QueryLimits,
 ): ExecutionResult {
   try {
     const context = new QueryContext(store, limits);
     const queryDocument = asQueryDocument(document);
-    const result = execute({
-      schema: api.schema,
-      document: queryDocument,
-      variableValues: variables ?? undefined,
-      operationName: operationName ?? undefined,
-      contextValue: context,
+    const result = runByGroups(queryDocument, (group) => {
+      const groupResult = execute({ schema: api.schema, document: group, contextValue: context });
+      if (groupResult instanceof Promise)
+        throw new Error("a resolver returned a promise; resolvers must be synchronous");
+      return groupResult;
     });
-    if (result instanceof Promise)
-      throw new Error("a resolver returned a promise; resolvers must be synchronous");
-    return applyErrorPolicy(result, context, queryDocument, operationName);
+    if (result.errors) return result;
+    return applyErrorPolicy(result, context, queryDocument);
   } catch (error) {
     // An internal fault (store closed, SQLite error) answers this query; it never ends the process.
     return { errors: [new GraphQLError(`internal error: ${(error as Error).message}`)] };
@@ -148,58 +109,32 @@ export function runDocument(
 /**
  * graph-node's post-processing (graphql/src/store/resolver.rs): when the subgraph failed at or
  * before the block a query reads, and the query itself has no errors, the response gets the error
- * `indexing_error`; with `subgraphError: deny` (the default) only `_meta` and introspection data
- * are kept, with `allow` everything is. A query of `_meta` only is left as it is.
+ * `indexing_error`; with `subgraphError: deny` (the default) only `_meta`, `_logs` and
+ * introspection data are kept, with `allow` everything is. A query of `_meta` and `_logs` only is
+ * left as it is. As graph-node (resolver.rs:360-420), both go by response key, not field name.
  */
 function applyErrorPolicy(
   result: ExecutionResult,
   context: QueryContext,
   document: DocumentNode,
-  operationName: string | null | undefined,
 ): ExecutionResult {
-  if (!context.failure || (result.errors && result.errors.length > 0) || !result.data) return result;
+  if (!context.failure || !result.data) return result;
   const latest = context.latest?.number ?? -1;
   // Only fields read at or after the failed block are affected (another `block` may predate it).
-  const affected = [...topLevelFields(document, operationName)].filter(([key]) =>
-    context.hasIndexingErrors(context.roots.get(key)?.block ?? latest),
-  );
-  if (affected.every(([, field]) => field === "_meta")) return result;
+  const affected = topLevelFields(document)
+    .map((field) => ({ key: field.alias?.value ?? field.name.value, allow: allowsErrors(field) }))
+    .filter(({ key }) => context.hasIndexingErrors(context.roots.get(key)?.block ?? latest));
+  if (affected.every(({ key }) => DEBUGGING_KEYS.has(key))) return result;
 
   const errors = [new GraphQLError("indexing_error")];
-  const deny = affected.some(
-    ([key, field]) => field !== "_meta" && (context.roots.get(key)?.policy ?? "deny") === "deny",
-  );
-  if (!deny) return { data: result.data, errors };
-  const withheld = new Set(affected.filter(([, field]) => !DEBUGGING_FIELDS.has(field)).map(([key]) => key));
+  if (affected.every(({ allow }) => allow)) return { data: result.data, errors };
+  const withheld = new Set(affected.filter(({ key }) => !KEPT_KEYS.has(key)).map(({ key }) => key));
   const kept = Object.entries(result.data).filter(([key]) => !withheld.has(key));
   return kept.length > 0 ? { data: Object.fromEntries(kept), errors } : { errors };
 }
 
-/** Response key -> field name of the operation's top-level selections. */
-function topLevelFields(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): Map<string, string> {
-  const fields = new Map<string, string>();
-  const operation = getOperationAST(document, operationName ?? undefined);
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  const visited = new Set<string>();
-  const collect = (set: SelectionSetNode) => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        fields.set(selection.alias?.value ?? selection.name.value, selection.name.value);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        collect(selection.selectionSet);
-      } else if (!visited.has(selection.name.value)) {
-        visited.add(selection.name.value);
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) collect(fragment.selectionSet);
-      }
-    }
-  };
-  if (operation) collect(operation.selectionSet);
-  return fields;
+/** A field without `subgraphError: allow`, `_meta` too, makes the policy deny (query.rs:305-331). */
+function allowsErrors(field: FieldNode): boolean {
+  const policy = field.arguments?.find((argument) => argument.name.value === "subgraphError")?.value;
+  return policy?.kind === Kind.ENUM && policy.value === "allow";
 }

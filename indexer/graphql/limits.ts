@@ -1,13 +1,6 @@
 // Bounds on what one query may cost. `first` and `skip` follow graph-node (and the hosted
 // service); depth and total entities are this host's own guards against runaway nesting.
-import {
-  GraphQLError,
-  Kind,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from "graphql";
+import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
 
 export interface QueryLimits {
   /** Deepest nesting of fields in an operation. */
@@ -23,27 +16,34 @@ export const DEFAULT_FIRST = 100;
 
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 24, maxEntities: 100_000 };
 
-export function depthLimitRule(maxDepth: number): ValidationRule {
-  return (context: ValidationContext) => ({
-    OperationDefinition(node) {
-      const depth = new SelectionDepth(context).of(node.selectionSet);
-      if (depth > maxDepth)
-        context.reportError(
-          new GraphQLError(`query has a depth that exceeds the limit of \`${maxDepth}\``, { nodes: node }),
-        );
-    },
-  });
+/** A fragment that spreads itself, directly or through others (graph-node's CyclicalFragment). */
+export class FragmentCycleError extends Error {
+  constructor(readonly fragment: string) {
+    super(`query has fragment cycle including \`${fragment}\``);
+  }
 }
 
 /**
- * Depth of selection sets, each fragment measured once: a fragment's depth does not depend on
- * where it is spread, and walking it again at every spread is exponential in chained fragments.
+ * Deepest nesting of fields under `set`, each fragment measured once: a fragment's depth does not
+ * depend on where it is spread, and walking it again at every spread is exponential in chained
+ * fragments. Throws FragmentCycleError; an undefined fragment adds nothing (reported elsewhere).
  */
+export function selectionDepth(
+  set: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): number {
+  return new SelectionDepth(fragments).of(set);
+}
+
+export function depthError(maxDepth: number): string {
+  return `query has a depth that exceeds the limit of \`${maxDepth}\``;
+}
+
 class SelectionDepth {
-  private readonly fragments = new Map<string, number>();
+  private readonly depths = new Map<string, number>();
   private readonly visiting = new Set<string>();
 
-  constructor(private readonly context: ValidationContext) {}
+  constructor(private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>) {}
 
   of(set: SelectionSetNode): number {
     let deepest = 0;
@@ -59,15 +59,15 @@ class SelectionDepth {
   }
 
   private fragment(name: string): number {
-    const known = this.fragments.get(name);
+    const known = this.depths.get(name);
     if (known !== undefined) return known;
-    const fragment: FragmentDefinitionNode | null | undefined = this.context.getFragment(name);
-    // Cycles are reported by graphql's own NoFragmentCyclesRule; here a cycle adds nothing.
-    if (!fragment || this.visiting.has(name)) return 0;
+    if (this.visiting.has(name)) throw new FragmentCycleError(name);
+    const fragment = this.fragments.get(name);
+    if (!fragment) return 0;
     this.visiting.add(name);
     const depth = this.of(fragment.selectionSet);
     this.visiting.delete(name);
-    this.fragments.set(name, depth);
+    this.depths.set(name, depth);
     return depth;
   }
 }

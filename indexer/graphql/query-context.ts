@@ -1,9 +1,10 @@
 // State of one query execution: the store, the latest block as of the query's start (so every
 // field of a query sees the same block, as in graph-node), the block and error policy each
 // top-level field resolved to, and the running count of entities returned.
-import { GraphQLError, type GraphQLResolveInfo } from "graphql";
+import { astFromValue, GraphQLError, type GraphQLResolveInfo } from "graphql";
 import type { QueryableStore } from "../store/entity-query.ts";
 import type { BlockPointer, IndexingError } from "../store/types.ts";
+import { rustDebug } from "./graph-node-errors.ts";
 import type { QueryLimits } from "./limits.ts";
 
 export interface BlockHeightInput {
@@ -13,6 +14,18 @@ export interface BlockHeightInput {
 }
 
 export type ErrorPolicy = "allow" | "deny";
+
+const BLOCK_KEYS = ["hash", "number", "number_gte"] as const;
+const EARLIEST_BLOCK = 0;
+
+/** graph-node's InvalidArgumentError for `block`, the coerced value printed as Rust's `{:?}`. */
+function invalidBlockArgument(info: GraphQLResolveInfo, block: BlockHeightInput): GraphQLError {
+  const type = info.parentType.getFields()[info.fieldName]?.args.find((arg) => arg.name === "block")?.type;
+  const literal = type ? astFromValue(block, type) : null;
+  return new GraphQLError(
+    `Invalid value provided for argument \`block\`: ${literal ? rustDebug(literal) : JSON.stringify(block)}`,
+  );
+}
 
 export interface RootFieldUse {
   block: number;
@@ -40,33 +53,39 @@ export class QueryContext {
     block: BlockHeightInput | null | undefined,
     policy?: ErrorPolicy,
   ): number {
-    const number = this.resolveBlock(block);
+    const number = this.resolveBlock(info, block);
     this.roots.set(String(info.path.key), { block: number, policy: policy ?? "deny" });
     return number;
   }
 
-  private resolveBlock(block: BlockHeightInput | null | undefined): number {
-    const given = Object.entries(block ?? {}).filter(([, value]) => value !== null && value !== undefined);
-    if (given.length > 1)
-      throw new GraphQLError(
-        "Invalid value provided for argument `block`: give only one of `number`, `hash` and `number_gte`",
-      );
+  /**
+   * As graph-node's BlockConstraint (graphql/src/query/ext.rs:82-101): the first key given of
+   * `hash`, `number` and `number_gte` decides, the others are ignored; no key, or null there, is an
+   * invalid argument.
+   */
+  private resolveBlock(info: GraphQLResolveInfo, block: BlockHeightInput | null | undefined): number {
+    if (block === null || block === undefined) return this.latestNumber();
+    const key = BLOCK_KEYS.find((name) => block[name] !== undefined);
+    const value = key === undefined ? null : block[key];
+    if (value === null || value === undefined) throw invalidBlockArgument(info, block);
     const latest = this.latestNumber();
-    if (block?.hash !== null && block?.hash !== undefined) {
-      const number = this.store.blockNumber(block.hash);
+    if (typeof value === "string") {
+      const number = this.store.blockNumber(value);
       if (number === null)
         throw new GraphQLError("Failed to decode `block.hash` value: `no block with that hash found`");
       return number;
     }
-    if (block?.number !== null && block?.number !== undefined) {
-      if (block.number < 0)
-        throw new GraphQLError("Failed to decode `block.number` value: it must not be negative");
-      if (block.number > latest) throw this.notYetIndexed("block.number", block.number);
-      return block.number;
+    if (key === "number_gte") {
+      if (value > latest) throw this.notYetIndexed("block.number_gte", value);
+      return latest;
     }
-    if (block?.number_gte !== null && block?.number_gte !== undefined && block.number_gte > latest)
-      throw this.notYetIndexed("block.number_gte", block.number_gte);
-    return latest;
+    // graph-node's earliest block is the deployment's start block pointer; this host serves from 0.
+    if (value < EARLIEST_BLOCK)
+      throw new GraphQLError(
+        `Failed to decode \`block.number\` value: \`subgraph ${this.store.deployment} only has data starting at block number ${EARLIEST_BLOCK} and data for block number ${value} is therefore not available\``,
+      );
+    if (value > latest) throw this.notYetIndexed("block.number", value);
+    return value;
   }
 
   private latestNumber(): number {

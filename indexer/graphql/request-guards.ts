@@ -48,3 +48,11 @@ export function isAllowedOrigin(origin: string | undefined): boolean {
   }
   return (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_HOSTS.has(url.hostname);
 }
+
+/** graph-node's answer (400, `{"error": …}`) to a GET whose query is a mutation (service.rs:287-289). */
+export const MUTATION_VIA_GET = "Can't use mutations with GET method";
+
+/** graph-node's test for it (server/http/src/service.rs:348-358): the text starts with `mutation`. */
+export function isMutationQuery(query: string | null): boolean {
+  return (query ?? "").trim().toLowerCase().startsWith("mutation");
+}

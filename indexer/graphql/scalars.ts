@@ -2,6 +2,7 @@
 // Bytes as 0x-hex. Inputs are read into the store's value representation (types.ts): BigInt, Int8
 // and Timestamp as bigint, BigDecimal as a normalised decimal string, Bytes as lowercase 0x-hex.
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from "graphql";
+import { format as formatDecimal, parse as parseDecimal } from "../runtime/big-decimal.ts";
 import { normalizeBigDecimal } from "../store/sortable-numbers.ts";
 
 const INT64_MIN = -(2n ** 63n);
@@ -58,9 +59,12 @@ export const TimestampScalar = new GraphQLScalarType<bigint, string>({
   parseLiteral: (ast) => int64Input(literalText(ast, "Timestamp", [Kind.STRING, Kind.INT]), "Timestamp"),
 });
 
+/** As graph-node parses a query's BigDecimal (scalar/bigdecimal.rs:121-126): to 34 digits. */
 function decimalInput(value: unknown): string {
   try {
-    return normalizeBigDecimal(asString(value, "BigDecimal"));
+    // Checked (exponent range) before the 34-digit rounding, which writes out every digit.
+    const checked = normalizeBigDecimal(asString(value, "BigDecimal"));
+    return normalizeBigDecimal(formatDecimal(parseDecimal(checked)));
   } catch (error) {
     throw new GraphQLError(`BigDecimal: ${(error as Error).message}`);
   }

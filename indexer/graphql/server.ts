@@ -1,6 +1,7 @@
 // The HTTP server of the query API, at graph-node's paths: POST (JSON {query, variables,
 // operationName}) and GET (?query=) at /subgraphs/name/<name> (and /subgraphs/id/<deployment>), and
 // on the same paths graphql-ws (protocol graphql-transport-ws) for queries and subscriptions.
+// A browser gets GraphiQL at <subgraph>/graphql (graphiql-page.ts).
 import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -11,12 +12,16 @@ import type { SubgraphSchema } from "../schema/model.ts";
 import type { QueryableStore } from "../store/entity-query.ts";
 import type { SubgraphStore } from "../store/types.ts";
 import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
-import { executeQuery, limitsWith, parseAndValidate, queryableStore, runDocument } from "./execute.ts";
+import { executeQuery, limitsWith, queryableStore, runDocument } from "./execute.ts";
+import { answerBrowser } from "./graphiql-page.ts";
 import type { QueryLimits } from "./limits.ts";
+import { prepareQuery } from "./prepare-query.ts";
 import {
   ACCEPTED_CONTENT_TYPE,
   isAllowedOrigin,
   isJsonContentType,
+  isMutationQuery,
+  MUTATION_VIA_GET,
   webSocketLimitsWith,
   type WebSocketLimits,
 } from "./request-guards.ts";
@@ -101,6 +106,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   };
 
   const server = createServer((request, response) => {
+    if (answerBrowser(request, response, (path) => route(path) !== null)) return;
     handleHttp(request, response, route(request.url), limits).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       const message =
@@ -174,20 +180,19 @@ function attachWebSockets(entry: Served, limits: QueryLimits, webSocket: WebSock
               `more than ${webSocket.maxSubscriptionsPerConnection} subscriptions on one connection; complete one first or open another connection`,
             ),
           ];
-        const prepared = parseAndValidate(api, payload.query, limits);
-        if ("errors" in prepared) return [...prepared.errors];
+        const prepared = prepareQuery(api, payload.query, payload.variables, limits, { subscriptions: true });
+        if ("errors" in prepared) return prepared.errors.map((error) => new GraphQLError(error.message));
+        // Variables are in place in the prepared document; its one operation runs whatever its name.
         return {
           schema: api.schema,
           document: prepared.document,
-          variableValues: payload.variables ?? undefined,
-          operationName: payload.operationName ?? undefined,
+          operationName: prepared.operation.name?.value,
         };
       },
-      execute: (args: ExecutionArgs) =>
-        runDocument(api, store, args.document, args.variableValues, args.operationName, limits),
+      execute: (args: ExecutionArgs) => runDocument(api, store, args.document, limits),
       subscribe: (args: ExecutionArgs) =>
         new BlockDrivenResults(store, readSet(api, args.document), () =>
-          runDocument(api, store, args.document, args.variableValues, args.operationName, limits),
+          runDocument(api, store, args.document, limits),
         ),
     },
     sockets,
@@ -234,6 +239,10 @@ async function handleHttp(
       throw new HttpError(400, "the request body must be a JSON object");
   } else if (request.method === "GET") {
     const params = new URL(request.url ?? "/", "http://localhost").searchParams;
+    if (isMutationQuery(params.get("query"))) {
+      sendJson(response, 400, { error: MUTATION_VIA_GET });
+      return;
+    }
     const variables = params.get("variables");
     body = {
       query: params.get("query") ?? undefined,

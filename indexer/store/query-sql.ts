@@ -4,6 +4,8 @@
 import type { SubgraphSchema } from "../schema/model.ts";
 import { encodeList, encodeScalar, jsonValueAsColumn, sqlListParam, type SqlParam } from "./column-codecs.ts";
 import type { EntityFilter, EntityOrder, EntityQuery } from "./entity-query.ts";
+import { childLink, filterText } from "./filter-text.ts";
+import { globCondition, likeAsGlob } from "./like-pattern.ts";
 import type { ColumnLayout, TableLayout } from "./table-layout.ts";
 
 export interface CompiledQuery {
@@ -98,7 +100,7 @@ function filterSql(
       if (filter.value === null) {
         if (filter.op === "eq") return `${expression} IS NULL`;
         if (filter.op === "not") return `${expression} IS NOT NULL`;
-        throw new Error(`${what(filter.field)}: \`${filter.op}\` needs a value, not null`);
+        throw new Error(`Store error: unsupported filter \`${COMPARE_SQL[filter.op]}\` for value \`null\``);
       }
       if (col.list && filter.op !== "eq" && filter.op !== "not")
         throw new Error(`${what(filter.field)}: lists can only be compared for (in)equality`);
@@ -121,17 +123,21 @@ function filterSql(
       const col = column(layout, filter.field);
       if (!col.list)
         throw new Error(`${what(filter.field)}: \`contains\` of several values needs a list field`);
-      const wanted = builder.param(encodeList(col.kind, filter.values, what(filter.field)));
       const expression = `${alias}.${col.column}`;
       // graph-node's meanings: `_contains` all of, `_not_contains` none of (a null list matches
-      // neither); `_contains_nocase` any of and `_not_contains_nocase` none of, each value a
-      // case-insensitive LIKE pattern, a null list matching the latter.
+      // neither); `_contains_nocase` any of and `_not_contains_nocase` none of, each value an
+      // ILIKE pattern, a null list matching the latter.
       if (filter.nocase) {
+        const globs = filter.values.map((value) =>
+          typeof value === "string" ? likeAsGlob(value, true) : value,
+        );
+        const wantedGlobs = builder.param(encodeList(col.kind, globs, what(filter.field)));
         const anyLike =
-          `EXISTS (SELECT 1 FROM json_each(${expression}) AS have, json_each(${wanted}) AS want ` +
-          "WHERE have.value LIKE want.value)";
+          `EXISTS (SELECT 1 FROM json_each(${expression}) AS have, json_each(${wantedGlobs}) AS want ` +
+          `WHERE ${globCondition("have.value", "want.value", true, false)})`;
         return filter.negated ? `NOT ${anyLike}` : anyLike;
       }
+      const wanted = builder.param(encodeList(col.kind, filter.values, what(filter.field)));
       if (filter.negated) {
         const anyOf =
           `EXISTS (SELECT 1 FROM json_each(${expression}) AS have, json_each(${wanted}) AS want ` +
@@ -146,7 +152,12 @@ function filterSql(
     case "changed_since":
       return `${alias}.block_from >= ${builder.param(filter.block)}`;
     case "child":
-      if (childDepth > 0) throw new Error(`Child filter nesting not supported by value \`${filter.field}_\``);
+      if (childDepth > 0) {
+        // graph-node's message names the join's field and quotes the nested filter.
+        const { attribute } = childLink(builder.schema, layout.entity, filter.field);
+        const text = filterText(builder.schema, layout.entity, filter);
+        throw new Error(`Child filter nesting not supported by value \`${attribute}\`: \`${text}\``);
+      }
       return childFilterSql(builder, layout, alias, filter.field, filter.filter);
   }
 }
@@ -158,29 +169,68 @@ function matchSql(
   filter: Extract<EntityFilter, { kind: "match" }>,
   what: string,
 ): string {
-  let expression = `${alias}.${col.column}`;
+  const expression = `${alias}.${col.column}`;
   if (col.list) throw new Error(`${what}: \`${filter.mode}\` of one value does not apply to lists`);
-  if (col.kind === "bytes" && col.field.type.kind === "scalar") {
-    if (filter.mode !== "contains" || filter.nocase) throw new Error(`${what}: Bytes only support contains`);
-    const needle = builder.param(encodeScalar("bytes", filter.value, what));
-    const found = `instr(${expression}, ${needle}) > 0`;
-    return `(${expression} IS NOT NULL AND ${filter.negated ? "NOT " : ""}${found})`;
-  }
-  // A reference to a Bytes-id entity is matched against its id's 0x-hex text.
-  if (col.kind === "bytes") expression = `('0x' || lower(hex(${expression})))`;
-  else if (col.kind !== "text") throw new Error(`${what}: \`${filter.mode}\` needs a String field`);
+  if (filter.value === null) throw new Error(nullMatchError(col, filter));
   if (typeof filter.value !== "string") throw new Error(`${what}: expected a string`);
-  let needle = builder.param(filter.value);
-  if (filter.nocase) {
-    expression = `lower(${expression})`;
-    needle = `lower(${needle})`;
+  if (col.kind === "bytes") return bytesMatchSql(builder, col, expression, filter, what);
+  if (col.kind !== "text") throw new Error(`${what}: \`${filter.mode}\` needs a String field`);
+  const value = filter.value;
+  // graph-node's patterns: a `_contains` value that starts or ends with `%` is used as it is.
+  let pattern: string;
+  if (filter.mode === "starts_with") pattern = `${value}%`;
+  else if (filter.mode === "ends_with") pattern = `%${value}`;
+  else pattern = value.startsWith("%") || value.endsWith("%") ? value : `%${value}%`;
+  const glob = builder.param(likeAsGlob(pattern, filter.nocase));
+  return globCondition(expression, glob, filter.nocase, filter.negated);
+}
+
+/** graph-node's error for a null string match (relational_queries.rs:1376-1410, 1440-1455, 1700-1714). */
+function nullMatchError(col: ColumnLayout, filter: Extract<EntityFilter, { kind: "match" }>): string {
+  if (filter.mode !== "contains") {
+    const operator = `${filter.negated ? "not " : ""}${filter.nocase ? "ilike" : "like"}`;
+    return `Store error: unsupported filter \` ${operator} \` for value \`null\``;
   }
-  let condition: string;
-  if (filter.mode === "contains") condition = `instr(${expression}, ${needle}) > 0`;
-  else if (filter.mode === "starts_with")
-    condition = `substr(${expression}, 1, length(${needle})) = ${needle}`;
-  else condition = `(length(${needle}) = 0 OR substr(${expression}, -length(${needle})) = ${needle})`;
-  return `(${expression} IS NOT NULL AND ${filter.negated ? "NOT " : ""}${condition})`;
+  const name = `${filter.negated ? "not_" : ""}contains`;
+  if (filter.nocase && col.kind !== "text")
+    return `Store error: unsupported filter \`${name}_nocase\` for value \`null\``;
+  return `Failed to get entities from store: unsupported filter \`${name}\` for value \`null\``;
+}
+
+/**
+ * A Bytes field, or a reference to a Bytes-id entity (whose filter input is a String): as in
+ * graph-node, `_contains` is byte containment of the hex-decoded value, and the other filters,
+ * which graph-node sends to PostgreSQL as LIKE on a bytea column, fail.
+ */
+function bytesMatchSql(
+  builder: QueryBuilder,
+  col: ColumnLayout,
+  expression: string,
+  filter: Extract<EntityFilter, { kind: "match" }>,
+  what: string,
+): string {
+  const value = filter.value as string;
+  if (filter.mode !== "contains") {
+    const operator = `${filter.negated ? "!" : ""}~~${filter.nocase ? "*" : ""}`;
+    throw new Error(`Failed to get entities from store: operator does not exist: bytea ${operator} text`);
+  }
+  if (filter.nocase) {
+    const name = filter.negated ? "not_contains_nocase" : "contains_nocase";
+    throw new Error(`Store error: unsupported filter \`${name}\` for value \`${value}\``);
+  }
+  const needle =
+    col.field.type.kind === "scalar"
+      ? encodeScalar("bytes", value, what)
+      : Buffer.from(referenceHex(value, what), "hex");
+  return `instr(${expression}, ${builder.param(needle)}) ${filter.negated ? "=" : ">"} 0`;
+}
+
+/** graph-node's decoding of a Bytes id given as a String: leading `0x`s dropped, then hex. */
+function referenceHex(value: string, what: string): string {
+  const hex = value.replace(/^(?:0x)+/, "");
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex))
+    throw new Error(`${what}: \`${value}\` is not hex bytes (an even number of hex digits, 0x optional)`);
+  return hex;
 }
 
 function childFilterSql(
