@@ -11,7 +11,7 @@ export default tseslint.config(
       "subgraph/src/",
       "subgraph/generated/",
       "subgraph/build/",
-      "tests/fixtures/trapping-subgraph/",
+      "tests/fixtures/*-subgraph/*.ts",
       "executor/bookkeeping/generated/",
     ],
   },

@@ -22,6 +22,18 @@ export interface IndexerProgress {
   logs: number;
 }
 
+/**
+ * The error a pass keeps failing with while it is retried: a node fault, or a handler error that
+ * graph-node also retries (its health `failed` with `fatalError.deterministic: false`, without
+ * `_meta.hasIndexingErrors`).
+ */
+export interface RetriedFault {
+  message: string;
+  /** The first failure in this run of failures (ms since the epoch). */
+  since: number;
+  attempts: number;
+}
+
 export interface IndexerOptions {
   runtime: SubgraphRuntime;
   store: SubgraphStore;
@@ -49,9 +61,15 @@ export class SubgraphIndexer {
   private wake: (() => void) | undefined;
   /** Passes run one at a time, whoever asks for them. */
   private exclusive: Promise<unknown> = Promise.resolve();
+  private fault: RetriedFault | null = null;
 
   constructor(private readonly options: IndexerOptions) {
     this.range = new AdaptiveRange(options.range);
+  }
+
+  /** The error indexing is being retried for, until a pass succeeds. */
+  retrying(): RetriedFault | null {
+    return this.fault;
   }
 
   /** Indexes up to the chain's current head once; returns the block reached. */
@@ -59,9 +77,18 @@ export class SubgraphIndexer {
     const run = this.exclusive.then(async () => {
       for (;;) {
         try {
-          return await this.pass();
+          const reached = await this.pass();
+          this.fault = null;
+          return reached;
         } catch (error) {
-          if (!(error instanceof ChainMoved)) throw error;
+          if (error instanceof ChainMoved) continue;
+          const message = (error as Error).message ?? String(error);
+          this.fault = {
+            message,
+            since: this.fault?.since ?? Date.now(),
+            attempts: (this.fault?.attempts ?? 0) + 1,
+          };
+          throw error;
         }
       }
     });
@@ -113,7 +140,8 @@ export class SubgraphIndexer {
     if (store.failure()) return store.latestBlock();
     await this.revertIfReorganised();
     const filter = runtime.logFilter();
-    const head = await chain.head();
+    // With every data source ended, indexing stops at the last endBlock, as graph-node's does.
+    const head = Math.min(await chain.head(), filter.endBlock ?? Number.POSITIVE_INFINITY);
     let from = (store.latestBlock()?.number ?? filter.startBlock - 1) + 1;
     while (from <= head && !store.failure() && !this.stopRequested) {
       const to = Math.min(head, from + this.range.blocks - 1);

@@ -2,6 +2,7 @@
 // does for apiVersion >= 0.0.5. Every object is allocated with the module's own `__new(size, classId)`
 // so its 20-byte header (rtId at -8, rtSize at -4) is what the module expects; class ids come from
 // the module's `id_of_type` because they differ from one module to the next.
+import { HandlerError } from "./handler-error.ts";
 
 /** graph-ts TypeId numbers (global/global.ts), the stable names of runtime classes. */
 export const TypeId = {
@@ -33,7 +34,9 @@ export interface AscExports {
   id_of_type(typeId: number): number;
 }
 
-const UTF16 = new TextDecoder("utf-16le");
+// graph-node reads every string a mapping hands over with String::from_utf16 (a lone surrogate is
+// a deterministic error) and then drops every NUL, which PostgreSQL refuses (to_from/mod.rs:109-124).
+const UTF16 = new TextDecoder("utf-16le", { fatal: true });
 
 export class AscMemory {
   private readonly classIds = new Map<number, number>();
@@ -71,9 +74,16 @@ export class AscMemory {
     return this.u32(pointer - 4);
   }
 
+  /** A string the mapping passes to the host, without NULs as graph-node reads it. */
   readString(pointer: number): string {
     if (pointer === 0) throw new Error("a null string was passed to the host");
-    return UTF16.decode(new Uint8Array(this.exports.memory.buffer, pointer, this.size(pointer)));
+    let text: string;
+    try {
+      text = UTF16.decode(new Uint8Array(this.exports.memory.buffer, pointer, this.size(pointer)));
+    } catch {
+      throw new HandlerError("a string passed to the host is not valid UTF-16 (it has a lone surrogate)");
+    }
+    return text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
   }
 
   /** A copy of a Uint8Array's bytes (Bytes, Address, ByteArray, BigInt). */

@@ -1,6 +1,7 @@
 // ethereum.Value objects of graph-ts, to and from the values ethers encodes and decodes.
-import { getAddress, getBytes, hexlify, type ParamType } from "ethers";
+import { AbiCoder, getAddress, getBytes, hexlify, ParamType, type EventFragment } from "ethers";
 import type { AscMemory } from "./asc-memory.ts";
+import { HandlerError } from "./handler-error.ts";
 
 /** graph-ts ethereum.ValueKind. */
 const Kind = {
@@ -18,12 +19,67 @@ const Kind = {
 
 export type AbiValue = string | bigint | boolean | AbiValue[];
 
+/** An indexed string, bytes, array or tuple event parameter: the log holds only its keccak256. */
+export class TopicHash {
+  constructor(readonly hash: string) {}
+}
+
+/** Types an indexed event parameter is hashed for (reference types), as Solidity does. */
+function isHashedWhenIndexed(type: ParamType): boolean {
+  return type.baseType === "string" || type.baseType === "bytes" || type.isArray() || type.isTuple();
+}
+
+/** The type with every `string` read as `bytes`, so invalid UTF-8 decodes instead of throwing. */
+function stringsAsBytes(type: ParamType): ParamType {
+  return ParamType.from(type.format("sighash").replace(/\bstring\b/g, "bytes"));
+}
+
+const LOSSY_UTF8 = new TextDecoder("utf-8");
+
+/** Back from stringsAsBytes: strings decoded as UTF-8 with invalid sequences as U+FFFD. */
+function restoreStrings(type: ParamType, value: unknown): unknown {
+  if (type.isArray())
+    return (value as unknown[]).map((element) => restoreStrings(type.arrayChildren, element));
+  if (type.isTuple())
+    return type.components.map((component, index) => restoreStrings(component, (value as unknown[])[index]));
+  if (type.baseType === "string") return LOSSY_UTF8.decode(getBytes(value as string));
+  return value;
+}
+
+/**
+ * A log's parameters in the event's order, as graph-node's decode_log gives them
+ * (graph/src/abi/event_ext.rs:14-45): an indexed reference type is its topic (a TopicHash),
+ * and a string that is not valid UTF-8 is decoded lossily. Throws when the log does not fit the
+ * event (another event with the same topic0, say).
+ */
+export function decodeEventParams(
+  fragment: EventFragment,
+  topics: readonly string[],
+  data: string,
+): unknown[] {
+  const coder = AbiCoder.defaultAbiCoder();
+  const indexed = fragment.inputs.filter((input) => input.indexed);
+  const first = fragment.anonymous ? 0 : 1;
+  if (topics.length - first !== indexed.length)
+    throw new Error(`${topics.length - first} indexed topics for ${indexed.length} indexed parameters`);
+  const body = fragment.inputs.filter((input) => !input.indexed);
+  const bodyValues = coder.decode(body.map(stringsAsBytes), data);
+  let topic = first;
+  let position = 0;
+  return fragment.inputs.map((input) => {
+    if (!input.indexed) return restoreStrings(input, bodyValues[position++]);
+    const word = topics[topic++]!;
+    return isHashedWhenIndexed(input) ? new TopicHash(word) : coder.decode([input], word)[0];
+  });
+}
+
 function value(memory: AscMemory, kind: number, payload: number | bigint): number {
   return memory.newValue("EthereumValue", kind, BigInt(payload));
 }
 
 /** Writes one ABI value of type `type` as an ethereum.Value. */
 export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unknown): number {
+  if (data instanceof TopicHash) return value(memory, Kind.FIXED_BYTES, memory.newBytes(getBytes(data.hash)));
   if (type.isArray()) {
     const elements = (data as unknown[]).map((element) =>
       writeEthereumValue(memory, type.arrayChildren, element),
@@ -50,20 +106,42 @@ export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unk
   throw new Error(`ABI type ${type.format()} cannot be passed to a mapping`);
 }
 
-/** Reads an ethereum.Value a mapping passed to the host, as ethers takes it. */
+/** The int or uint an ethereum.Value holds; out of the 256-bit range is deterministic (to_from/external.rs:232-246). */
+function readInteger(memory: AscMemory, reference: number, signed: boolean): bigint {
+  const number = memory.readBigInt(reference);
+  if (signed ? BigInt.asIntN(256, number) !== number : number < 0n || number >= 2n ** 256n)
+    throw new HandlerError(`ethereum value ${number} is not a${signed ? "n int256" : " uint256"}`);
+  return number;
+}
+
+/**
+ * Reads an ethereum.Value a mapping passed to the host, as ethers takes it. A value graph-node
+ * cannot read is a deterministic error there (runtime/wasm/src/to_from/external.rs:204-277):
+ * an address not of 20 bytes, fixed bytes over 32, an int out of range, a negative uint.
+ */
 export function readEthereumValue(memory: AscMemory, pointer: number): AbiValue {
   const kind = memory.u32(pointer);
   const payload = memory.u64(pointer + 8);
   const reference = Number(payload & 0xffffffffn);
   switch (kind) {
-    case Kind.ADDRESS:
-      return getAddress(hexlify(memory.readBytes(reference)));
-    case Kind.FIXED_BYTES:
+    case Kind.ADDRESS: {
+      const address = memory.readBytes(reference);
+      if (address.length !== 20)
+        throw new HandlerError(`ethereum value: an Address has 20 bytes, not ${address.length}`);
+      return getAddress(hexlify(address));
+    }
+    case Kind.FIXED_BYTES: {
+      const bytes = memory.readBytes(reference);
+      if (bytes.length > 32)
+        throw new HandlerError(`ethereum value: fixed bytes hold at most 32 bytes, not ${bytes.length}`);
+      return hexlify(bytes);
+    }
     case Kind.BYTES:
       return hexlify(memory.readBytes(reference));
     case Kind.INT:
+      return readInteger(memory, reference, true);
     case Kind.UINT:
-      return memory.readBigInt(reference);
+      return readInteger(memory, reference, false);
     case Kind.BOOL:
       return payload !== 0n;
     case Kind.STRING:

@@ -4,32 +4,22 @@ import { AbiCoder, encodeBase58, getAddress, getBytes, hexlify, keccak256, Param
 import type { EntityData } from "../store/types.ts";
 import type { AscMemory } from "./asc-memory.ts";
 import * as decimal from "./big-decimal.ts";
+import { BlockWrites } from "./block-writes.ts";
+import { writeContext } from "./data-source-context.ts";
 import type { EntityShape } from "./entity-shapes.ts";
+import { callArguments, decodeCallResult, ETH_CALL_GAS, isRevertLike } from "./ethereum-call.ts";
 import { readEthereumValue, writeEthereumValue, type AbiValue } from "./ethereum-values.ts";
+import { HandlerError } from "./handler-error.ts";
 import type { DataSource } from "./manifest.ts";
 import { readBigDecimal, readEntity, writeBigDecimal, writeEntity } from "./store-values.ts";
 import { SyncRpcError, type SyncRpc } from "./sync-rpc.ts";
 
-/** A deterministic failure of a handler: it fails the subgraph. */
-export class HandlerError extends Error {
-  override name = "HandlerError";
-}
+export { HandlerError };
 
 export type LogLevel = "critical" | "error" | "warning" | "info" | "debug";
 const LOG_LEVELS: LogLevel[] = ["critical", "error", "warning", "info", "debug"];
 
-/** The writes of the block being handled, in order: the latest per entity and id wins. */
-export class BlockWrites {
-  readonly entities = new Map<string, Map<string, EntityData | null>>();
-  get(entity: string, id: string): EntityData | null | undefined {
-    return this.entities.get(entity)?.get(id);
-  }
-  set(entity: string, id: string, data: EntityData | null): void {
-    let byId = this.entities.get(entity);
-    if (!byId) this.entities.set(entity, (byId = new Map()));
-    byId.set(id, data);
-  }
-}
+export { BlockWrites };
 
 export interface TriggerContext {
   memory: AscMemory;
@@ -54,11 +44,12 @@ function shapeOf(context: TriggerContext, entity: string): EntityShape {
 
 function ethCall(context: TriggerContext, to: string, data: string): string | null {
   try {
-    return context.rpc.call("eth_call", [{ to, data }, { blockHash: context.blockHash }]) as string;
+    const call = { to, data, gas: `0x${ETH_CALL_GAS.toString(16)}` };
+    return context.rpc.call("eth_call", [call, { blockHash: context.blockHash }]) as string;
   } catch (error) {
     // A revert is the call's answer (null to the mapping); anything else is the node failing.
-    const rpcError = (error as { rpcError?: { message: string; data?: unknown } }).rpcError;
-    if (rpcError && /revert/i.test(rpcError.message)) return null;
+    const rpcError = (error as { rpcError?: { code: number; message: string; data?: unknown } }).rpcError;
+    if (rpcError && isRevertLike(rpcError)) return null;
     throw error instanceof SyncRpcError ? new Error(`ethereum.call: ${error.message}`) : error;
   }
 }
@@ -91,7 +82,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
     "store.get_in_block"(entityPointer, idPointer) {
       const context = current();
       const entity = text(entityPointer);
-      const data = context.writes.get(entity, text(idPointer));
+      const data = context.writes.getInBlock(entity, text(idPointer));
       return data ? writeEntity(context.memory, shapeOf(context, entity), data) : 0;
     },
     "store.set"(entityPointer, idPointer, dataPointer) {
@@ -99,22 +90,14 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
       const entity = text(entityPointer);
       const id = text(idPointer);
       const shape = shapeOf(context, entity);
-      const data = readEntity(context.memory, shape, id, dataPointer);
-      if (shape.immutable) {
-        const before = context.writes.get(entity, id);
-        if (before === undefined && context.loadStored(entity, id)) {
-          throw new HandlerError(
-            `entity ${entity}[${id}] is immutable and already exists; it cannot be updated`,
-          );
-        }
-      }
-      context.writes.set(entity, id, data);
+      const update = readEntity(context.memory, shape, id, dataPointer);
+      context.writes.update(shape, id, update, context.loadStored, context.blockNumber);
     },
     "store.remove"(entityPointer, idPointer) {
       const context = current();
       const entity = text(entityPointer);
       shapeOf(context, entity);
-      context.writes.set(entity, text(idPointer), null);
+      context.writes.remove(entity, text(idPointer));
     },
 
     "log.log"(level, messagePointer) {
@@ -204,10 +187,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
 
     "dataSource.address": () => memory().newBytes(getBytes(current().dataSource.address)),
     "dataSource.network": () => memory().newString(current().dataSource.network),
-    "dataSource.context": () =>
-      memory().newObject("TypedMapStringStoreValue", [
-        memory().newPointerArray("ArrayTypedMapEntryStringStoreValue", []),
-      ]),
+    "dataSource.context": () => writeContext(memory(), current().dataSource.context),
 
     "ethereum.call"(callPointer) {
       const context = current();
@@ -225,9 +205,10 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
         );
       const fragment = abi.getFunction(signature.split(":")[0] ?? signature);
       if (!fragment) throw new HandlerError(`ethereum.call: ${contractName} has no function ${signature}`);
-      const result = ethCall(context, address, abi.encodeFunctionData(fragment, params));
-      if (result === null) return 0;
-      const decoded = abi.decodeFunctionResult(fragment, result);
+      const input = abi.encodeFunctionData(fragment, callArguments(fragment, params));
+      const result = ethCall(context, address, input);
+      const decoded = result === null ? null : decodeCallResult(abi, fragment, result);
+      if (decoded === null) return 0;
       const outputs = fragment.outputs.map((output, index) => writeEthereumValue(m, output, decoded[index]));
       return m.newPointerArray("ArrayEthereumValue", outputs);
     },

@@ -4,6 +4,7 @@ import { getBytes, hexlify } from "ethers";
 import type { EntityData, Value } from "../store/types.ts";
 import type { AscMemory } from "./asc-memory.ts";
 import * as decimal from "./big-decimal.ts";
+import { HandlerError } from "./handler-error.ts";
 import type { EntityShape, FieldShape, StoredScalar } from "./entity-shapes.ts";
 
 /** graph-ts store ValueKind. */
@@ -49,8 +50,21 @@ interface KindedValue {
   elements?: KindedValue[];
 }
 
+/** decimal128's exponent range, which graph-node holds BigDecimals to (scalar/bigdecimal.rs:40-42). */
+const MIN_EXP = -6143n;
+const MAX_EXP = 6144n;
+
+/** A BigDecimal from the mapping, normalized and range-checked as graph-node reads it (external.rs:105-133). */
 export function readBigDecimal(memory: AscMemory, pointer: number): decimal.Decimal {
-  return { digits: memory.readBigInt(memory.u32(pointer)), exp: memory.readBigInt(memory.u32(pointer + 4)) };
+  const value = decimal.normalize({
+    digits: memory.readBigInt(memory.u32(pointer)),
+    exp: memory.readBigInt(memory.u32(pointer + 4)),
+  });
+  if (value.exp < MIN_EXP || value.exp > MAX_EXP)
+    throw new HandlerError(
+      `big decimal exponent \`${value.exp}\` is outside the \`${MIN_EXP}\` to \`${MAX_EXP}\` range`,
+    );
+  return value;
 }
 
 export function writeBigDecimal(memory: AscMemory, value: decimal.Decimal): number {
@@ -141,11 +155,9 @@ function check(shape: EntityShape, id: string, field: FieldShape, value: KindedV
     new Error(
       `entity ${shape.name}[${id}]: the value for field "${field.name}" must have type ${typeName(field)} but has type ${has}`,
     );
-  if (value.kind === Kind.NULL) {
-    if (!field.nullable)
-      throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
-    return;
-  }
+  // A null is assignable to any field at store.set (data/store/mod.rs:492-508); whether a
+  // non-null field ends up empty is checked on the merged entity.
+  if (value.kind === Kind.NULL) return;
   const expected = KIND_OF_SCALAR[field.scalar];
   if (field.list) {
     if (value.kind !== Kind.ARRAY) throw wrong(KIND_NAMES[value.kind] ?? "unknown");
@@ -157,35 +169,47 @@ function check(shape: EntityShape, id: string, field: FieldShape, value: KindedV
   }
 }
 
-/** Reads an Entity a mapping passed to store.set, checked against the schema. */
+/**
+ * Reads the Entity a mapping passed to store.set: the fields it sets, each checked against the
+ * schema, an explicit null kept as null (it clears the field when merged). Like graph-node
+ * (host_exports.rs:276-303) the id is added when absent and must otherwise equal the key.
+ */
 export function readEntity(memory: AscMemory, shape: EntityShape, id: string, pointer: number): EntityData {
   const data: EntityData = {};
   for (const entry of memory.readPointerArray(memory.u32(pointer))) {
     const name = memory.readString(memory.u32(entry));
     const field = shape.fields.get(name);
-    if (!field) throw new Error(`entity ${shape.name}[${id}]: field "${name}" is not in the schema`);
+    // Deterministic in graph-node for apiVersion >= 0.0.8 (host_exports.rs:165-211).
+    if (!field) throw new HandlerError(`entity ${shape.name}[${id}]: field "${name}" is not in the schema`);
     if (field.derivedFrom)
       throw new Error(`entity ${shape.name}[${id}]: "${name}" is derived and cannot be set`);
     const value = readValue(memory, memory.u32(entry + 4));
     check(shape, id, field, value);
     data[name] = value.value;
   }
-  for (const field of shape.fields.values()) {
-    if (field.derivedFrom) continue;
-    if (!(field.name in data)) {
-      if (!field.nullable) {
-        throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
-      }
-      data[field.name] = null;
-    }
-  }
   const storedId = data.id;
-  if (storedId !== undefined && String(storedId).toLowerCase() !== id.toLowerCase()) {
+  if (storedId === undefined || storedId === null) data.id = id;
+  else if (!sameId(shape, storedId, id)) {
     throw new Error(
       `entity ${shape.name}[${id}]: the id field holds ${String(storedId)}, not the id it is set under`,
     );
   }
   return data;
+}
+
+/** String ids compare exactly, as graph-node does; Bytes ids as the bytes they name. */
+function sameId(shape: EntityShape, stored: Value, id: string): boolean {
+  if (shape.fields.get("id")?.scalar === "Bytes") return String(stored).toLowerCase() === id.toLowerCase();
+  return stored === id;
+}
+
+/** Fails when a non-null field has no value once the entity is merged (entity_cache.rs:390-399). */
+export function checkComplete(shape: EntityShape, id: string, data: EntityData): void {
+  for (const field of shape.fields.values()) {
+    if (field.derivedFrom || field.nullable) continue;
+    if (data[field.name] === undefined || data[field.name] === null)
+      throw new Error(`entity ${shape.name}[${id}]: missing value for non-nullable field "${field.name}"`);
+  }
 }
 
 /** Writes an Entity (TypedMap<string, Value>) for store.get; null fields are left out. */

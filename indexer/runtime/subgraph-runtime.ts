@@ -2,11 +2,12 @@
 // instance per trigger (no globals carry over), logs in log-index order, the block's writes kept
 // aside and handed over whole, and a trap or abort failing the block without a partial write.
 import { readFileSync } from "node:fs";
-import { keccak256, type Result } from "ethers";
+import { keccak256 } from "ethers";
 import type { EntityChange, EntityData } from "../store/types.ts";
 import { AscMemory, type AscExports } from "./asc-memory.ts";
 import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
 import type { EntityShapes } from "./entity-shapes.ts";
+import { decodeEventParams } from "./ethereum-values.ts";
 import {
   BlockWrites,
   HandlerError,
@@ -14,7 +15,13 @@ import {
   type LogLevel,
   type TriggerContext,
 } from "./host-imports.ts";
-import { ManifestError, type DataSource, type EventHandler, type Manifest } from "./manifest.ts";
+import {
+  handlerMatches,
+  ManifestError,
+  type DataSource,
+  type EventHandler,
+  type Manifest,
+} from "./manifest.ts";
 import { SyncRpc } from "./sync-rpc.ts";
 import { writeEvent } from "./trigger-objects.ts";
 
@@ -50,18 +57,15 @@ export class HandlerFailure extends Error {
   }
 }
 
-/** The log's parameters, decoded with the event the trigger matched (no topic lookup again). */
-function decodeLog(trigger: Trigger): Result {
+/**
+ * The log's parameters, decoded with the event the handler names; null when they do not decode,
+ * and graph-node skips the handler (chain/ethereum/src/data_source.rs:745-774).
+ */
+function decodeLog(log: RawLog, handler: EventHandler): unknown[] | null {
   try {
-    return trigger.dataSource.abi.decodeEventLog(
-      trigger.handler.fragment,
-      trigger.log.data,
-      trigger.log.topics,
-    );
-  } catch (error) {
-    throw new HandlerError(
-      `the log does not decode as ${trigger.handler.event}: ${(error as Error).message}`,
-    );
+    return decodeEventParams(handler.fragment, log.topics, log.data);
+  } catch {
+    return null;
   }
 }
 
@@ -69,6 +73,7 @@ interface Trigger {
   log: RawLog;
   dataSource: DataSource;
   handler: EventHandler;
+  params: unknown[];
 }
 
 export class SubgraphRuntime {
@@ -125,10 +130,16 @@ export class SubgraphRuntime {
     this.rpc = new SyncRpc(options.rpcUrl);
   }
 
-  /** What eth_getLogs must ask for: every data source address and handled topic. */
-  logFilter(): { addresses: string[]; topics: string[]; startBlock: number } {
+  /**
+   * What eth_getLogs must ask for: every data source address and handled topic; and the last
+   * block to index when every data source has an endBlock (graph-node stops there:
+   * core/src/subgraph/runner/mod.rs:1340-1350).
+   */
+  logFilter(): { addresses: string[]; topics: string[]; startBlock: number; endBlock?: number } {
     const sources = this.manifest.dataSources;
+    const endBlocks = sources.map((source) => source.endBlock);
     return {
+      endBlock: endBlocks.every((end) => end !== undefined) ? Math.max(...endBlocks) : undefined,
       addresses: [...new Set(sources.map((source) => source.address))],
       topics: [
         ...new Set(sources.flatMap((source) => source.eventHandlers.map((handler) => handler.topic0))),
@@ -144,8 +155,12 @@ export class SubgraphRuntime {
       if (log.removed) continue;
       for (const dataSource of this.manifest.dataSources) {
         if (dataSource.address !== log.address.toLowerCase() || blockNumber < dataSource.startBlock) continue;
+        // endBlock is inclusive (graph/src/blockchain/mod.rs:354-356).
+        if (dataSource.endBlock !== undefined && blockNumber > dataSource.endBlock) continue;
         for (const handler of dataSource.eventHandlers) {
-          if (handler.topic0 === log.topics[0]) triggers.push({ log, dataSource, handler });
+          if (!handlerMatches(handler, log.topics)) continue;
+          const params = decodeLog(log, handler);
+          if (params) triggers.push({ log, dataSource, handler, params });
         }
       }
     }
@@ -198,7 +213,7 @@ export class SubgraphRuntime {
           throw new HandlerError(`the module exports no handler named ${trigger.handler.handler}`);
         }
         handler(
-          writeEvent(memory, trigger.log, trigger.handler.fragment, decodeLog(trigger), block, transaction),
+          writeEvent(memory, trigger.log, trigger.handler.fragment, trigger.params, block, transaction),
         );
       } catch (error) {
         if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
@@ -213,11 +228,7 @@ export class SubgraphRuntime {
         this.context = undefined;
       }
     }
-    const changes: EntityChange[] = [];
-    for (const [entity, byId] of writes.entities) {
-      for (const [id, data] of byId) changes.push({ entity, id, data });
-    }
-    return changes;
+    return writes.changes(loadStored);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 // The ethereum.Event a handler receives, built in the module's memory from a log, its block and
 // its transaction (field order is the graph-ts class layout; apiVersion >= 0.0.7).
-import { getBytes, type EventFragment, type Result } from "ethers";
+import { getBytes, type EventFragment } from "ethers";
 import type { AscMemory } from "./asc-memory.ts";
 import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
 import { writeEthereumValue } from "./ethereum-values.ts";
@@ -51,7 +51,7 @@ export function writeEvent(
   memory: AscMemory,
   log: RawLog,
   fragment: EventFragment,
-  args: Result,
+  args: readonly unknown[],
   block: RawBlock,
   transaction: RawTransaction,
 ): number {

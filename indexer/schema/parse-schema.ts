@@ -111,6 +111,10 @@ function readEntity(
 
 function idType(entity: string, id: FieldModel | undefined): IdTypeName {
   const accepted = ["ID", "String", "Bytes"];
+  if (id?.type.kind === "scalar" && id.type.scalar === "Int8")
+    throw new SubgraphSchemaError(
+      `type ${entity}: Int8 ids are not supported by this host; use ID!, String! or Bytes! (graph-node v0.44 supports Int8 ids; see docs/graph-node.md)`,
+    );
   if (
     !id ||
     id.list ||
