@@ -3,7 +3,7 @@
 // by shape: calldata and raw transactions can carry an unlock secret (progressStake's argument), so
 // hex longer than one 32-byte word is never written out.
 
-const REDACTED = "[redacted]";
+export const REDACTED = "[redacted]";
 
 /** Field names (case and separators ignored) whose values are secrets wherever they appear. */
 const SECRET_NAME_PARTS = ["privatekey", "password", "passphrase", "secret", "mnemonic", "keystore"];
