@@ -15,7 +15,14 @@ import {
 import { ConfigError, parseConfig, readConfig, type ExecutorConfig } from "../executor/config.ts";
 import { SubgraphReader } from "../executor/feed/indexed-state.ts";
 import { startObservabilityServer } from "../executor/observability/http.ts";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../executor/observability/logger.ts";
+import {
+  createLogger,
+  defaultLogFormat,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+} from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
 import { scrubText } from "../executor/observability/redact.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "../executor/service-api.ts";
@@ -43,7 +50,7 @@ progresses their messages on the origin and auxiliary chains.
 
 Commands:
   init          write a configuration file and an encrypted keystore for a deployment
-  start         run the executor, with /health and /metrics on loopback
+  start         run the executor, with a status page, /health and /metrics on loopback
   status <hash> where a request or message stands, on both chains and in the executor's books
   list          the executor's intents in flight, planned and recently finished
   retry <subject-or-hash>
@@ -86,14 +93,16 @@ Environment:
 const START_HELP = `Usage: npm run facilitator -- start [options]
 
 Runs the executor for a configuration file until SIGINT or SIGTERM, then stops taking actions, lets
-in-flight sends finish recording and exits 0. Logs are JSON lines on stdout. GET /health and
-GET /metrics are served on the configuration's http.host and http.port (loopback only).
+in-flight sends finish recording and exits 0. Logs go to stdout: JSON lines, or text on a terminal.
+GET /health and GET /metrics, and a status page for people at /, are served on the configuration's
+http.host and http.port (loopback only).
 One process per key writes the books and sends: with PostgreSQL books a second start stands by
 (/health says standby) and takes over when the first stops or dies; with SQLite it is refused.
 
 Options:
   --config <file>              default facilitator.json
   --log-level <level>          debug, info, warn or error (default info)
+  --log-format <format>        json or pretty (default pretty on a terminal, json otherwise)
   -h, --help                   show this help
 
 Environment:
@@ -371,11 +380,15 @@ function startingHealth(config: ExecutorConfig, status: ExecutorHealth["status"]
 }
 
 async function start(args: string[]): Promise<number> {
-  const { values } = parse(args, { "log-level": { type: "string" } });
+  const { values } = parse(args, { "log-level": { type: "string" }, "log-format": { type: "string" } });
   if (values.help) return help(START_HELP);
   const level = (values["log-level"] as string | undefined) ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+  }
+  const format = (values["log-format"] as string | undefined) ?? defaultLogFormat(process.stdout);
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got "${format}"`);
   }
   const config = readConfig(configPath(values.config));
   const keystore = await keystorePassword({ confirm: false });
@@ -383,7 +396,7 @@ async function start(args: string[]): Promise<number> {
     keystorePassword: keystore,
     secretsPassphrase: process.env[PASSPHRASE_VARIABLE] || keystore,
   };
-  const logger = createLogger({ level: level as LogLevel });
+  const logger = createLogger({ level: level as LogLevel, format: format as LogFormat });
   const metrics = createMetrics();
   const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", resolve);
@@ -399,12 +412,15 @@ async function start(args: string[]): Promise<number> {
   let standby = false;
   const waiting = () => (stopping ? "stopping" : standby ? "standby" : "starting");
   const health = () => (running && !stopping ? running.health() : startingHealth(config, waiting()));
-  const server = await startObservabilityServer({ ...config.http, health, metrics }).catch((error: Error) => {
-    throw new Error(
-      `http: cannot serve /health and /metrics on ${config.http.host}:${config.http.port}: ${error.message}`,
-    );
-  });
-  logger.info("serving /health and /metrics", { url: server.url });
+  const statusPage = { executor: () => (running && !stopping ? running : null) };
+  const server = await startObservabilityServer({ ...config.http, health, metrics, statusPage }).catch(
+    (error: Error) => {
+      throw new Error(
+        `http: cannot serve /health and /metrics on ${config.http.host}:${config.http.port}: ${error.message}`,
+      );
+    },
+  );
+  logger.info("serving /health and /metrics", { url: server.url, statusPage: `${server.url}/` });
   try {
     // Loaded here so that init, status and list run without the service's dependencies.
     const startExecutor: StartExecutor = (await import("../executor/service.ts")).startExecutor;

@@ -90,6 +90,7 @@ function summary(stack: LocalStack, blockTime: number | undefined): string[] {
     `  GraphQL    origin     ${urls.origin.httpUrl}  (subscriptions: ${urls.origin.wsUrl})`,
     `             auxiliary  ${urls.auxiliary.httpUrl}  (subscriptions: ${urls.auxiliary.wsUrl})`,
     `  executor   config ${files.config}, log ${files.log}`,
+    `  status     ${stack.statusUrl}  (requests, messages and balances in a browser)`,
     `  deployment file  ${files.deployment}`,
     "",
     "Press Ctrl-C to stop.",
@@ -104,6 +105,7 @@ function screenHeader(stack: LocalStack): string[] {
     `  origin     chain ${net.origin.chainId}  ${net.origin.rpcUrl}  GraphQL ${urls.origin.httpUrl}`,
     `  auxiliary  chain ${net.auxiliary.chainId}  ${net.auxiliary.rpcUrl}  GraphQL ${urls.auxiliary.httpUrl}`,
     `  executor   log ${files.log}, config ${files.config}`,
+    `  status     ${stack.statusUrl}`,
   ];
 }
 

@@ -2,6 +2,7 @@
 // service (executor/service.ts) and the CLI, status and observability modules.
 import type { Books } from "./bookkeeping/index.ts";
 import type { ExecutorConfig } from "./config.ts";
+import type { Funds } from "./decide/funds.ts";
 import type { SubgraphReader } from "./feed/indexed-state.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { ExecutorMetrics } from "./observability/metrics.ts";
@@ -27,6 +28,8 @@ export interface RunningExecutor {
   readers: { origin: SubgraphReader; auxiliary: SubgraphReader };
   /** Health for /health: the feeds' modes and last blocks, the last decision's time. */
   health(): ExecutorHealth;
+  /** The balances last read (for the status page), or undefined before the first reading. */
+  funds(): Funds | undefined;
   /** Takes no new actions, lets in-flight sends finish recording, closes connections. */
   stop(): Promise<void>;
 }

@@ -354,6 +354,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
         balances: { low },
       };
     },
+    funds: () => balances.funds(),
     stop() {
       stopped ??= shutDown();
       return stopped;

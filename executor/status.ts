@@ -721,7 +721,8 @@ export async function statusOf(hash: string, { readers, books }: StatusSources):
     lookup.message("auxiliary", subject),
   ]);
   let request = stake ?? redeem;
-  const asMessage = onOrigin ?? onAuxiliary;
+  // Only the source outbox links the request (a redeem's origin inbox has none), so prefer it.
+  const asMessage = [onOrigin, onAuxiliary].find((found) => found?.requestHash) ?? onOrigin ?? onAuxiliary;
   const kind = request?.kind ?? asMessage?.kind ?? null;
   const messageHash = request?.messageHash ?? (asMessage ? subject : null);
 

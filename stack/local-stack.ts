@@ -11,6 +11,7 @@ import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startAnchorer, type Anchorer } from "../devnet/anchorer.ts";
 import { startDevNetwork, type DevNetwork, type DevNetworkOptions } from "../devnet/network.ts";
 import { readConfig } from "../executor/config.ts";
+import { startObservabilityServer } from "../executor/observability/http.ts";
 import { appendLogFile, createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
@@ -38,6 +39,8 @@ export interface LocalStack {
   /** Both subgraphs' GraphQL endpoints. */
   urls: Record<"origin" | "auxiliary", { httpUrl: string; wsUrl: string }>;
   files: { deployment: string; config: string; log: string };
+  /** The executor's status page (and /health, /metrics), on loopback. */
+  statusUrl: string;
   stop(): Promise<void>;
 }
 
@@ -146,12 +149,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const log = appendLogFile(files.log);
     stops.push(() => log.close());
+    const metrics = createMetrics();
     const executor = await startExecutor(readConfig(files.config), secrets, {
       logger: createLogger({ level: "info", write: log.write }),
-      metrics: createMetrics(),
+      metrics,
     });
     stops.push(() => executor.stop());
-    progress(`executor running as ${executor.facilitator}, logging to ${files.log}`);
+    const status = await startObservabilityServer({
+      host: "127.0.0.1",
+      port: 0,
+      health: () => executor.health(),
+      metrics,
+      statusPage: { executor: () => executor },
+    });
+    stops.push(() => status.close());
+    progress(
+      `executor running as ${executor.facilitator}, logging to ${files.log}, status at ${status.url}/`,
+    );
 
     return {
       net,
@@ -160,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       executor,
       urls,
       files: { deployment: files.deployment, config: files.config, log: files.log },
+      statusUrl: `${status.url}/`,
       stop: stopAll,
     };
   } catch (error) {

@@ -136,6 +136,8 @@ describe("status of a redeem driven by hand", { timeout: 300_000 }, () => {
     await progressRedeemAndUnstake(net, redeem);
     report = await status(redeem.messageHash);
     assert.equal(report.stage, "progressed");
+    // The message hash leads to the request even with the origin inbox (no request link) indexed.
+    assert.equal(report.request?.hash, requested.redeemRequestHash.toLowerCase());
     assert.equal(report.messages.auxiliary?.status, "Progressed");
     assert.equal(report.messages.origin?.status, "Progressed");
     assert.deepEqual(report.next, []);

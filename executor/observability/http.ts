@@ -1,10 +1,12 @@
-// GET /health and GET /metrics for the operator's probes and Prometheus. Loopback only: the
-// endpoint has no authentication, and health details (last error, feed state) are for the host.
+// GET /health and GET /metrics for the operator's probes and Prometheus, and the status page at /
+// for people (status-page.ts). Loopback only: the endpoint has no authentication, and health details
+// (last error, feed state) are for the host.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import type { ExecutorHealth } from "../service-api.ts";
 import type { ExecutorMetrics } from "./metrics.ts";
 import { redact } from "./redact.ts";
+import { renderStatusPage, STATUS_PAGE_CSP, type StatusPageSource } from "./status-page.ts";
 
 export interface ObservabilityServerOptions {
   host: string;
@@ -12,6 +14,8 @@ export interface ObservabilityServerOptions {
   port: number;
   health: () => ExecutorHealth;
   metrics: ExecutorMetrics;
+  /** The facilitation status page at /; without it / is not found. */
+  statusPage?: StatusPageSource;
 }
 
 export interface ObservabilityServer {
@@ -28,9 +32,26 @@ function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith("127.");
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
+function send(
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { "content-type": contentType, "cache-control": "no-store", ...headers });
   response.end(body);
+}
+
+/**
+ * A page other sites must not read: a browser only sends a loopback Host to a loopback server
+ * unless a hostile name was made to resolve to 127.0.0.1 (DNS rebinding).
+ */
+function hasLoopbackHost(request: IncomingMessage): boolean {
+  const host = request.headers.host;
+  if (host === undefined) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  return isLoopback(name);
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -43,13 +64,30 @@ async function answer(
   options: ObservabilityServerOptions,
 ): Promise<void> {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
-  if (path !== "/health" && path !== "/metrics") {
-    json(response, 404, { error: `not found: ${path} (try /health or /metrics)` });
+  const page = path === "/" ? options.statusPage : undefined;
+  if (path !== "/health" && path !== "/metrics" && !page) {
+    const pages = options.statusPage ? "/, /health or /metrics" : "/health or /metrics";
+    json(response, 404, { error: `not found: ${path} (try ${pages})` });
     return;
   }
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("allow", "GET, HEAD");
     json(response, 405, { error: `${request.method} is not allowed on ${path}: use GET` });
+    return;
+  }
+  if (page) {
+    if (!hasLoopbackHost(request)) {
+      json(response, 403, {
+        error: "the status page answers only a loopback Host (127.0.0.1, [::1] or localhost)",
+      });
+      return;
+    }
+    const html = await renderStatusPage(page, options.health());
+    send(response, 200, "text/html; charset=utf-8", html, {
+      "content-security-policy": STATUS_PAGE_CSP,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+    });
     return;
   }
   if (path === "/metrics") {
