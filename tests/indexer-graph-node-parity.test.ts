@@ -61,6 +61,17 @@ describe("ordering", () => {
     // (store/postgres/src/relational_queries.rs:4252).
     assert.deepEqual(ids(`{ tokens(orderBy: owner__label) { id } }`).slice(0, 1), ["t2"]);
   });
+
+  test("list and derived fields are orderBy values too, and ordering by one is the same error (graph/src/schema/api.rs:532-547; graph/src/schema/ast.rs:216, `Only scalar values`, mapped at graphql/src/store/query.rs:582-589)", () => {
+    for (const field of ["tags", "holders", "transfers"]) {
+      assert.deepEqual(errors(`{ tokens(orderBy: ${field}) { id } }`), [
+        `Ordering by \`${field}\` is not supported for type \`Token\``,
+      ]);
+    }
+    assert.deepEqual(errors(`{ accounts(orderBy: tokens) { id } }`), [
+      "Ordering by `tokens` is not supported for type `Account`",
+    ]);
+  });
 });
 
 describe("first and skip", () => {

@@ -368,18 +368,21 @@ function opSpec(field: FieldModel, op: string): FilterSpec {
 }
 
 /**
- * `<T>_orderBy`: stored single-valued fields, and `ref__field` for the fields of a referenced entity.
- * As graph-node, enum and reference fields (and `ref__enumField`) are listed but ordering by them is
- * an error at run time (`unsupported`: the field and type the error names).
+ * `<T>_orderBy`: every field, and `ref__field` for the fields of a referenced entity, as graph-node
+ * lists them (graph/src/schema/api.rs:532-603). Ordering by an enum, reference, list or derived field
+ * (or `ref__enumField`) is an error at run time there (graphql/src/store/query.rs:568-647), so these
+ * carry `unsupported`: the field and type the error names.
  */
 function orderValues(model: SubgraphSchema, type: EntityModel) {
   const values: Record<string, { value: OrderByValue }> = {};
   const sortable = (field: FieldModel) => !field.list && field.derivedFrom === null;
   const unsupported = (field: FieldModel, owner: EntityModel) =>
-    field.type.kind === "scalar" ? {} : { unsupported: { field: field.name, type: owner.name } };
-  for (const field of type.fields.filter(sortable)) {
+    field.type.kind === "scalar" && sortable(field)
+      ? {}
+      : { unsupported: { field: field.name, type: owner.name } };
+  for (const field of type.fields) {
     values[field.name] = { value: { field: field.name, ...unsupported(field, type) } };
-    if (field.type.kind !== "entity") continue;
+    if (field.type.kind !== "entity" || !sortable(field)) continue;
     const target = model.entities.get(field.type.name) as EntityModel;
     for (const child of target.fields.filter(sortable)) {
       if (child.type.kind === "entity") continue;

@@ -1,80 +1,68 @@
-// Root field names as graph-node derives them from a type name: lowerCamelCase for the singular
-// field and the English plural for the collection (`Token` -> `token`, `tokens`; `Status` ->
-// `status`, `statuses`); when both would be equal the plural gets `_collection`.
-// graph-node uses the Inflector crate; these are the common rules of that family, not a copy, so
-// rare words may be pluralised differently (docs/indexer-api.md says so).
+// Root query field names exactly as graph-node v0.44.0 derives them from a type name
+// (camel_cased_names, graph/src/data/graphql/ext.rs:359-366): singular = to_camel_case(name),
+// plural = to_camel_case(to_plural(name)), and `_collection` appended when both are equal.
+// to_plural and to_camel_case follow the Rust crate Inflector 0.11.4, the version graph-node's
+// Cargo.lock resolves (src/string/pluralize/mod.rs and src/cases/case/mod.rs). Inflector applies
+// its lower-case rules to the whole, capitalised name, so `Person` gives `persons`, `Sheep`
+// `sheeps`, `Index` `indexes`, quirks included (`person` gives `personople`); users' queries must
+// run unchanged on graph-node.
+import { PLURAL_RULES, SPECIAL_PLURALS, UNCOUNTABLE_WORDS } from "./inflector-plural-rules.ts";
 
-const UNCOUNTABLE = new Set([
-  "equipment",
-  "information",
-  "rice",
-  "money",
-  "species",
-  "series",
-  "fish",
-  "sheep",
-  "jeans",
-  "police",
-  "news",
-]);
+// Inflector tries its rule list from the last rule to the first (pluralize/mod.rs:142).
+const RULES_AS_TRIED = [...PLURAL_RULES].reverse();
 
-const IRREGULAR: Record<string, string> = {
-  person: "people",
-  man: "men",
-  woman: "women",
-  child: "children",
-  mouse: "mice",
-  ox: "oxen",
-};
-
-const PLURAL_RULES: [RegExp, string][] = [
-  [/(quiz)$/i, "$1zes"],
-  [/(matr|vert|ind)(?:ix|ex)$/i, "$1ices"],
-  [/(alias|status|bus)$/i, "$1es"],
-  [/(octop|vir)us$/i, "$1i"],
-  [/(ax|test)is$/i, "$1es"],
-  [/sis$/i, "ses"],
-  [/(x|ch|ss|sh)$/i, "$1es"],
-  [/([^aeiouy]|qu)y$/i, "$1ies"],
-  [/(hive)$/i, "$1s"],
-  [/([^f])fe$/i, "$1ves"],
-  [/([lr])f$/i, "$1ves"],
-  [/([ti])um$/i, "$1a"],
-  [/(buffal|tomat|potat)o$/i, "$1oes"],
-  [/s$/i, "s"],
-  [/$/, "s"],
-];
-
-/** The words of an identifier: `ERC20TokenBalance` -> ERC, 20, Token, Balance. */
-function words(name: string): string[] {
-  return name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? [name];
-}
-
-function lowerCamel(parts: string[]): string {
-  return parts
-    .map((word, index) =>
-      index === 0 ? word.toLowerCase() : word.charAt(0).toUpperCase() + word.slice(1).toLowerCase(),
-    )
-    .join("");
-}
-
-function pluralWord(word: string): string {
-  const lower = word.toLowerCase();
-  if (UNCOUNTABLE.has(lower)) return word;
-  const irregular = IRREGULAR[lower];
-  if (irregular) return word.charAt(0) + irregular.slice(1);
-  for (const [pattern, replacement] of PLURAL_RULES) {
-    if (pattern.test(word)) return word.replace(pattern, replacement);
+/** Inflector's to_plural (pluralize/mod.rs:126-152). */
+function toPlural(name: string): string {
+  if (UNCOUNTABLE_WORDS.has(name)) return name;
+  const special = SPECIAL_PLURALS.get(name);
+  if (special !== undefined) return special;
+  for (const [pattern, suffix] of RULES_AS_TRIED) {
+    const stem = pattern.exec(name)?.[1];
+    if (stem !== undefined) return stem + suffix;
   }
-  return word;
+  return `${name}s`;
+}
+
+// GraphQL names are ASCII, so ASCII classes stand for Rust's Unicode char predicates.
+const isAlphanumeric = (char: string) => /[A-Za-z0-9]/.test(char);
+const isDigit = (char: string) => /[0-9]/.test(char);
+const isLower = (char: string) => /[a-z]/.test(char);
+const isUpper = (char: string) => /[A-Z]/.test(char);
+
+/**
+ * Inflector's to_camel_case (case/mod.rs:35-62): separators are dropped and make the next letter
+ * upper case, as a digit does; an upper-case letter also stays upper case when the last letter
+ * Inflector lower-cased was lower case in the input (so `TokenABC` -> `tokenABC` but `NFTOwner` ->
+ * `nftowner`); every other letter is lower-cased.
+ */
+function toCamelCase(name: string): string {
+  let result = "";
+  let started = false;
+  let newWord = false;
+  let lastLowered = " ";
+  for (const char of name.replace(/[^A-Za-z0-9]+$/, "")) {
+    if (!isAlphanumeric(char)) {
+      if (started) newWord = true;
+    } else if (isDigit(char)) {
+      started = true;
+      newWord = true;
+      result += char;
+    } else if (newWord || (isLower(lastLowered) && isUpper(char))) {
+      started = true;
+      newWord = false;
+      result += char.toUpperCase();
+    } else {
+      started = true;
+      lastLowered = char;
+      result += char.toLowerCase();
+    }
+  }
+  return result;
 }
 
 export function rootFieldNames(typeName: string): { singular: string; plural: string } {
-  const parts = words(typeName);
-  const singular = lowerCamel(parts);
-  const last = parts.length - 1;
-  const pluralParts = parts.map((word, index) => (index === last ? pluralWord(word) : word));
-  let plural = lowerCamel(pluralParts);
+  const singular = toCamelCase(typeName);
+  let plural = toCamelCase(toPlural(typeName));
   if (plural === singular) plural += "_collection";
   return { singular, plural };
 }
