@@ -350,10 +350,25 @@ test(
     let ours: string | undefined;
     try {
       await revertStake(net, staker, stake);
+      // Blocks are mined for the executor's way up to the step (anchors, the proof), but not once it
+      // has planned our confirmation: a block mined while it is being sent would take it out of the
+      // pool before this race can be run. After 15 s held, mining resumes in case it waits for one.
+      let heldSince: number | undefined;
       ours = await until("our confirmRevertStakeIntent in auxiliary's mempool", async () => {
         const pending = await pendingConfirmRevert(aux, stake.messageHash);
-        if (pending === undefined) await aux.send("evm_mine", []);
-        return pending;
+        if (pending !== undefined) return pending;
+        const planned = (
+          await Promise.all(
+            [stake.messageHash, stake.messageHash.toLowerCase()].map((subject) =>
+              executor.books.intentsFor(subject),
+            ),
+          )
+        )
+          .flat()
+          .some((intent) => intent.step === "confirmRevertStakeIntent");
+        if (planned) heldSince ??= Date.now();
+        if (heldSince === undefined || Date.now() - heldSince > 15_000) await aux.send("evm_mine", []);
+        return undefined;
       });
       // The staker's progressMint pays a higher tip: it is mined first, in the same block. Its gas
       // is not estimated: the estimate runs on the pending state, where our confirmation is in.
