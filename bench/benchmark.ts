@@ -12,6 +12,8 @@ export interface BenchOptions {
   concurrency: number;
   /** Queries each client sends. */
   queries: number;
+  /** Seconds of status queries sent at a fixed rate, whatever the answers do (open loop). */
+  openLoopSeconds: number;
   /** Stakes, then redeems, sent at once and timed step by step (executor benchmark). */
   flows: number;
   /** Stake requests sent at once and timed to completion (executor benchmark). */

@@ -1,7 +1,8 @@
 // The indexer benchmark: a development network filled with Mosaic events, then, in one run,
 // (a) indexing both subgraphs from scratch into fresh SQLite files, (b) the same eth_getLogs ranges
-// with every log decoded and nothing else, (c) the ratio of the two rates, and (d) status queries
-// from concurrent clients over HTTP. Ratios from one run are what to compare on a noisy machine.
+// with every log decoded as the indexer decodes it and nothing else, (c) the ratio of the two
+// rates, processing alone from those logs and blocks held in memory (process-rate.ts), and (d)
+// status queries from concurrent clients over HTTP. Ratios from one run are what to compare on a noisy machine.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,8 +15,10 @@ import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
 import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import type { BenchContext, Benchmark } from "./benchmark.ts";
 import { RangeRecorder, replayLogs } from "./log-replay.ts";
+import { measureProcessing } from "./process-rate.ts";
 import { generateMosaicTraffic } from "./mosaic-traffic.ts";
-import { percentile, postQuery, runQueryLoad, type GraphqlRequest } from "./query-load.ts";
+import { percentile, postQuery, type GraphqlRequest } from "./query-load.ts";
+import { runLoadInChild } from "./query-load-process.ts";
 import type { Figure } from "./results.ts";
 
 export const indexerBenchmark: Benchmark = {
@@ -36,6 +39,9 @@ const MESSAGES_OF_STAKER = `query MessagesOfStaker($staker: Bytes!) {
     id kind status amount beneficiary declaredBlock progressedBlock stakeRequest { id }
   }
 }`;
+
+/** The open loop's fixed rate (issue 12's latency goal is set at this rate). */
+const OPEN_LOOP_RATE = 200;
 
 export async function benchmarkIndexer({ options, stops, progress }: BenchContext): Promise<Figure[]> {
   progress("building the subgraphs (reused while their sources are unchanged)");
@@ -111,16 +117,32 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
     `fetched and decoded ${events} events in ${rawSeconds.toFixed(2)} s (eth_getLogs ${total("fetchMs").toFixed(2)} s, decoding ${total("decodeMs").toFixed(2)} s, both chains summed)`,
   );
 
+  progress("processing alone: the same logs and blocks from memory, indexed again into fresh files");
+  const processing = await measureProcessing(subgraphs, (name) => recorders.get(name)!.ranges, dataDir);
   progress(
-    `(d) ${options.concurrency} clients x ${options.queries} status queries on ${SUBGRAPH_NAMES.origin}`,
+    `processed ${processing.events} events in ${processing.seconds.toFixed(2)} s (${processing.freshSeconds.toFixed(2)} s with a fresh instance per trigger; the same changes in all ${processing.blocks} blocks)`,
+  );
+
+  progress(
+    `(d) ${options.concurrency} clients x ${options.queries} status queries on ${SUBGRAPH_NAMES.origin}, from a process of their own`,
   );
   const url = host.httpUrl(SUBGRAPH_NAMES.origin);
-  const requests = await statusQueries(url, traffic.users);
-  const load = await runQueryLoad({
+  const request = await statusQueries(url, traffic.users);
+  const requests = Array.from({ length: options.concurrency * options.queries }, (_, n) => request(n));
+  const load = await runLoadInChild({
+    kind: "closed",
     url,
+    requests,
     concurrency: options.concurrency,
     queriesPerClient: options.queries,
-    request: (client, n) => requests(client * options.queries + n),
+  });
+  progress(`(e) status queries at ${OPEN_LOOP_RATE}/s for ${options.openLoopSeconds} s (open loop)`);
+  const open = await runLoadInChild({
+    kind: "open",
+    url,
+    requests,
+    ratePerSecond: OPEN_LOOP_RATE,
+    seconds: options.openLoopSeconds,
   });
 
   const headOf = (name: string) => counted.find((chain) => chain.name === name)?.head ?? 0;
@@ -135,6 +157,13 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
     concurrency: options.concurrency,
     queriesPerClient: options.queries,
     queries: "stakeRequest by id, messages of a staker (alternating)",
+    client: "own process",
+  };
+  const openParameters = {
+    events,
+    rate: OPEN_LOOP_RATE,
+    seconds: options.openLoopSeconds,
+    queries: queryParameters.queries,
   };
   const indexRate = events / indexSeconds;
   const rawRate = events / rawSeconds;
@@ -142,6 +171,18 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
     { name: "indexer.index.seconds", value: indexSeconds, unit: "s", parameters: chainParameters },
     { name: "indexer.index.rate", value: indexRate, unit: "events/s", parameters: chainParameters },
     { name: "indexer.raw-logs.rate", value: rawRate, unit: "events/s", parameters: chainParameters },
+    {
+      name: "indexer.process.rate",
+      value: processing.events / processing.seconds,
+      unit: "events/s",
+      parameters: chainParameters,
+    },
+    {
+      name: "indexer.process.fresh-instances.rate",
+      value: processing.events / processing.freshSeconds,
+      unit: "events/s",
+      parameters: chainParameters,
+    },
     {
       name: "indexer.index-to-raw.ratio",
       value: indexRate / rawRate,
@@ -165,6 +206,18 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
       value: load.latenciesMs.length / load.seconds,
       unit: "queries/s",
       parameters: queryParameters,
+    },
+    {
+      name: "indexer.query.open-loop.p50",
+      value: percentile(open.latenciesMs, 50),
+      unit: "ms",
+      parameters: openParameters,
+    },
+    {
+      name: "indexer.query.open-loop.p99",
+      value: percentile(open.latenciesMs, 99),
+      unit: "ms",
+      parameters: openParameters,
     },
   ];
 }

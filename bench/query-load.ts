@@ -1,45 +1,13 @@
-// Concurrent GraphQL clients against one endpoint, each sending its queries one after another, with
-// every answer checked and timed. Bounded in count and in time; meant for 127.0.0.1 only.
+// What the query loads share: the request and result shapes, one checked query, percentiles. The
+// load itself runs in a process of its own (query-load-process.ts).
 export interface GraphqlRequest {
   query: string;
   variables?: Record<string, unknown>;
 }
 
-export interface QueryLoadOptions {
-  url: string;
-  concurrency: number;
-  queriesPerClient: number;
-  /** The request a client sends as its n-th query. */
-  request: (client: number, n: number) => GraphqlRequest;
-  /** The whole load stops with an error past this. */
-  deadlineMs?: number;
-}
-
 export interface QueryLoadResult {
   latenciesMs: number[];
   seconds: number;
-}
-
-export async function runQueryLoad(options: QueryLoadOptions): Promise<QueryLoadResult> {
-  const host = new URL(options.url).hostname;
-  if (host !== "127.0.0.1" && host !== "localhost" && host !== "[::1]") {
-    throw new Error(`the query load only targets this machine's loopback, not ${host}`);
-  }
-  const latenciesMs: number[] = [];
-  const started = performance.now();
-  const deadline = started + (options.deadlineMs ?? 120_000);
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async (_, client) => {
-      for (let n = 0; n < options.queriesPerClient; n++) {
-        const sent = performance.now();
-        // A signal per query: one shared signal would collect a listener per fetch.
-        const remaining = AbortSignal.timeout(Math.max(0, Math.floor(deadline - sent)));
-        await postQuery(options.url, options.request(client, n), remaining);
-        latenciesMs.push(performance.now() - sent);
-      }
-    }),
-  );
-  return { latenciesMs, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Sends one query; fails on an HTTP error, a GraphQL error or an answer without data. */

@@ -16,6 +16,7 @@ const DEFAULTS: BenchOptions = {
   users: 40,
   concurrency: 16,
   queries: 100,
+  openLoopSeconds: 30,
   flows: 10,
   stakes: 200,
   faultFlows: 20,
@@ -31,6 +32,7 @@ same name are replaced, others kept). See bench/README.md.
   --users N        indexer: user accounts sending stake requests (default ${DEFAULTS.users})
   --concurrency N  indexer: concurrent GraphQL clients (default ${DEFAULTS.concurrency})
   --queries N      indexer: queries per client (default ${DEFAULTS.queries})
+  --open-loop-seconds N  indexer: seconds of status queries at a fixed 200/s (default ${DEFAULTS.openLoopSeconds})
   --flows N        executor: stakes, then redeems, sent at once and timed step by step (default ${DEFAULTS.flows})
   --stakes N       executor: stake requests sent at once and timed to completion (default ${DEFAULTS.stakes})
   --fault-flows N  faults: stakes, then redeems, under RPC faults, kills and reorgs (default ${DEFAULTS.faultFlows})
@@ -50,6 +52,7 @@ function parseCommand(args: string[]) {
       users: { type: "string" },
       concurrency: { type: "string" },
       queries: { type: "string" },
+      "open-loop-seconds": { type: "string" },
       flows: { type: "string" },
       stakes: { type: "string" },
       "fault-flows": { type: "string" },
@@ -74,6 +77,7 @@ function parseCommand(args: string[]) {
     users: count("users", 1, 500),
     concurrency: count("concurrency", 1, 256),
     queries: count("queries", 1, 10_000),
+    openLoopSeconds: count("openLoopSeconds", 1, 600, "open-loop-seconds"),
     // The executor benchmark gives each flow and each concurrent stake its own user, funded at start.
     flows: count("flows", 1, 100),
     stakes: count("stakes", 1, 400),

@@ -57,7 +57,10 @@ export interface IndexerHost {
 
 export function openSubgraph(
   subgraph: HostedSubgraph,
-  options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs" | "maxLogRange">,
+  options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs" | "maxLogRange"> & {
+    /** False instantiates every trigger's module afresh (the reference for instance reuse). */
+    reuseInstances?: boolean;
+  },
 ) {
   const manifest = loadManifest(subgraph.manifestFile);
   const runtimeSchema = parseSubgraphSchema(readFileSync(manifest.schemaFile, "utf8"));
@@ -66,6 +69,7 @@ export function openSubgraph(
     shapes: entityShapes(runtimeSchema),
     rpcUrl: subgraph.rpcUrl,
     sources: subgraph.sources,
+    reuseInstances: options.reuseInstances,
     log: (level, message, where) =>
       options.onLog?.(
         subgraph.name,

@@ -183,6 +183,48 @@ test(
   },
 );
 
+test(
+  "npm run bench runs the indexer benchmark end to end: closed-loop and open-loop query figures",
+  { timeout: 240_000 },
+  () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-indexer-"));
+    const resultsFile = path.join(dir, "results.json");
+    try {
+      const args = ["--only", "indexer", "--events", "150", "--users", "3", "--concurrency", "2"];
+      args.push("--queries", "5", "--open-loop-seconds", "1", "--results", resultsFile);
+      const run = spawnSync("npm", ["run", "--silent", "bench", "--", ...args], {
+        encoding: "utf8",
+        timeout: 230_000,
+      });
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      const figures = readResults(resultsFile);
+      const figure = (name: string) => {
+        const found = figures.find((item) => item.name === `indexer.query.${name}`);
+        assert.ok(found, `indexer.query.${name} written`);
+        assert.ok(found.value > 0, `indexer.query.${name} is positive`);
+        return found;
+      };
+      // The closed loop: 2 clients x 5 queries, from the load generator's own process.
+      assert.equal(figure("throughput").unit, "queries/s");
+      assert.equal(figure("p50").parameters.client, "own process");
+      assert.ok(figure("p99").value >= figure("p50").value);
+      // The open loop: 200 queries/s for 1 s, latency from the scheduled send time.
+      const openP99 = figure("open-loop.p99");
+      assert.deepEqual([openP99.unit, openP99.parameters.rate, openP99.parameters.seconds], ["ms", 200, 1]);
+      assert.ok(openP99.value >= figure("open-loop.p50").value);
+      assert.match(run.stdout, /indexer\.query\.open-loop\.p99/);
+      // Processing from logs in memory, with reused and with fresh instances (same changes, or the run fails).
+      for (const name of ["process.rate", "process.fresh-instances.rate", "index-to-raw.ratio"]) {
+        const found = figures.find((item) => item.name === `indexer.${name}`);
+        assert.ok(found && found.value > 0, `indexer.${name} written`);
+      }
+      assert.match(run.stdout, /the same changes in all \d+ blocks/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test("npm run bench runs the faults benchmark end to end and merges its counts", { timeout: 300_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-faults-"));
   const resultsFile = path.join(dir, "results.json");

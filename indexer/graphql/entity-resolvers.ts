@@ -7,6 +7,7 @@ import type { EntityFilter, EntityOrder } from "../store/entity-query.ts";
 import type { EntityData, Value } from "../store/types.ts";
 import type { OrderByValue } from "./api-schema.ts";
 import { LocatedFieldError } from "./graph-node-errors.ts";
+import { withLiftedWhere } from "./lifted-filters.ts";
 import { DEFAULT_FIRST, MAX_FIRST, MAX_SKIP } from "./limits.ts";
 import type { BlockHeightInput, ErrorPolicy, QueryContext } from "./query-context.ts";
 import { normalizeBytesInput } from "./scalars.ts";
@@ -16,6 +17,11 @@ export interface EntitySource {
   entity: string;
   data: EntityData;
   block: number;
+  /**
+   * The entities read with this one, at the same level of the query (itself included): a
+   * reference field resolved on one of them is read for all of them in one store query.
+   */
+  siblings?: readonly EntitySource[];
 }
 
 export interface CollectionArgs {
@@ -70,7 +76,57 @@ function findCollection(
   const order = entityOrder(args);
   const rows = context.store.findEntities({ entity, block, filter, order, first, skip });
   context.countEntities(rows.length);
-  return rows.map((data) => ({ entity, data, block }));
+  return withSiblings(entity, rows, block);
+}
+
+function withSiblings(entity: string, rows: EntityData[], block: number): EntitySource[] {
+  const sources: EntitySource[] = [];
+  for (const data of rows) sources.push({ entity, data, block, siblings: sources });
+  return sources;
+}
+
+/** Per query: entities read by reference, by type, block and id (null: not there at that block). */
+const referencesRead = new WeakMap<QueryContext, Map<string, EntitySource | null>>();
+
+/**
+ * The entity a reference field of `parent` points to. With siblings, every sibling's reference
+ * in that field is read at once (one `id IN (...)` query per level, as graph-node does); the
+ * query's later references to them are then answered from what was read.
+ */
+function referenced(
+  context: QueryContext,
+  target: string,
+  field: string,
+  parent: EntitySource,
+  id: string,
+): EntitySource | null {
+  const siblings = parent.siblings;
+  if (!siblings || siblings.length < 2) {
+    const data = context.store.getEntity(target, id, parent.block);
+    return data ? { entity: target, data, block: parent.block } : null;
+  }
+  let read = referencesRead.get(context);
+  if (!read) referencesRead.set(context, (read = new Map()));
+  const key = (ref: string) => `${target}\n${parent.block}\n${ref}`;
+  const known = read.get(key(id));
+  if (known !== undefined) return known;
+  const ids = new Set<string>();
+  for (const sibling of siblings) {
+    const ref = sibling.data[field];
+    if (typeof ref === "string" && !read.has(key(ref))) ids.add(ref);
+  }
+  const rows = context.store.findEntities({
+    entity: target,
+    block: parent.block,
+    filter: { kind: "in", field: "id", negated: false, values: [...ids] },
+    order: { field: "id", direction: "asc" },
+    first: ids.size,
+    skip: 0,
+  });
+  for (const source of withSiblings(target, rows, parent.block))
+    read.set(key(source.data.id as string), source);
+  for (const ref of ids) if (!read.has(key(ref))) read.set(key(ref), null);
+  return read.get(key(id)) ?? null;
 }
 
 function entityIdInput(entity: EntityModel, id: string): string {
@@ -90,7 +146,7 @@ export function singularResolver(entity: EntityModel): Resolver<RootArgs & { id:
 export function pluralResolver(entity: EntityModel, specs: FilterSpecs): Resolver<RootArgs & CollectionArgs> {
   return (_root, args, context, info) => {
     const block = context.rootBlock(info, args.block, args.subgraphError ?? undefined);
-    return findCollection(context, specs, entity.name, args, block);
+    return findCollection(context, specs, entity.name, withLiftedWhere(args, info), block);
   };
 }
 
@@ -127,7 +183,7 @@ export function entityFieldResolver(
 
   if (field.derivedFrom !== null) {
     const back = target.fieldsByName.get(field.derivedFrom);
-    return (source, args, context) => {
+    return (source, args, context, info) => {
       const parent = source as EntitySource;
       const id = parent.data.id as string;
       const link: EntityFilter = back?.list
@@ -139,7 +195,8 @@ export function entityFieldResolver(
             values: [id],
           }
         : { kind: "compare", field: field.derivedFrom as string, op: "eq", value: id };
-      if (field.list) return findCollection(context, specs, target.name, args, parent.block, link);
+      if (field.list)
+        return findCollection(context, specs, target.name, withLiftedWhere(args, info), parent.block, link);
       const found = findCollection(context, specs, target.name, { first: 2 }, parent.block, link);
       // As graph-node (graphql/src/store/resolver.rs:311-340): two entities pointing back is an error.
       if (found.length > 1)
@@ -151,7 +208,7 @@ export function entityFieldResolver(
   }
 
   if (field.list) {
-    return (source, args, context) => {
+    return (source, args, context, info) => {
       const parent = source as EntitySource;
       const ids = parent.data[name] as Value[] | null;
       if (ids === null || ids === undefined) return null;
@@ -161,7 +218,7 @@ export function entityFieldResolver(
         negated: false,
         values: ids.filter((id) => id !== null),
       };
-      return findCollection(context, specs, target.name, args, parent.block, link);
+      return findCollection(context, specs, target.name, withLiftedWhere(args, info), parent.block, link);
     };
   }
 
@@ -169,9 +226,8 @@ export function entityFieldResolver(
     const parent = source as EntitySource;
     const id = parent.data[name];
     if (typeof id !== "string") return null;
-    const data = context.store.getEntity(target.name, id, parent.block);
-    if (!data) return null;
-    context.countEntities(1);
-    return { entity: target.name, data, block: parent.block } satisfies EntitySource;
+    const found = referenced(context, target.name, name, parent, id);
+    if (found) context.countEntities(1);
+    return found;
   };
 }

@@ -41,6 +41,7 @@ import {
   type ValueNode,
 } from "graphql";
 import type { ApiSchema } from "./api-schema.ts";
+import { LruCache } from "./lru-cache.ts";
 import {
   GENERATED_POSITION,
   invalidArgument,
@@ -71,6 +72,32 @@ class Refusal extends Error {
   }
 }
 
+/**
+ * What a query text yields before any variable is read, kept per text: the parse, the one
+ * operation and its fragments, the selection depth and (once a request passed the depth limit)
+ * the unknown fields. Variables, directives and arguments are still applied per request.
+ */
+interface Analysis {
+  operation: OperationDefinitionNode;
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  /** The selection depth, or the message of the fragment cycle that has none. */
+  depth: number | { cycle: string };
+  unknown: GraphNodeError[] | null;
+}
+
+type Analyzed = Analysis | { errors: GraphNodeError[] };
+
+/** Query texts kept per API schema; clients send few distinct texts, attackers many. */
+const CACHED_TEXTS = 500;
+/** Longer texts are analysed every time, so the cache stays a few megabytes at most. */
+const MAX_CACHED_TEXT = 8 * 1024;
+const analyses = new WeakMap<ApiSchema, LruCache<string, Analyzed>>();
+
+/** How many query texts the cache holds for this API schema. */
+export function cachedDocumentCount(api: ApiSchema): number {
+  return analyses.get(api)?.size ?? 0;
+}
+
 export function prepareQuery(
   api: ApiSchema,
   text: string,
@@ -78,6 +105,27 @@ export function prepareQuery(
   limits: QueryLimits,
   options: PrepareOptions,
 ): Preparation {
+  const analysis = analyzed(api, text);
+  // A copy: the cached refusal stays as it is whatever a caller does with its answer.
+  if ("errors" in analysis) return { errors: [...analysis.errors] };
+  try {
+    return new Preparer(api, analysis, limits).prepare(variables ?? {}, options);
+  } catch (error) {
+    if (error instanceof Refusal) return { errors: error.errors };
+    throw error;
+  }
+}
+
+function analyzed(api: ApiSchema, text: string): Analyzed {
+  if (text.length > MAX_CACHED_TEXT) return analyze(text);
+  let cache = analyses.get(api);
+  if (!cache) analyses.set(api, (cache = new LruCache(CACHED_TEXTS)));
+  let analysis = cache.get(text);
+  if (!analysis) cache.set(text, (analysis = analyze(text)));
+  return analysis;
+}
+
+function analyze(text: string): Analyzed {
   let document: DocumentNode;
   try {
     document = parse(text);
@@ -85,39 +133,48 @@ export function prepareQuery(
     if (error instanceof GraphQLError) return { errors: [located(error.message, error.locations?.[0])] };
     throw error;
   }
-  try {
-    return new Preparer(api, document, limits).prepare(variables ?? {}, options);
-  } catch (error) {
-    if (error instanceof Refusal) return { errors: error.errors };
-    throw error;
+  // query.rs:206-217: one operation, whatever operationName says (graph-node never reads it).
+  const operations: OperationDefinitionNode[] = [];
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
+    else if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    else
+      return {
+        errors: [located(`the document has a ${definition.kind}; send only a query`, locationOf(definition))],
+      };
   }
+  const operation = operations.length === 1 ? operations[0] : undefined;
+  if (!operation) return { errors: [{ message: "Operation name required" }] };
+  let depth: Analysis["depth"];
+  try {
+    depth = selectionDepth(operation.selectionSet, fragments);
+  } catch (error) {
+    if (!(error instanceof FragmentCycleError)) throw error;
+    depth = { cycle: error.message };
+  }
+  return { operation, fragments, depth, unknown: null };
+}
+
+function locationOf(node: ASTNode): Location | undefined {
+  return node.loc ? getLocation(node.loc.source, node.loc.start) : undefined;
 }
 
 class Preparer {
-  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   private readonly prepared = new Map<string, FragmentDefinitionNode | null>();
   private variables = new Map<string, ValueNode>();
 
   constructor(
     private readonly api: ApiSchema,
-    private readonly document: DocumentNode,
+    private readonly analysis: Analysis,
     private readonly limits: QueryLimits,
-  ) {}
+  ) {
+    this.fragments = analysis.fragments;
+  }
 
   prepare(variables: Record<string, unknown>, options: PrepareOptions): PreparedQuery {
-    // query.rs:206-217: one operation, whatever operationName says (graph-node never reads it).
-    const operations: OperationDefinitionNode[] = [];
-    for (const definition of this.document.definitions) {
-      if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
-      else if (definition.kind === Kind.FRAGMENT_DEFINITION)
-        this.fragments.set(definition.name.value, definition);
-      else
-        throw new Refusal([
-          located(`the document has a ${definition.kind}; send only a query`, this.at(definition)),
-        ]);
-    }
-    const operation = operations.length === 1 ? operations[0] : undefined;
-    if (!operation) throw new Refusal([{ message: "Operation name required" }]);
+    const { operation } = this.analysis;
     this.variables = this.coerceVariables(operation, variables);
     if (operation.operation === OperationTypeNode.MUTATION)
       throw new Refusal([{ message: "Not supported: Mutations are not supported" }]);
@@ -128,11 +185,14 @@ class Preparer {
             "Not supported: Subscriptions are not supported over HTTP; this host serves them over WebSocket (graphql-transport-ws protocol) at this path, or run it as a query",
         },
       ]);
-    this.checkDepth(operation.selectionSet);
+    const { depth } = this.analysis;
+    if (typeof depth !== "number") throw new Refusal([{ message: depth.cycle }]);
+    if (depth > this.limits.maxDepth) throw new Refusal([{ message: depthError(this.limits.maxDepth) }]);
     const root = this.api.schema.getQueryType();
     if (!root) throw new Error("the API schema has no Query type");
-    const unknown = this.unknownFields(operation.selectionSet, root, new Set());
-    if (unknown.length > 0) throw new Refusal(unknown);
+    // Found once per text, and only for a text within some depth limit (the walk recurses).
+    this.analysis.unknown ??= this.unknownFields(operation.selectionSet, root, new Set());
+    if (this.analysis.unknown.length > 0) throw new Refusal(this.analysis.unknown);
 
     const selectionSet = this.selectionSet(operation.selectionSet, root);
     const prepared: OperationDefinitionNode = {
@@ -173,17 +233,6 @@ class Preparer {
     }
     if (errors.length > 0) throw new Refusal(errors);
     return coerced;
-  }
-
-  private checkDepth(set: SelectionSetNode): void {
-    let depth: number;
-    try {
-      depth = selectionDepth(set, this.fragments);
-    } catch (error) {
-      if (error instanceof FragmentCycleError) throw new Refusal([{ message: error.message }]);
-      throw error;
-    }
-    if (depth > this.limits.maxDepth) throw new Refusal([{ message: depthError(this.limits.maxDepth) }]);
   }
 
   /** query.rs:612-695 (validate_fields): every unknown field and undefined fragment, reachable ones only. */
@@ -352,7 +401,7 @@ class Preparer {
   }
 
   private at(node: ASTNode): Location | undefined {
-    return node.loc ? getLocation(node.loc.source, node.loc.start) : undefined;
+    return locationOf(node);
   }
 }
 

@@ -12,6 +12,9 @@ export interface LogQuery {
   topics: string[];
 }
 
+/** What the indexer reads from a chain (a ChainReader, or logs and blocks already in memory). */
+export type ChainSource = Pick<ChainReader, "head" | "block" | "pointer" | "logs">;
+
 export class ChainReader {
   constructor(readonly provider: JsonRpcProvider) {}
 

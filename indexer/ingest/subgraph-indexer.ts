@@ -13,7 +13,7 @@
 import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
 import type { BlockPointer, SubgraphStore } from "../store/types.ts";
-import { ChainReader, toPointer } from "./chain-reader.ts";
+import { toPointer, type ChainSource } from "./chain-reader.ts";
 import { AdaptiveRange, type RangeOptions } from "./log-ranges.ts";
 
 export interface IndexerProgress {
@@ -37,17 +37,18 @@ export interface RetriedFault {
 export interface IndexerOptions {
   runtime: SubgraphRuntime;
   store: SubgraphStore;
-  chain: ChainReader;
+  chain: ChainSource;
   /** Pause between polls once at the chain head. */
   pollIntervalMs?: number;
   /** How many recorded blocks to compare when looking for a fork point. */
   reorgSearchDepth?: number;
   range?: RangeOptions;
+  /** How many blocks with logs are read at once (16). */
+  blockWindow?: number;
   onProgress?: (progress: IndexerProgress) => void;
   onError?: (error: Error) => void;
 }
 
-/** How many blocks with logs are fetched at once. */
 const BLOCK_WINDOW = 16;
 
 /** The chain changed under a read; the pass is started again. */
@@ -180,13 +181,29 @@ export class SubgraphIndexer {
       else byBlock.set(number, [log]);
     }
     const numbers = [...byBlock.keys()].sort((a, b) => a - b);
-    // Blocks are fetched a window at a time, concurrently, and handled in order.
-    for (let start = 0; start < numbers.length; start += BLOCK_WINDOW) {
-      const window = numbers.slice(start, start + BLOCK_WINDOW);
-      const blocks = await Promise.all(window.map((number) => chain.block(number, true)));
+    // Blocks are read a window at a time, concurrently, and handled in order; the next window is
+    // read while this one's handlers run, the event loop turning between blocks so the node's
+    // answers come in meanwhile. Each block is checked against its logs and its parent as it is
+    // handled, so a block read early is no less checked than one read late.
+    const size = this.options.blockWindow ?? BLOCK_WINDOW;
+    const windows: number[][] = [];
+    for (let start = 0; start < numbers.length; start += size)
+      windows.push(numbers.slice(start, start + size));
+    const read = (window: number[] | undefined) => {
+      if (!window) return undefined;
+      const blocks = Promise.all(window.map((number) => chain.block(number, true)));
+      // A read left behind by a failure or a ChainMoved is dropped; one awaited still throws.
+      blocks.catch(() => undefined);
+      return blocks;
+    };
+    let next = read(windows[0]);
+    for (const [position, window] of windows.entries()) {
+      const blocks = (await next)!;
+      next = read(windows[position + 1]);
       for (const [index, number] of window.entries()) {
         if (store.failure()) return;
         this.indexBlock(blocks[index] ?? null, byBlock.get(number)!);
+        if (next) await new Promise((resolve) => setImmediate(resolve));
       }
     }
     if (!byBlock.has(end.number) && !store.failure()) {

@@ -34,6 +34,18 @@ function stringsAsBytes(type: ParamType): ParamType {
   return ParamType.from(type.format("sighash").replace(/\bstring\b/g, "bytes"));
 }
 
+/** The types of an event's data, strings as bytes; parsed once per event (a cost on every log). */
+const BODY_TYPES = new WeakMap<EventFragment, ParamType[]>();
+
+function bodyTypes(fragment: EventFragment): ParamType[] {
+  let types = BODY_TYPES.get(fragment);
+  if (!types) {
+    types = fragment.inputs.filter((input) => !input.indexed).map(stringsAsBytes);
+    BODY_TYPES.set(fragment, types);
+  }
+  return types;
+}
+
 const LOSSY_UTF8 = new TextDecoder("utf-8");
 
 /** Back from stringsAsBytes: strings decoded as UTF-8 with invalid sequences as U+FFFD. */
@@ -62,8 +74,7 @@ export function decodeEventParams(
   const first = fragment.anonymous ? 0 : 1;
   if (topics.length - first !== indexed.length)
     throw new Error(`${topics.length - first} indexed topics for ${indexed.length} indexed parameters`);
-  const body = fragment.inputs.filter((input) => !input.indexed);
-  const bodyValues = coder.decode(body.map(stringsAsBytes), data);
+  const bodyValues = coder.decode(bodyTypes(fragment), data);
   let topic = first;
   let position = 0;
   return fragment.inputs.map((input) => {

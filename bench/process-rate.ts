@@ -1,0 +1,108 @@
+// The processing rate: each subgraph indexed again from scratch, into a fresh SQLite file, from
+// the logs and blocks of the timed run held in memory, so the node's answers are not timed (as
+// Ponder's and graph-node's benchmarks count). Contract calls of the handlers still go to the node.
+// Each subgraph is indexed twice, with a fresh module instance per trigger and with reused ones,
+// and every entity change of the two must be the same: the check on instance reuse over the
+// whole benchmark.
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { connectChain } from "../chain/provider.ts";
+import { closeSubgraph, openSubgraph, type HostedSubgraph } from "../indexer/host.ts";
+import { ChainReader } from "../indexer/ingest/chain-reader.ts";
+import { SubgraphIndexer } from "../indexer/ingest/subgraph-indexer.ts";
+import type { BlockPointer, EntityChange } from "../indexer/store/types.ts";
+import { RecordedChain, type BlockRange } from "./log-replay.ts";
+
+export interface Processing {
+  events: number;
+  /** With reused instances (as the indexer runs), and with a fresh instance per trigger. */
+  seconds: number;
+  freshSeconds: number;
+  /** Blocks written, each with its changes (the same for both runs). */
+  blocks: number;
+}
+
+interface Run {
+  events: number;
+  seconds: number;
+  writes: { block: BlockPointer; changes: EntityChange[] }[];
+}
+
+/** Records each subgraph's ranges, then times indexing them from memory, one subgraph at a time. */
+export async function measureProcessing(
+  subgraphs: HostedSubgraph[],
+  rangesOf: (name: string) => BlockRange[],
+  dataDir: string,
+): Promise<Processing> {
+  const total: Processing = { events: 0, seconds: 0, freshSeconds: 0, blocks: 0 };
+  for (const subgraph of subgraphs) {
+    const provider = connectChain(subgraph.rpcUrl, subgraph.chainId);
+    let recorded: RecordedChain;
+    try {
+      const reader = openSubgraph({ ...subgraph, databaseFile: ":memory:" }, {});
+      recorded = await RecordedChain.record(
+        new ChainReader(provider),
+        reader.runtime,
+        rangesOf(subgraph.name),
+      );
+      await closeSubgraph(reader);
+    } finally {
+      provider.destroy();
+    }
+    const fresh = await indexRecorded(subgraph, recorded, path.join(dataDir, "processing-fresh"), false);
+    const reused = await indexRecorded(subgraph, recorded, path.join(dataDir, "processing"), true);
+    const differing = reused.writes.findIndex(
+      (write, index) => !isDeepStrictEqual(write, fresh.writes[index]),
+    );
+    if (differing >= 0 || reused.writes.length !== fresh.writes.length) {
+      const block = (reused.writes[differing] ?? fresh.writes[differing])?.block.number;
+      throw new Error(
+        `${subgraph.name}: reused module instances wrote other changes than fresh ones (first at block ${block ?? "?"}, ${reused.writes.length} against ${fresh.writes.length} blocks)`,
+      );
+    }
+    total.events += reused.events;
+    total.seconds += reused.seconds;
+    total.freshSeconds += fresh.seconds;
+    total.blocks += reused.writes.length;
+  }
+  return total;
+}
+
+/** Indexes the recorded chain into a fresh file, keeping every block's changes. */
+async function indexRecorded(
+  subgraph: HostedSubgraph,
+  recorded: RecordedChain,
+  dir: string,
+  reuseInstances: boolean,
+): Promise<Run> {
+  const opened = openSubgraph(
+    { ...subgraph, databaseFile: path.join(dir, `${subgraph.name}.sqlite`) },
+    { reuseInstances },
+  );
+  try {
+    const run: Run = { events: 0, seconds: 0, writes: [] };
+    const apply = opened.store.applyBlock.bind(opened.store);
+    opened.store.applyBlock = (block, changes) => {
+      run.writes.push({ block, changes });
+      return apply(block, changes);
+    };
+    const indexer = new SubgraphIndexer({
+      runtime: opened.runtime,
+      store: opened.store,
+      chain: recorded,
+      onProgress: (progress) => (run.events += progress.logs),
+    });
+    const started = performance.now();
+    await indexer.syncToHead();
+    run.seconds = (performance.now() - started) / 1000;
+    const failure = opened.store.failure();
+    if (failure)
+      throw new Error(`${subgraph.name} failed at block ${failure.block.number}: ${failure.message}`);
+    if (run.events !== recorded.logCount) {
+      throw new Error(`${subgraph.name}: processed ${run.events} logs of the ${recorded.logCount} recorded`);
+    }
+    return run;
+  } finally {
+    await closeSubgraph(opened);
+  }
+}

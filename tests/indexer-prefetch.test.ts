@@ -1,0 +1,152 @@
+// indexer/ingest/subgraph-indexer.ts reads the next window of blocks while the handlers of the
+// current one run, so the node's answers overlap with processing; the entity changes are the same
+// as with every block read before any is handled. (Reorganisations during those reads:
+// indexer-ingest-reorg.test.ts.)
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { parseEther } from "ethers";
+import { connectChain } from "../chain/provider.ts";
+import { devWallet, FIRST_USER_INDEX } from "../devnet/accounts.ts";
+import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
+import { closeSubgraph, openSubgraph } from "../indexer/host.ts";
+import { ChainReader } from "../indexer/ingest/chain-reader.ts";
+import { SubgraphIndexer } from "../indexer/ingest/subgraph-indexer.ts";
+import type { BlockPointer, EntityChange } from "../indexer/store/types.ts";
+import { generateMosaicTraffic } from "../bench/mosaic-traffic.ts";
+import { RecordedChain } from "../bench/log-replay.ts";
+import { builtSubgraphs } from "../subgraph/cached-build.ts";
+import { mosaicSubgraphs } from "../subgraph/hosting.ts";
+import { dumpEntities } from "./helpers/entity-dump.ts";
+import { requestStake } from "./helpers/manual-flows.ts";
+
+const stake = (beneficiary: number) => ({
+  amount: parseEther("10"),
+  beneficiary: devWallet(beneficiary).address,
+  gasPrice: 0n,
+  gasLimit: 0n,
+});
+
+const USERS = 6;
+let net: DevNetwork;
+before(async () => {
+  net = await startDevNetwork({ accounts: FIRST_USER_INDEX + USERS });
+});
+after(async () => {
+  await net?.stop();
+});
+
+/** Indexes the recorded chain with `blockWindow`, noting each block read and each block handled. */
+async function index(recorded: RecordedChain, blockWindow: number) {
+  const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
+  const opened = openSubgraph(origin!, {});
+  const events: string[] = [];
+  const writes: { block: BlockPointer; changes: EntityChange[] }[] = [];
+  const chain = Object.create(recorded) as RecordedChain;
+  chain.block = (number: number) => {
+    events.push(`read ${number}`);
+    return recorded.block(number);
+  };
+  const process = opened.runtime.processBlock.bind(opened.runtime);
+  opened.runtime.processBlock = (block, logs, loadStored) => {
+    events.push(`handle ${Number(block.number)}`);
+    return process(block, logs, loadStored);
+  };
+  const apply = opened.store.applyBlock.bind(opened.store);
+  opened.store.applyBlock = (block, changes) => {
+    writes.push({ block, changes });
+    apply(block, changes);
+  };
+  try {
+    await new SubgraphIndexer({
+      runtime: opened.runtime,
+      store: opened.store,
+      chain,
+      blockWindow,
+    }).syncToHead();
+    assert.equal(opened.store.failure(), null);
+    return { events, writes };
+  } finally {
+    await closeSubgraph(opened);
+  }
+}
+
+test("a reorg while the next block is read ahead is found and reverted", { timeout: 180_000 }, async () => {
+  const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
+  const indexed = openSubgraph(origin!, {});
+  const fresh = openSubgraph(origin!, {});
+  try {
+    // One block per window: each block with logs is read while the one before it is handled.
+    const indexer = new SubgraphIndexer({ ...indexed, blockWindow: 1 });
+    await indexer.syncToHead();
+    const snapshot = (await net.origin.provider.send("evm_snapshot", [])) as string;
+    await requestStake(net, devWallet(3), stake(3));
+    const firstStake = await net.origin.provider.getBlockNumber();
+    await requestStake(net, devWallet(4), stake(4));
+    const stakedAt = await net.origin.provider.getBlockNumber();
+    const read = indexed.chain.block.bind(indexed.chain);
+    let raced = false;
+    let indexedAtRace: number | undefined;
+    indexed.chain.block = async (number: number, withTransactions: boolean) => {
+      // The second block with a request is read ahead, and the chain is reorganised then.
+      if (!raced && withTransactions && number === stakedAt) {
+        raced = true;
+        indexedAtRace = indexed.store.latestBlock()?.number;
+        assert.equal(await net.origin.provider.send("evm_revert", [snapshot]), true);
+        await requestStake(net, devWallet(5), stake(5));
+        await net.origin.provider.send("anvil_mine", ["0x6"]);
+      }
+      return read(number, withTransactions);
+    };
+    await indexer.syncToHead();
+    assert.ok(raced, `block ${stakedAt} was read`);
+    assert.ok(
+      indexedAtRace! < firstStake,
+      `read ahead: indexed to ${indexedAtRace}, first stake at ${firstStake}`,
+    );
+    await indexer.syncToHead();
+    const head = await net.origin.provider.getBlock("latest");
+    assert.equal(indexed.store.latestBlock()?.hash, head!.hash);
+    await fresh.indexer.syncToHead();
+    const expected = dumpEntities(fresh.store, fresh.schema);
+    assert.equal(expected.StakeRequest!.length, 1, "only the new branch's stake request");
+    assert.deepEqual(dumpEntities(indexed.store, indexed.schema), expected);
+  } finally {
+    await closeSubgraph(indexed);
+    await closeSubgraph(fresh);
+  }
+});
+
+test(
+  "the next window of blocks is read while the current one is handled, with the same changes",
+  { timeout: 240_000 },
+  async () => {
+    await generateMosaicTraffic(net, { targetEvents: 100, users: USERS, progress: () => {} });
+    const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
+    const opened = openSubgraph(origin!, {});
+    const provider = connectChain(origin!.rpcUrl, origin!.chainId);
+    const reader = new ChainReader(provider);
+    const range = { fromBlock: opened.runtime.logFilter().startBlock, toBlock: await reader.head() };
+    const recorded = await RecordedChain.record(reader, opened.runtime, [range]);
+    provider.destroy();
+    await closeSubgraph(opened);
+
+    const overlapped = await index(recorded, 2);
+    const handled = overlapped.events
+      .filter((event) => event.startsWith("handle"))
+      .map((event) => Number(event.slice(7)));
+    assert.ok(handled.length >= 6, `${handled.length} blocks with logs`);
+    // Blocks 3 and 4 (the second window) are read before block 2 (the first window's last) is handled.
+    const at = (event: string) => overlapped.events.indexOf(event);
+    assert.ok(
+      at(`read ${handled[2]}`) < at(`handle ${handled[1]}`),
+      overlapped.events.slice(0, 8).join(", "),
+    );
+    assert.ok(
+      at(`read ${handled[4]}`) < at(`handle ${handled[3]}`),
+      overlapped.events.slice(0, 12).join(", "),
+    );
+
+    const sequential = await index(recorded, 1_000_000);
+    assert.deepEqual(overlapped.writes, sequential.writes);
+  },
+);
