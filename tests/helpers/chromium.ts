@@ -45,7 +45,7 @@ export async function launchOfflineChromium(
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(
-      `cannot start Chromium at ${CHROMIUM} (set CHROMIUM_BINARY): ${(error as Error).message}`,
+      `cannot start Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian/Ubuntu) or set CHROMIUM_BINARY; ${(error as Error).message}`,
     );
   }
   const problems: string[] = [];
