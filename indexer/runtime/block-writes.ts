@@ -54,6 +54,16 @@ export class BlockWrites {
   readonly entities: Table = new Map();
   /** This block's accumulated updates alone (what store.get_in_block sees), nulls kept. */
   private readonly inBlock: Table = new Map();
+  /** The stored entities read so far: read once, for store.get, the merge base and changes(). */
+  private readonly stored: Table = new Map();
+
+  /** The entity as stored before this block (the store does not change while a block is handled). */
+  storedOf(entity: string, id: string, loadStored: LoadStored): EntityData | null {
+    const byId = entry(this.stored, entity);
+    let data = byId.get(id);
+    if (data === undefined) byId.set(id, (data = loadStored(entity, id)));
+    return data;
+  }
 
   get(entity: string, id: string): EntityData | null | undefined {
     return this.entities.get(entity)?.get(id);
@@ -76,12 +86,12 @@ export class BlockWrites {
     blockNumber: number,
   ): void {
     const written = this.get(shape.name, id);
-    if (shape.immutable && written === undefined && loadStored(shape.name, id) !== null) {
+    const base = written === undefined ? this.storedOf(shape.name, id, loadStored) : written;
+    if (shape.immutable && written === undefined && base !== null) {
       throw new HandlerError(
         `entity ${shape.name}[${id}] is immutable; inserting it at block ${blockNumber} is not possible as it was already inserted at an earlier block`,
       );
     }
-    const base = written === undefined ? loadStored(shape.name, id) : written;
     const merged = mergeRemovingNulls(base, update);
     checkComplete(shape, id, merged);
     entry(this.entities, shape.name).set(id, merged);
@@ -101,7 +111,7 @@ export class BlockWrites {
     for (const [entity, byId] of this.entities) {
       for (const [id, data] of byId) {
         if (data !== null) {
-          const stored = loadStored(entity, id);
+          const stored = this.storedOf(entity, id, loadStored);
           if (stored !== null && sameEntity(stored, data)) continue;
         }
         changes.push({ entity, id, data });

@@ -76,7 +76,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
       const id = text(idPointer);
       const shape = shapeOf(context, entity);
       const written = context.writes.get(entity, id);
-      const data = written === undefined ? context.loadStored(entity, id) : written;
+      const data = written === undefined ? context.writes.storedOf(entity, id, context.loadStored) : written;
       return data ? writeEntity(context.memory, shape, data) : 0;
     },
     "store.get_in_block"(entityPointer, idPointer) {
