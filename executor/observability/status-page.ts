@@ -198,8 +198,8 @@ async function facilitations(
     const all = await Promise.all(
       unique.map((hash) => statusOf(hash, { readers: executor.readers, books: executor.books })),
     );
-    // A message hash asked about may come without its request (a redeem's message found first in
-    // the origin inbox): the report that has the request stands for both.
+    // A message hash may come without its request while the request's chain is not indexed that far
+    // yet: the report that has the request stands for both.
     const withRequest = new Set(all.filter((report) => report.request).map((report) => report.messageHash));
     const seen = new Set<string>();
     const reports = all.filter((report) => {
