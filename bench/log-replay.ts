@@ -78,14 +78,16 @@ function groupByBlock(logs: RawLog[]): Map<number, RawLog[]> {
 }
 
 /**
- * A chain held in memory: the logs of a run's ranges and the blocks the indexer reads for them
- * (those with logs and each range's end). A read of anything else is refused, naming it.
+ * A chain held in memory: the logs of a run's ranges, the blocks the indexer reads for them (those
+ * with logs) and the pointers of every block of the ranges (the indexer sizes its ranges as it
+ * goes, so a replay may end its ranges elsewhere). A read of anything else is refused, naming it.
  */
 export class RecordedChain implements ChainSource {
   private constructor(
     private readonly headNumber: number,
     private readonly logList: RawLog[],
     private readonly blocks: Map<number, RawBlock>,
+    private readonly pointers: Map<number, BlockPointer>,
   ) {}
 
   /** Reads the ranges' logs and blocks from `chain`, with the subgraph's log filter. */
@@ -101,7 +103,6 @@ export class RecordedChain implements ChainSource {
       const found = await chain.logs({ ...range, addresses: filter.addresses, topics: filter.topics });
       logs.push(...found);
       for (const log of found) numbers.add(Number(log.blockNumber));
-      numbers.add(range.toBlock);
     }
     const blocks = new Map<number, RawBlock>();
     for (const number of numbers) {
@@ -109,7 +110,15 @@ export class RecordedChain implements ChainSource {
       if (!block) throw new Error(`block ${number} is not on the chain any more`);
       blocks.set(number, block);
     }
-    return new RecordedChain(ranges.at(-1)?.toBlock ?? 0, logs, blocks);
+    const pointers = new Map<number, BlockPointer>();
+    for (const range of ranges)
+      for (let number = range.fromBlock; number <= range.toBlock; number++) {
+        const block = blocks.get(number);
+        const pointer = block ? toPointer(block) : await chain.pointer(number);
+        if (!pointer) throw new Error(`block ${number} is not on the chain any more`);
+        pointers.set(number, pointer);
+      }
+    return new RecordedChain(ranges.at(-1)?.toBlock ?? 0, logs, blocks, pointers);
   }
 
   get logCount(): number {
@@ -126,8 +135,10 @@ export class RecordedChain implements ChainSource {
     return Promise.resolve(block);
   }
 
-  async pointer(number: number): Promise<BlockPointer | null> {
-    return toPointer(await this.block(number));
+  pointer(number: number): Promise<BlockPointer | null> {
+    const pointer = this.pointers.get(number);
+    if (!pointer) return Promise.reject(new Error(`block ${number} was not recorded for the replay`));
+    return Promise.resolve(pointer);
   }
 
   logs(query: LogQuery): Promise<RawLog[]> {

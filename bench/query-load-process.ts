@@ -4,8 +4,8 @@
 // is answered: throughput) or an open loop (queries sent at fixed times whatever the answers do:
 // latency, counted from the scheduled send time so that queueing shows).
 import { fork } from "node:child_process";
-import http from "node:http";
 import { fileURLToPath } from "node:url";
+import { ConnectionPool, postRequestBytes } from "./query-load-connections.ts";
 import type { GraphqlRequest, QueryLoadResult } from "./query-load.ts";
 
 export type LoadJob =
@@ -60,13 +60,13 @@ function checkLoopback(url: string): void {
 async function runJob(job: LoadJob): Promise<QueryLoadResult> {
   checkLoopback(job.url);
   // Kept-alive sockets, as many as the load needs: a new connection per query would measure TCP.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const bodies = job.requests.map((request) => JSON.stringify(request));
-  const send = (n: number) => post(job.url, bodies[n % bodies.length]!, agent);
+  const connections = new ConnectionPool(job.url);
+  const requests = job.requests.map((request) => postRequestBytes(job.url, JSON.stringify(request)));
+  const send = (n: number) => connections.send(requests[n % requests.length]!);
   try {
     return job.kind === "closed" ? await closedLoop(job, send) : await openLoop(job, send);
   } finally {
-    agent.destroy();
+    connections.destroy();
   }
 }
 
@@ -96,44 +96,24 @@ async function openLoop(
   const intervalMs = 1000 / job.ratePerSecond;
   const latenciesMs: number[] = [];
   const pending: Promise<void>[] = [];
+  // The first failure, reported when every query has ended (not as an unhandled rejection).
+  let failure: Error | null = null;
   const started = performance.now();
   for (let n = 0; n < total; n++) {
     const scheduled = started + n * intervalMs;
     const wait = scheduled - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     // Sent late when this loop itself fell behind; the latency still counts from the schedule.
-    pending.push(send(n).then(() => void latenciesMs.push(performance.now() - scheduled)));
+    pending.push(
+      send(n).then(
+        () => void latenciesMs.push(performance.now() - scheduled),
+        (error: Error) => void (failure ??= error),
+      ),
+    );
   }
   await Promise.all(pending);
+  if (failure) throw failure;
   return { latenciesMs, seconds: (performance.now() - started) / 1000 };
-}
-
-/** One POST; fails on an HTTP error, a GraphQL error or an answer without data. */
-function post(url: string, body: string, agent: http.Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", reject);
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const answer = JSON.parse(text) as { data?: unknown; errors?: { message: string }[] };
-          if (response.statusCode !== 200 || answer.errors?.length || !answer.data)
-            reject(new Error(`query answered HTTP ${response.statusCode}: ${text.slice(0, 300)}`));
-          else resolve();
-        });
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
 }
 
 // Started by runLoadInChild: one job, one reply, then exit.

@@ -2,6 +2,7 @@
 // and a chain follower; and one GraphQL server for all of them at graph-node's paths.
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { followNewHeads, webSocketUrlOf, type NewHeads } from "../chain/new-heads.ts";
 import { connectChain } from "../chain/provider.ts";
 import { startGraphqlServer } from "./graphql/index.ts";
 import { ChainReader } from "./ingest/chain-reader.ts";
@@ -33,6 +34,11 @@ export interface HostOptions {
   port?: number;
   subscriptions?: boolean;
   pollIntervalMs?: number;
+  /**
+   * Also follow each chain's new heads over its node's WebSocket (the RPC URL as ws://, as anvil
+   * serves it) and index a head as soon as it is announced; the poll stays as the fallback.
+   */
+  newHeads?: boolean;
   /** The most blocks one eth_getLogs may span (some providers cap it). */
   maxLogRange?: number;
   onProgress?: (subgraph: string, progress: IndexerProgress) => void;
@@ -115,6 +121,15 @@ export async function startIndexerHost(options: HostOptions): Promise<IndexerHos
     ),
   });
   for (const entry of opened) entry.indexer.start();
+  const heads: NewHeads[] = options.newHeads
+    ? opened.map(({ indexer, name }) =>
+        followNewHeads({
+          url: webSocketUrlOf(options.subgraphs.find((subgraph) => subgraph.name === name)!.rpcUrl),
+          onHead: () => indexer.headSeen(),
+          onError: (error) => options.onLog?.(name, "fault", `newHeads: ${error.message}`),
+        }),
+      )
+    : [];
   return {
     subgraphs: new Map(opened.map((entry) => [entry.name, entry])),
     httpUrl: (name) => server.httpUrl(name),
@@ -123,6 +138,7 @@ export async function startIndexerHost(options: HostOptions): Promise<IndexerHos
       await Promise.all(opened.map((entry) => entry.indexer.syncToHead()));
     },
     async stop() {
+      for (const follower of heads) follower.stop();
       await Promise.all(opened.map((entry) => entry.indexer.stop()));
       await server.close();
       for (const entry of opened) await closeSubgraph(entry);

@@ -62,6 +62,8 @@ async function index(recorded: RecordedChain, blockWindow: number) {
       store: opened.store,
       chain,
       blockWindow,
+      // One range, as recorded (the recording holds that range's end block only).
+      range: { initial: 10_000 },
     }).syncToHead();
     assert.equal(opened.store.failure(), null);
     return { events, writes };

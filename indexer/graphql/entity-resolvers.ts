@@ -1,9 +1,9 @@
 // Resolvers of the query schema. They run synchronously against the store (better-sqlite3 is
 // synchronous), so a whole query executes in one turn of the event loop and sees one state of the
 // store. Every entity object carries the block it was read at; nested fields read at that block.
-import { GraphQLError, type GraphQLFieldResolver } from "graphql";
+import { GraphQLError, type FieldNode, type GraphQLFieldResolver, type GraphQLResolveInfo } from "graphql";
 import type { EntityModel, FieldModel } from "../schema/model.ts";
-import type { EntityFilter, EntityOrder } from "../store/entity-query.ts";
+import type { EntityFilter, EntityOrder, EntityQuery } from "../store/entity-query.ts";
 import type { EntityData, Value } from "../store/types.ts";
 import type { OrderByValue } from "./api-schema.ts";
 import { LocatedFieldError } from "./graph-node-errors.ts";
@@ -11,6 +11,7 @@ import { withLiftedWhere } from "./lifted-filters.ts";
 import { DEFAULT_FIRST, MAX_FIRST, MAX_SKIP } from "./limits.ts";
 import type { BlockHeightInput, ErrorPolicy, QueryContext } from "./query-context.ts";
 import { normalizeBytesInput } from "./scalars.ts";
+import { selectedFields } from "./selected-fields.ts";
 import { whereToFilter, type FilterSpecs } from "./where-filter.ts";
 
 export interface EntitySource {
@@ -57,14 +58,15 @@ function entityOrder(args: CollectionArgs): EntityOrder {
   return { field, ...(childField ? { childField } : {}), direction: args.orderDirection ?? "asc" };
 }
 
-function findCollection(
-  context: QueryContext,
+/** The store query of a collection field's arguments; `link` ties it to its parent(s). */
+function collectionQuery(
   specs: FilterSpecs,
   entity: string,
   args: CollectionArgs,
   block: number,
+  fields: readonly string[],
   link?: EntityFilter,
-): EntitySource[] {
+): EntityQuery {
   const first = args.first ?? DEFAULT_FIRST;
   const skip = args.skip ?? 0;
   checkRange("first", first, 1, MAX_FIRST);
@@ -73,10 +75,102 @@ function findCollection(
   if (link) filters.push(link);
   if (args.where) filters.push(whereToFilter(specs, entity, args.where));
   const filter = filters.length <= 1 ? filters[0] : { kind: "and" as const, filters };
-  const order = entityOrder(args);
-  const rows = context.store.findEntities({ entity, block, filter, order, first, skip });
+  return { entity, block, filter, order: entityOrder(args), first, skip, fields };
+}
+
+function findCollection(
+  context: QueryContext,
+  specs: FilterSpecs,
+  entity: string,
+  args: CollectionArgs,
+  block: number,
+  fields: readonly string[],
+  link?: EntityFilter,
+): EntitySource[] {
+  const rows = context.store.findEntities(collectionQuery(specs, entity, args, block, fields, link));
   context.countEntities(rows.length);
   return withSiblings(entity, rows, block);
+}
+
+/**
+ * A derived field's entities of every sibling of `parent` (same level, same block), read at once:
+ * one query per level, each parent's `first`/`skip` applied per parent (perValueOf), kept per
+ * sibling group and query field (graphql-js resolves a list's items with one fieldNodes array).
+ * An error is kept too, and raised for each parent, as reading per parent would.
+ */
+const derivedRead = new WeakMap<
+  readonly EntitySource[],
+  Map<readonly FieldNode[], Map<string, EntitySource[]> | { error: unknown }>
+>();
+
+interface DerivedRead {
+  specs: FilterSpecs;
+  target: EntityModel;
+  /** The field of `target` that the derived field is derived from. */
+  back: string;
+  backIsList: boolean;
+  args: CollectionArgs;
+}
+
+function derivedOfParent(
+  context: QueryContext,
+  { specs, target, back, backIsList, args }: DerivedRead,
+  parent: EntitySource,
+  info: GraphQLResolveInfo,
+): EntitySource[] {
+  const id = parent.data.id as string;
+  const link: EntityFilter = backIsList
+    ? { kind: "list_contains", field: back, negated: false, nocase: false, values: [id] }
+    : { kind: "compare", field: back, op: "eq", value: id };
+  const fields = selectedFields(target, info);
+  return findCollection(context, specs, target.name, args, parent.block, fields, link);
+}
+
+function derivedOfSiblings(
+  context: QueryContext,
+  read: DerivedRead,
+  parent: EntitySource,
+  siblings: readonly EntitySource[],
+  info: GraphQLResolveInfo,
+): EntitySource[] {
+  let byField = derivedRead.get(siblings);
+  if (!byField) derivedRead.set(siblings, (byField = new Map()));
+  let found = byField.get(info.fieldNodes);
+  if (!found) {
+    try {
+      found = readDerived(context, read, siblings, info);
+    } catch (error) {
+      found = { error };
+    }
+    byField.set(info.fieldNodes, found);
+  }
+  if (!(found instanceof Map)) throw found.error;
+  const children = found.get(parent.data.id as string) ?? [];
+  context.countEntities(children.length);
+  return children;
+}
+
+function readDerived(
+  context: QueryContext,
+  { specs, target, back, args }: DerivedRead,
+  siblings: readonly EntitySource[],
+  info: GraphQLResolveInfo,
+): Map<string, EntitySource[]> {
+  const block = siblings[0]!.block;
+  const ids = [...new Set(siblings.map((sibling) => sibling.data.id as string))];
+  const link: EntityFilter = { kind: "in", field: back, negated: false, values: ids };
+  const fields = selectedFields(target, info, back);
+  const query = collectionQuery(specs, target.name, args, block, fields, link);
+  const rows = context.store.findEntities({ ...query, perValueOf: back });
+  const children = new Map<string, EntitySource[]>();
+  // One sibling group for all of them: their own references are then read at once too.
+  for (const source of withSiblings(target.name, rows, block)) {
+    const parentId = source.data[back] as string;
+    const list = children.get(parentId);
+    if (list) list.push(source);
+    else children.set(parentId, [source]);
+  }
+  return children;
 }
 
 function withSiblings(entity: string, rows: EntityData[], block: number): EntitySource[] {
@@ -85,8 +179,11 @@ function withSiblings(entity: string, rows: EntityData[], block: number): Entity
   return sources;
 }
 
-/** Per query: entities read by reference, by type, block and id (null: not there at that block). */
-const referencesRead = new WeakMap<QueryContext, Map<string, EntitySource | null>>();
+/**
+ * Per query: entities read by reference, by the fields read (one interned array per type and
+ * selection), then by type, block and id (null: not there at that block).
+ */
+const referencesRead = new WeakMap<QueryContext, Map<readonly string[], Map<string, EntitySource | null>>>();
 
 /**
  * The entity a reference field of `parent` points to. With siblings, every sibling's reference
@@ -99,14 +196,17 @@ function referenced(
   field: string,
   parent: EntitySource,
   id: string,
+  fields: readonly string[],
 ): EntitySource | null {
   const siblings = parent.siblings;
   if (!siblings || siblings.length < 2) {
-    const data = context.store.getEntity(target, id, parent.block);
+    const data = context.store.findEntity(target, id, parent.block, fields);
     return data ? { entity: target, data, block: parent.block } : null;
   }
-  let read = referencesRead.get(context);
-  if (!read) referencesRead.set(context, (read = new Map()));
+  let bySelection = referencesRead.get(context);
+  if (!bySelection) referencesRead.set(context, (bySelection = new Map()));
+  let read = bySelection.get(fields);
+  if (!read) bySelection.set(fields, (read = new Map()));
   const key = (ref: string) => `${target}\n${parent.block}\n${ref}`;
   const known = read.get(key(id));
   if (known !== undefined) return known;
@@ -122,6 +222,7 @@ function referenced(
     order: { field: "id", direction: "asc" },
     first: ids.size,
     skip: 0,
+    fields,
   });
   for (const source of withSiblings(target, rows, parent.block))
     read.set(key(source.data.id as string), source);
@@ -136,7 +237,8 @@ function entityIdInput(entity: EntityModel, id: string): string {
 export function singularResolver(entity: EntityModel): Resolver<RootArgs & { id: string }> {
   return (_root, args, context, info) => {
     const block = context.rootBlock(info, args.block, args.subgraphError ?? undefined);
-    const data = context.store.getEntity(entity.name, entityIdInput(entity, args.id), block);
+    const id = entityIdInput(entity, args.id);
+    const data = context.store.findEntity(entity.name, id, block, selectedFields(entity, info));
     if (!data) return null;
     context.countEntities(1);
     return { entity: entity.name, data, block } satisfies EntitySource;
@@ -146,7 +248,8 @@ export function singularResolver(entity: EntityModel): Resolver<RootArgs & { id:
 export function pluralResolver(entity: EntityModel, specs: FilterSpecs): Resolver<RootArgs & CollectionArgs> {
   return (_root, args, context, info) => {
     const block = context.rootBlock(info, args.block, args.subgraphError ?? undefined);
-    return findCollection(context, specs, entity.name, withLiftedWhere(args, info), block);
+    const fields = selectedFields(entity, info);
+    return findCollection(context, specs, entity.name, withLiftedWhere(args, info), block, fields);
   };
 }
 
@@ -183,25 +286,27 @@ export function entityFieldResolver(
 
   if (field.derivedFrom !== null) {
     const back = target.fieldsByName.get(field.derivedFrom);
+    const backName = field.derivedFrom;
     return (source, args, context, info) => {
       const parent = source as EntitySource;
-      const id = parent.data.id as string;
-      const link: EntityFilter = back?.list
-        ? {
-            kind: "list_contains",
-            field: field.derivedFrom as string,
-            negated: false,
-            nocase: false,
-            values: [id],
-          }
-        : { kind: "compare", field: field.derivedFrom as string, op: "eq", value: id };
-      if (field.list)
-        return findCollection(context, specs, target.name, withLiftedWhere(args, info), parent.block, link);
-      const found = findCollection(context, specs, target.name, { first: 2 }, parent.block, link);
+      const read: DerivedRead = {
+        specs,
+        target,
+        back: backName,
+        backIsList: back?.list ?? false,
+        args: field.list ? withLiftedWhere(args, info) : { first: 2 },
+      };
+      // A plain back reference is read for all siblings at once; a list one per parent.
+      const siblings = parent.siblings;
+      const found =
+        !read.backIsList && siblings && siblings.length > 1
+          ? derivedOfSiblings(context, read, parent, siblings, info)
+          : derivedOfParent(context, read, parent, info);
+      if (field.list) return found;
       // As graph-node (graphql/src/store/resolver.rs:311-340): two entities pointing back is an error.
       if (found.length > 1)
         throw new LocatedFieldError(
-          `Ambiguous result for derived field \`${name}\`: Multiple \`${target.name}\` entities refer back via \`${field.derivedFrom}\``,
+          `Ambiguous result for derived field \`${name}\`: Multiple \`${target.name}\` entities refer back via \`${backName}\``,
         );
       return found[0] ?? null;
     };
@@ -218,15 +323,24 @@ export function entityFieldResolver(
         negated: false,
         values: ids.filter((id) => id !== null),
       };
-      return findCollection(context, specs, target.name, withLiftedWhere(args, info), parent.block, link);
+      const where = withLiftedWhere(args, info);
+      return findCollection(
+        context,
+        specs,
+        target.name,
+        where,
+        parent.block,
+        selectedFields(target, info),
+        link,
+      );
     };
   }
 
-  return (source, _args, context) => {
+  return (source, _args, context, info) => {
     const parent = source as EntitySource;
     const id = parent.data[name];
     if (typeof id !== "string") return null;
-    const found = referenced(context, target.name, name, parent, id);
+    const found = referenced(context, target.name, name, parent, id, selectedFields(target, info));
     if (found) context.countEntities(1);
     return found;
   };

@@ -35,7 +35,9 @@ const KEPT_KEYS = new Set([...DEBUGGING_KEYS, "__schema", "__type"]);
 
 export function queryableStore(store: SubgraphStore): QueryableStore {
   if (!isQueryableStore(store))
-    throw new Error("the GraphQL API needs a store with findEntities and blockNumber (openSqliteStore's)");
+    throw new Error(
+      "the GraphQL API needs a store with findEntities, blockNumber and readConsistently (openSqliteStore's)",
+    );
   return store;
 }
 
@@ -102,16 +104,18 @@ export function runDocument(
   limits: QueryLimits,
 ): ExecutionResult {
   try {
-    const context = new QueryContext(store, limits);
-    const queryDocument = asQueryDocument(document);
-    const result = runByGroups(liftFilters(api.schema, queryDocument), (group) => {
-      const groupResult = execute({ schema: api.schema, document: group, contextValue: context });
-      if (groupResult instanceof Promise)
-        throw new Error("a resolver returned a promise; resolvers must be synchronous");
-      return groupResult;
+    return store.readConsistently(() => {
+      const context = new QueryContext(store, limits);
+      const queryDocument = asQueryDocument(document);
+      const result = runByGroups(liftFilters(api.schema, queryDocument), (group) => {
+        const groupResult = execute({ schema: api.schema, document: group, contextValue: context });
+        if (groupResult instanceof Promise)
+          throw new Error("a resolver returned a promise; resolvers must be synchronous");
+        return groupResult;
+      });
+      if (result.errors) return result;
+      return applyErrorPolicy(result, context, queryDocument);
     });
-    if (result.errors) return result;
-    return applyErrorPolicy(result, context, queryDocument);
   } catch (error) {
     // An internal fault (store closed, SQLite error) answers this query; it never ends the process.
     return { errors: [new GraphQLError(`internal error: ${(error as Error).message}`)] };

@@ -5,6 +5,7 @@ import { astFromValue, GraphQLError, type GraphQLResolveInfo } from "graphql";
 import type { QueryableStore } from "../store/entity-query.ts";
 import type { BlockPointer, IndexingError } from "../store/types.ts";
 import { rustDebug } from "./graph-node-errors.ts";
+import { headState } from "./head-state.ts";
 import type { QueryLimits } from "./limits.ts";
 
 export interface BlockHeightInput {
@@ -43,8 +44,7 @@ export class QueryContext {
     readonly store: QueryableStore,
     readonly limits: QueryLimits,
   ) {
-    this.latest = store.latestBlock();
-    this.failure = store.failure();
+    ({ latest: this.latest, failure: this.failure } = headState(store));
   }
 
   /** The block a top-level field reads at, recorded for the error-policy check after execution. */

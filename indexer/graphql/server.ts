@@ -15,6 +15,7 @@ import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
 import { executeQuery, limitsWith, queryableStore, runDocument } from "./execute.ts";
 import { answerBrowser } from "./graphiql-page.ts";
 import type { QueryLimits } from "./limits.ts";
+import { LruCache } from "./lru-cache.ts";
 import { prepareQuery } from "./prepare-query.ts";
 import {
   ACCEPTED_CONTENT_TYPE,
@@ -55,6 +56,8 @@ export interface GraphqlServer {
 const MAX_BODY_BYTES = 1024 * 1024;
 /** How long close() lets WebSocket clients answer the close handshake before cutting them off. */
 const WS_CLOSE_GRACE_MS = 1000;
+/** Request paths whose subgraph is remembered (clients use few; anyone may send many). */
+const ROUTES_KEPT = 256;
 
 interface Served {
   name: string;
@@ -93,8 +96,8 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     served.set(name, entry);
   }
 
-  const route = (url: string | undefined): Served | null => {
-    const path = new URL(url ?? "/", "http://localhost").pathname;
+  const findRoute = (url: string): Served | null => {
+    const path = new URL(url, "http://localhost").pathname;
     const byName = /^\/subgraphs\/name\/(.+)$/.exec(path);
     if (byName?.[1]) return served.get(decodeURIComponent(byName[1])) ?? null;
     const byId = /^\/subgraphs\/id\/([^/]+)$/.exec(path);
@@ -103,6 +106,13 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       return [...served.values()].find((entry) => entry.store.deployment === deployment) ?? null;
     }
     return null;
+  };
+  // The subgraphs served are fixed at start, so a URL always routes the same way.
+  const routes = new LruCache<string, Served | null>(ROUTES_KEPT);
+  const route = (url = "/"): Served | null => {
+    let target = routes.get(url);
+    if (target === undefined) routes.set(url, (target = findRoute(url)));
+    return target;
   };
 
   const server = createServer((request, response) => {
@@ -281,7 +291,7 @@ async function handleHttp(
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
@@ -292,7 +302,11 @@ function readBody(request: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("end", () => {
+      // A query's body mostly comes in one chunk: no copy then.
+      resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8"));
+      chunks = [];
+    });
     request.on("error", reject);
   });
 }
@@ -313,13 +327,16 @@ function corsHeaders(): Record<string, string> {
   };
 }
 
+/** The headers of every JSON answer but its length, names and values in one flat list (Node's raw form). */
+const JSON_HEADERS = [
+  ...Object.entries(corsHeaders()).flat(),
+  "content-type",
+  "application/json; charset=utf-8",
+];
+
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, {
-    ...corsHeaders(),
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
+  response.writeHead(status, [...JSON_HEADERS, "content-length", String(Buffer.byteLength(text))]);
   response.end(text);
 }
 

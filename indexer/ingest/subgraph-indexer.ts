@@ -5,11 +5,13 @@
 //
 // eth_getLogs names no block hash for a range, so a reorganisation during the reads could pair
 // one branch's logs with another branch's end block and lose events for good. Each range is
-// therefore pinned: its end block is read before the logs and again after them, and the last
-// indexed block is checked to be on the chain in between. Equal end blocks mean the logs came
-// from that block's chain (whose hash fixes every ancestor), and the last indexed block being
-// canonical after the first end read means that chain descends from it. Any difference throws
-// ChainMoved, and the pass starts again from the fork point.
+// therefore pinned: its end block is read before the logs and again after them, and the block
+// indexing will have reached when the range is handled (the last indexed block, or for a range
+// read ahead while the one before it is handled, that range's end block) is checked to be on the
+// chain in between. Equal end blocks mean the logs came from that block's chain (whose hash fixes
+// every ancestor), and the base block being canonical after the first end read means that chain
+// descends from it. Any difference throws ChainMoved, and the pass starts again from the fork
+// point.
 import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
 import type { BlockPointer, SubgraphStore } from "../store/types.ts";
@@ -43,7 +45,7 @@ export interface IndexerOptions {
   /** How many recorded blocks to compare when looking for a fork point. */
   reorgSearchDepth?: number;
   range?: RangeOptions;
-  /** How many blocks with logs are read at once (16). */
+  /** How many blocks with logs are read ahead of the one handled (16). */
   blockWindow?: number;
   onProgress?: (progress: IndexerProgress) => void;
   onError?: (error: Error) => void;
@@ -54,12 +56,27 @@ const BLOCK_WINDOW = 16;
 /** The chain changed under a read; the pass is started again. */
 class ChainMoved extends Error {}
 
+/** A range's logs, pinned to its end block, with the first of its blocks being read. */
+interface FetchedRange {
+  end: BlockPointer;
+  logCount: number;
+  byBlock: Map<number, RawLog[]>;
+  /** The numbers of the blocks with logs, in order. */
+  numbers: number[];
+  /** The reads of those blocks started so far, in the same order. */
+  reads: Promise<RawBlock | null>[];
+}
+
 export class SubgraphIndexer {
   private readonly range: AdaptiveRange;
   private running = false;
   private stopRequested = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** A head was announced while a pass ran: the next pass starts without waiting for the poll. */
+  private headAnnounced = false;
+  /** Ends the wait at the head early (set only while waiting there). */
+  private wakeOnHead: (() => void) | undefined;
   /** Passes run one at a time, whoever asks for them. */
   private exclusive: Promise<unknown> = Promise.resolve();
   private fault: RetriedFault | null = null;
@@ -108,7 +125,8 @@ export class SubgraphIndexer {
         try {
           await this.syncToHead();
           backoffMs = 250;
-          await this.sleep(this.options.pollIntervalMs ?? 500);
+          if (this.headAnnounced) this.headAnnounced = false;
+          else await this.sleep(this.options.pollIntervalMs ?? 500, true);
         } catch (error) {
           this.options.onError?.(error as Error);
           await this.sleep(backoffMs);
@@ -122,16 +140,30 @@ export class SubgraphIndexer {
     this.running = false;
     this.stopRequested = true;
     this.wake?.();
+    this.wakeOnHead = undefined;
     await this.loop;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * The node announced a new head (newHeads): index it now rather than at the next poll. Only the
+   * wait at the head is cut short; the pause after a fault is kept.
+   */
+  headSeen(): void {
+    if (!this.running) return;
+    if (this.wakeOnHead) this.wakeOnHead();
+    else this.headAnnounced = true;
+  }
+
+  private sleep(ms: number, atHead = false): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeOnHead = undefined;
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      if (atHead) this.wakeOnHead = done;
     });
   }
 
@@ -143,12 +175,53 @@ export class SubgraphIndexer {
     const filter = runtime.logFilter();
     // With every data source ended, indexing stops at the last endBlock, as graph-node's does.
     const head = Math.min(await chain.head(), filter.endBlock ?? Number.POSITIVE_INFINITY);
-    let from = (store.latestBlock()?.number ?? filter.startBlock - 1) + 1;
-    while (from <= head && !store.failure() && !this.stopRequested) {
+    const latest = store.latestBlock();
+    const from = (latest?.number ?? filter.startBlock - 1) + 1;
+    let next = from <= head ? this.fetchRange(from, head, latest, filter) : undefined;
+    try {
+      while (next && !store.failure() && !this.stopRequested) {
+        const range = await next;
+        // The next range is read while this one is handled. It is pinned to this range's end
+        // block, which handling this range makes the latest indexed block.
+        const after = range.end.number + 1;
+        next = after <= head ? this.fetchRange(after, head, range.end, filter) : undefined;
+        // Behind the head, the range's blocks reach the file in one commit rather than one per
+        // block: a crash loses at most the range, indexed again on restart. The range that reaches
+        // the head commits block by block.
+        const holding = range.end.number < head;
+        if (holding) store.holdCommits?.();
+        try {
+          await this.indexRange(range);
+        } finally {
+          if (holding) store.commitBlocks?.();
+        }
+        this.options.onProgress?.({ block: range.end.number, head, logs: range.logCount });
+      }
+    } finally {
+      // A read left behind by a failure, a stop or a ChainMoved is dropped; one awaited still throws.
+      await next?.catch(() => undefined);
+    }
+    return store.latestBlock();
+  }
+
+  /**
+   * Reads the logs from `from` on (as many blocks as the adaptive range says), pinned to the
+   * range's end block, with `base` (the block indexing will have reached by then) checked to be
+   * on the chain between the two reads of that end block; then starts reading the first blocks
+   * with logs.
+   */
+  private async fetchRange(
+    from: number,
+    head: number,
+    base: BlockPointer | null,
+    filter: { addresses: string[]; topics: string[] },
+  ): Promise<FetchedRange> {
+    const { chain } = this.options;
+    for (;;) {
       const to = Math.min(head, from + this.range.blocks - 1);
       const end = await chain.pointer(to);
       if (!end) throw new ChainMoved();
-      await this.checkLatestOnChain();
+      if (base && (await chain.pointer(base.number))?.hash !== base.hash) throw new ChainMoved();
       let logs: RawLog[];
       try {
         logs = await chain.logs({
@@ -162,49 +235,46 @@ export class SubgraphIndexer {
         throw error;
       }
       if ((await chain.pointer(to))?.hash !== end.hash) throw new ChainMoved();
-      this.range.succeeded(logs.length);
-      await this.indexRange(end, logs);
-      this.options.onProgress?.({ block: to, head, logs: logs.length });
-      from = to + 1;
+      this.range.succeeded(logs.length, to - from + 1);
+      const byBlock = new Map<number, RawLog[]>();
+      for (const log of logs) {
+        const number = Number(log.blockNumber);
+        if (number === end.number && log.blockHash !== end.hash) throw new ChainMoved();
+        const list = byBlock.get(number);
+        if (list) list.push(log);
+        else byBlock.set(number, [log]);
+      }
+      const numbers = [...byBlock.keys()].sort((a, b) => a - b);
+      const reads = numbers.slice(0, this.blockWindow).map((number) => this.readBlock(number));
+      return { end, logCount: logs.length, byBlock, numbers, reads };
     }
-    return store.latestBlock();
   }
 
-  private async indexRange(end: BlockPointer, logs: RawLog[]): Promise<void> {
-    const { store, chain } = this.options;
-    const byBlock = new Map<number, RawLog[]>();
-    for (const log of logs) {
-      const number = Number(log.blockNumber);
-      if (number === end.number && log.blockHash !== end.hash) throw new ChainMoved();
-      const list = byBlock.get(number);
-      if (list) list.push(log);
-      else byBlock.set(number, [log]);
-    }
-    const numbers = [...byBlock.keys()].sort((a, b) => a - b);
-    // Blocks are read a window at a time, concurrently, and handled in order; the next window is
-    // read while this one's handlers run, the event loop turning between blocks so the node's
-    // answers come in meanwhile. Each block is checked against its logs and its parent as it is
-    // handled, so a block read early is no less checked than one read late.
-    const size = this.options.blockWindow ?? BLOCK_WINDOW;
-    const windows: number[][] = [];
-    for (let start = 0; start < numbers.length; start += size)
-      windows.push(numbers.slice(start, start + size));
-    const read = (window: number[] | undefined) => {
-      if (!window) return undefined;
-      const blocks = Promise.all(window.map((number) => chain.block(number, true)));
-      // A read left behind by a failure or a ChainMoved is dropped; one awaited still throws.
-      blocks.catch(() => undefined);
-      return blocks;
-    };
-    let next = read(windows[0]);
-    for (const [position, window] of windows.entries()) {
-      const blocks = (await next)!;
-      next = read(windows[position + 1]);
-      for (const [index, number] of window.entries()) {
-        if (store.failure()) return;
-        this.indexBlock(blocks[index] ?? null, byBlock.get(number)!);
-        if (next) await new Promise((resolve) => setImmediate(resolve));
-      }
+  private get blockWindow(): number {
+    return this.options.blockWindow ?? BLOCK_WINDOW;
+  }
+
+  private readBlock(number: number): Promise<RawBlock | null> {
+    const block = this.options.chain.block(number, true);
+    // A read left behind by a failure or a ChainMoved is dropped; one awaited still throws.
+    block.catch(() => undefined);
+    return block;
+  }
+
+  private async indexRange({ end, byBlock, numbers, reads }: FetchedRange): Promise<void> {
+    const { store } = this.options;
+    // Blocks are read `blockWindow` ahead of the block handled, concurrently, and handled in
+    // order as each arrives, the event loop turning between blocks so the node's answers (for
+    // the blocks ahead and the next range) come in meanwhile. Each block is checked against its
+    // logs and its parent as it is handled, so a block read early is no less checked than one
+    // read late.
+    for (const [position, number] of numbers.entries()) {
+      if (store.failure()) return;
+      const block = await reads[position]!;
+      const ahead = Math.min(numbers.length, position + 1 + this.blockWindow);
+      for (let next = reads.length; next < ahead; next++) reads.push(this.readBlock(numbers[next]!));
+      this.indexBlock(block, byBlock.get(number)!);
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (!byBlock.has(end.number) && !store.failure()) {
       this.checkParent(end);
@@ -233,13 +303,6 @@ export class SubgraphIndexer {
   private checkParent(block: BlockPointer): void {
     const latest = this.options.store.latestBlock();
     if (latest && latest.number === block.number - 1 && latest.hash !== block.parentHash)
-      throw new ChainMoved();
-  }
-
-  /** The block a range is read from must still be the chain's. */
-  private async checkLatestOnChain(): Promise<void> {
-    const latest = this.options.store.latestBlock();
-    if (latest && (await this.options.chain.pointer(latest.number))?.hash !== latest.hash)
       throw new ChainMoved();
   }
 

@@ -37,23 +37,26 @@ export interface AscExports {
 // graph-node reads every string a mapping hands over with String::from_utf16 (a lone surrogate is
 // a deterministic error) and then drops every NUL, which PostgreSQL refuses (to_from/mod.rs:109-124).
 const UTF16 = new TextDecoder("utf-16le", { fatal: true });
+const SURROGATE = /[\uD800-\uDFFF]/;
+const SHORT_STRING_BYTES = 512;
 
 export class AscMemory {
-  private readonly classIds = new Map<number, number>();
+  /** The module's class id by graph-ts TypeId (asked of the module once each). */
+  private readonly classIds: (number | undefined)[] = [];
+  private cachedView: DataView | undefined;
   constructor(private readonly exports: AscExports) {}
 
   private get view(): DataView {
-    // Memory may grow on any allocation; a fresh view always sees the current buffer.
-    return new DataView(this.exports.memory.buffer);
+    // Memory may grow on any allocation, which replaces its buffer: the view follows the buffer.
+    const buffer = this.exports.memory.buffer;
+    if (this.cachedView?.buffer !== buffer) this.cachedView = new DataView(buffer);
+    return this.cachedView;
   }
 
   classId(type: TypeIdName): number {
     const typeId = TypeId[type];
-    let id = this.classIds.get(typeId);
-    if (id === undefined) {
-      id = this.exports.id_of_type(typeId);
-      this.classIds.set(typeId, id);
-    }
+    let id = this.classIds[typeId];
+    if (id === undefined) this.classIds[typeId] = id = this.exports.id_of_type(typeId);
     return id;
   }
 
@@ -77,11 +80,22 @@ export class AscMemory {
   /** A string the mapping passes to the host, without NULs as graph-node reads it. */
   readString(pointer: number): string {
     if (pointer === 0) throw new Error("a null string was passed to the host");
-    let text: string;
-    try {
-      text = UTF16.decode(new Uint8Array(this.exports.memory.buffer, pointer, this.size(pointer)));
-    } catch {
-      throw new HandlerError("a string passed to the host is not valid UTF-16 (it has a lone surrogate)");
+    const byteSize = this.size(pointer);
+    let text: string | undefined;
+    // Short strings (entity and field names, ids) without any surrogate are their code units as
+    // they are; anything else goes through the strict decoder, which refuses a lone surrogate.
+    if (byteSize <= SHORT_STRING_BYTES && (pointer & 1) === 0 && (byteSize & 1) === 0) {
+      const units = new Uint16Array(this.exports.memory.buffer, pointer, byteSize >>> 1);
+      const candidate = String.fromCharCode.apply(null, units as unknown as number[]);
+      // (The decoder also drops a leading byte order mark.)
+      if (!SURROGATE.test(candidate) && candidate.charCodeAt(0) !== 0xfeff) text = candidate;
+    }
+    if (text === undefined) {
+      try {
+        text = UTF16.decode(new Uint8Array(this.exports.memory.buffer, pointer, byteSize));
+      } catch {
+        throw new HandlerError("a string passed to the host is not valid UTF-16 (it has a lone surrogate)");
+      }
     }
     return text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
   }
@@ -92,6 +106,18 @@ export class AscMemory {
     const dataStart = this.u32(pointer + 4);
     const byteLength = this.u32(pointer + 8);
     return new Uint8Array(this.exports.memory.buffer.slice(dataStart, dataStart + byteLength));
+  }
+
+  /** A Uint8Array's bytes as lowercase 0x-hex, read in place (hexlify of readBytes). */
+  readHex(pointer: number): string {
+    if (pointer === 0) throw new Error("a null byte array was passed to the host");
+    const dataStart = this.u32(pointer + 4);
+    const byteLength = this.u32(pointer + 8);
+    const buffer = this.exports.memory.buffer;
+    // Clamped to the memory as readBytes' slice is.
+    const end = Math.min(dataStart + byteLength, buffer.byteLength);
+    const start = Math.min(dataStart, end);
+    return `0x${Buffer.from(buffer, start, end - start).toString("hex")}`;
   }
 
   /** The element words of an Array<T> of references: their pointers. */
@@ -105,7 +131,14 @@ export class AscMemory {
 
   /** graph-ts BigInt: signed little-endian two's complement bytes. */
   readBigInt(pointer: number): bigint {
-    return bigIntFromSignedLe(this.readBytes(pointer));
+    if (pointer === 0) throw new Error("a null byte array was passed to the host");
+    const dataStart = this.u32(pointer + 4);
+    const byteLength = this.u32(pointer + 8);
+    const buffer = this.exports.memory.buffer;
+    // Clamped to the memory as readBytes' slice is; read in place, no copy.
+    const end = Math.min(dataStart + byteLength, buffer.byteLength);
+    const start = Math.min(dataStart, end);
+    return bigIntFromSignedLe(new Uint8Array(buffer, start, end - start));
   }
 
   allocate(size: number, type: TypeIdName | number): number {
@@ -181,13 +214,15 @@ export class AscMemory {
   }
 }
 
+/** Two hex digits per byte value, for reading integers a whole hex string at a time. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
-  let value = 0n;
-  for (let index = bytes.length - 1; index >= 0; index--)
-    value = (value << 8n) | BigInt(bytes[index] as number);
-  const signBit = 1n << BigInt(bytes.length * 8 - 1);
-  return value & signBit ? value - (signBit << 1n) : value;
+  let hex = "0x";
+  for (let index = bytes.length - 1; index >= 0; index--) hex += BYTE_HEX[bytes[index]!];
+  const value = BigInt(hex);
+  return (bytes[bytes.length - 1]! & 0x80) === 0 ? value : value - (1n << BigInt(bytes.length * 8));
 }
 
 /** The shortest signed little-endian two's complement encoding (zero is one 0 byte). */

@@ -22,10 +22,17 @@ function entry(table: Table, entity: string): Map<string, EntityData | null> {
 
 /** merge_remove_null_fields (data/store/mod.rs:1027-1049): the update wins, its nulls remove. */
 function mergeRemovingNulls(base: EntityData | null, update: EntityData): EntityData {
-  const merged: EntityData = { ...base };
-  for (const [name, value] of Object.entries(update)) {
-    if (value === null) delete merged[name];
-    else merged[name] = value;
+  // Built without `delete` (which leaves a slow object), in the order a copy of the base with the
+  // update applied has: the base's fields in place, then the update's new ones.
+  const merged: EntityData = {};
+  if (base) {
+    for (const name in base) {
+      if (!Object.hasOwn(update, name)) merged[name] = base[name]!;
+      else if (update[name] !== null) merged[name] = update[name]!;
+    }
+  }
+  for (const name in update) {
+    if (update[name] !== null && !(base && Object.hasOwn(base, name))) merged[name] = update[name]!;
   }
   return merged;
 }

@@ -1,7 +1,9 @@
 // ethereum.Value objects of graph-ts, to and from the values ethers encodes and decodes.
 import { AbiCoder, getAddress, getBytes, hexlify, ParamType, type EventFragment } from "ethers";
+import { decodeWords, wordLayout, type WordLayout } from "./abi-words.ts";
 import type { AscMemory } from "./asc-memory.ts";
 import { HandlerError } from "./handler-error.ts";
+import { hexToBytes } from "./hex.ts";
 
 /** graph-ts ethereum.ValueKind. */
 const Kind = {
@@ -34,16 +36,32 @@ function stringsAsBytes(type: ParamType): ParamType {
   return ParamType.from(type.format("sighash").replace(/\bstring\b/g, "bytes"));
 }
 
-/** The types of an event's data, strings as bytes; parsed once per event (a cost on every log). */
-const BODY_TYPES = new WeakMap<EventFragment, ParamType[]>();
+/**
+ * What decoding an event needs, worked out once per event (a cost on every log): the types of its
+ * data, strings as bytes, and for data and each indexed word the one-word fast path when the
+ * types allow it (abi-words.ts).
+ */
+interface EventDecoding {
+  bodyTypes: ParamType[];
+  body: WordLayout;
+  /** Per indexed input not hashed: its one-word layout, or null for ethers' decoder. */
+  topics: WordLayout[];
+}
 
-function bodyTypes(fragment: EventFragment): ParamType[] {
-  let types = BODY_TYPES.get(fragment);
-  if (!types) {
-    types = fragment.inputs.filter((input) => !input.indexed).map(stringsAsBytes);
-    BODY_TYPES.set(fragment, types);
+const DECODINGS = new WeakMap<EventFragment, EventDecoding>();
+
+function decodingOf(fragment: EventFragment): EventDecoding {
+  let decoding = DECODINGS.get(fragment);
+  if (!decoding) {
+    const bodyTypes = fragment.inputs.filter((input) => !input.indexed).map(stringsAsBytes);
+    decoding = {
+      bodyTypes,
+      body: wordLayout(bodyTypes),
+      topics: fragment.inputs.filter((input) => input.indexed).map((input) => wordLayout([input])),
+    };
+    DECODINGS.set(fragment, decoding);
   }
-  return types;
+  return decoding;
 }
 
 const LOSSY_UTF8 = new TextDecoder("utf-8");
@@ -74,13 +92,18 @@ export function decodeEventParams(
   const first = fragment.anonymous ? 0 : 1;
   if (topics.length - first !== indexed.length)
     throw new Error(`${topics.length - first} indexed topics for ${indexed.length} indexed parameters`);
-  const bodyValues = coder.decode(bodyTypes(fragment), data);
+  const decoding = decodingOf(fragment);
+  const bodyValues = decoding.body
+    ? decodeWords(decoding.body, data)
+    : coder.decode(decoding.bodyTypes, data);
   let topic = first;
   let position = 0;
   return fragment.inputs.map((input) => {
     if (!input.indexed) return restoreStrings(input, bodyValues[position++]);
+    const layout = decoding.topics[topic - first]!;
     const word = topics[topic++]!;
-    return isHashedWhenIndexed(input) ? new TopicHash(word) : coder.decode([input], word)[0];
+    if (isHashedWhenIndexed(input)) return new TopicHash(word);
+    return layout ? decodeWords(layout, word)[0] : coder.decode([input], word)[0];
   });
 }
 
@@ -90,7 +113,8 @@ function value(memory: AscMemory, kind: number, payload: number | bigint): numbe
 
 /** Writes one ABI value of type `type` as an ethereum.Value. */
 export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unknown): number {
-  if (data instanceof TopicHash) return value(memory, Kind.FIXED_BYTES, memory.newBytes(getBytes(data.hash)));
+  if (data instanceof TopicHash)
+    return value(memory, Kind.FIXED_BYTES, memory.newBytes(hexToBytes(data.hash)));
   if (type.isArray()) {
     const elements = (data as unknown[]).map((element) =>
       writeEthereumValue(memory, type.arrayChildren, element),
@@ -106,12 +130,12 @@ export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unk
     return value(memory, Kind.TUPLE, memory.newPointerArray("ArrayEthereumValue", elements));
   }
   const base = type.baseType;
-  if (base === "address") return value(memory, Kind.ADDRESS, memory.newBytes(getBytes(data as string)));
+  if (base === "address") return value(memory, Kind.ADDRESS, memory.newBytes(hexToBytes(data as string)));
   if (base === "bool") return value(memory, Kind.BOOL, data ? 1 : 0);
   if (base === "string") return value(memory, Kind.STRING, memory.newString(data as string));
-  if (base === "bytes") return value(memory, Kind.BYTES, memory.newBytes(getBytes(data as string)));
+  if (base === "bytes") return value(memory, Kind.BYTES, memory.newBytes(hexToBytes(data as string)));
   if (base.startsWith("bytes"))
-    return value(memory, Kind.FIXED_BYTES, memory.newBytes(getBytes(data as string)));
+    return value(memory, Kind.FIXED_BYTES, memory.newBytes(hexToBytes(data as string)));
   if (base.startsWith("uint")) return value(memory, Kind.UINT, memory.newBigInt(BigInt(data as bigint)));
   if (base.startsWith("int")) return value(memory, Kind.INT, memory.newBigInt(BigInt(data as bigint)));
   throw new Error(`ABI type ${type.format()} cannot be passed to a mapping`);
@@ -148,7 +172,7 @@ export function readEthereumValue(memory: AscMemory, pointer: number): AbiValue 
       return hexlify(bytes);
     }
     case Kind.BYTES:
-      return hexlify(memory.readBytes(reference));
+      return memory.readHex(reference);
     case Kind.INT:
       return readInteger(memory, reference, true);
     case Kind.UINT:

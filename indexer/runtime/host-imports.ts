@@ -31,6 +31,8 @@ export interface TriggerContext {
   /** The entity as of the previous block (the store's latest). */
   loadStored(entity: string, id: string): EntityData | null;
   rpc: SyncRpc;
+  /** The block's eth_call answers by address and calldata (null: reverted). */
+  calls: Map<string, string | null>;
   log(level: LogLevel, message: string): void;
 }
 
@@ -43,6 +45,15 @@ function shapeOf(context: TriggerContext, entity: string): EntityShape {
 }
 
 function ethCall(context: TriggerContext, to: string, data: string): string | null {
+  const key = `${to}:${data}`;
+  const known = context.calls.get(key);
+  if (known !== undefined) return known;
+  const answer = askNode(context, to, data);
+  context.calls.set(key, answer);
+  return answer;
+}
+
+function askNode(context: TriggerContext, to: string, data: string): string | null {
   try {
     const call = { to, data, gas: `0x${ETH_CALL_GAS.toString(16)}` };
     return context.rpc.call("eth_call", [call, { blockHash: context.blockHash }]) as string;
@@ -118,7 +129,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
       return memory().newString(decoded.slice(0, end));
     },
     "typeConversion.bytesToHex"(pointer) {
-      return memory().newString(hexlify(bytes(pointer)));
+      return memory().newString(memory().readHex(pointer));
     },
     "typeConversion.bigIntToString"(pointer) {
       return memory().newString(bigInt(pointer).toString());
@@ -193,7 +204,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
       const context = current();
       const m = context.memory;
       const contractName = m.readString(m.u32(callPointer));
-      const address = hexlify(m.readBytes(m.u32(callPointer + 4)));
+      const address = m.readHex(m.u32(callPointer + 4));
       const signature = m.readString(m.u32(callPointer + 12));
       const params = m
         .readPointerArray(m.u32(callPointer + 16))

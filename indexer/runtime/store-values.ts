@@ -1,10 +1,10 @@
 // store.Value and Entity objects of graph-ts, to and from the store's plain values (types.ts),
 // with the checks graph-node makes when a mapping sets an entity.
-import { getBytes, hexlify } from "ethers";
 import type { EntityData, Value } from "../store/types.ts";
 import type { AscMemory } from "./asc-memory.ts";
 import * as decimal from "./big-decimal.ts";
 import { HandlerError } from "./handler-error.ts";
+import { hexToBytes } from "./hex.ts";
 import type { EntityShape, FieldShape, StoredScalar } from "./entity-shapes.ts";
 
 /** graph-ts store ValueKind. */
@@ -92,7 +92,7 @@ function readValue(memory: AscMemory, pointer: number): KindedValue {
     case Kind.NULL:
       return { kind, value: null };
     case Kind.BYTES:
-      return { kind, value: hexlify(memory.readBytes(reference)) };
+      return { kind, value: memory.readHex(reference) };
     case Kind.BIGINT:
       return { kind, value: memory.readBigInt(reference) };
     case Kind.INT8:
@@ -119,7 +119,7 @@ function writeScalar(memory: AscMemory, scalar: StoredScalar, value: Value): num
     case "Boolean":
       return memory.newValue("StoreValue", kind, value ? 1n : 0n);
     case "Bytes":
-      return memory.newValue("StoreValue", kind, BigInt(memory.newBytes(getBytes(value as string))));
+      return memory.newValue("StoreValue", kind, BigInt(memory.newBytes(hexToBytes(value as string))));
     case "BigInt":
       return memory.newValue("StoreValue", kind, BigInt(memory.newBigInt(value as bigint)));
     case "Int8":
@@ -150,22 +150,25 @@ function typeName(field: FieldShape): string {
   return field.nullable ? scalar : `${scalar}!`;
 }
 
+function wrongType(shape: EntityShape, id: string, field: FieldShape, has: string): Error {
+  return new Error(
+    `entity ${shape.name}[${id}]: the value for field "${field.name}" must have type ${typeName(field)} but has type ${has}`,
+  );
+}
+
 function check(shape: EntityShape, id: string, field: FieldShape, value: KindedValue): void {
-  const wrong = (has: string) =>
-    new Error(
-      `entity ${shape.name}[${id}]: the value for field "${field.name}" must have type ${typeName(field)} but has type ${has}`,
-    );
   // A null is assignable to any field at store.set (data/store/mod.rs:492-508); whether a
   // non-null field ends up empty is checked on the merged entity.
   if (value.kind === Kind.NULL) return;
   const expected = KIND_OF_SCALAR[field.scalar];
   if (field.list) {
-    if (value.kind !== Kind.ARRAY) throw wrong(KIND_NAMES[value.kind] ?? "unknown");
+    if (value.kind !== Kind.ARRAY) throw wrongType(shape, id, field, KIND_NAMES[value.kind] ?? "unknown");
     for (const element of value.elements ?? []) {
-      if (element.kind !== expected) throw wrong(`[${KIND_NAMES[element.kind] ?? "unknown"}]`);
+      if (element.kind !== expected)
+        throw wrongType(shape, id, field, `[${KIND_NAMES[element.kind] ?? "unknown"}]`);
     }
   } else if (value.kind !== expected) {
-    throw wrong(KIND_NAMES[value.kind] ?? "unknown");
+    throw wrongType(shape, id, field, KIND_NAMES[value.kind] ?? "unknown");
   }
 }
 

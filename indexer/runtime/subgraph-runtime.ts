@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { keccak256 } from "ethers";
 import type { EntityChange, EntityData } from "../store/types.ts";
 import { AscMemory, type AscExports } from "./asc-memory.ts";
-import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
+import type { RawBlock, RawLog } from "./chain-data.ts";
 import type { EntityShapes } from "./entity-shapes.ts";
 import { decodeEventParams } from "./ethereum-values.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "./manifest.ts";
 import { ReusableInstances } from "./reusable-instance.ts";
 import { SyncRpc } from "./sync-rpc.ts";
-import { writeEvent } from "./trigger-objects.ts";
+import { BlockObjects, writeEvent } from "./trigger-objects.ts";
 import { withHostExports } from "./wasm-exports.ts";
 
 export interface SourceOverride {
@@ -89,6 +89,8 @@ export class SubgraphRuntime {
   /** A stable id of the manifest and the code: the subgraph's deployment. */
   readonly deployment: string;
   private readonly instances = new Map<string, ReusableInstances>();
+  /** Each instance's memory access, kept with its class ids while the instance is reused. */
+  private readonly memories = new WeakMap<WebAssembly.Instance, AscMemory>();
   private readonly rpc: SyncRpc;
   private context: TriggerContext | undefined;
 
@@ -192,19 +194,24 @@ export class SubgraphRuntime {
   ): EntityChange[] {
     const blockNumber = Number(block.number);
     const writes = new BlockWrites();
-    const transactions = new Map<string, RawTransaction>(
-      block.transactions.map((tx) => [tx.hash.toLowerCase(), tx]),
-    );
-    for (const trigger of this.triggers(blockNumber, logs)) {
-      const where = `${trigger.dataSource.name}.${trigger.handler.handler} at block ${blockNumber} (log ${Number(trigger.log.logIndex)})`;
-      const transaction = transactions.get(trigger.log.transactionHash.toLowerCase());
+    const triggers = this.triggers(blockNumber, logs);
+    if (triggers.length === 0) return writes.changes(loadStored);
+    const objects = new BlockObjects(block);
+    // The block's eth_call answers by address and calldata, as graph-node's call cache keeps
+    // them by block: a call repeated within the block is the same question at the same state.
+    const calls = new Map<string, string | null>();
+    for (const trigger of triggers) {
+      const transaction = objects.transaction(trigger.log.transactionHash);
       if (!transaction)
-        throw new Error(`${where}: transaction ${trigger.log.transactionHash} is not in the block`);
+        throw new Error(
+          `${this.where(trigger, blockNumber)}: transaction ${trigger.log.transactionHash} is not in the block`,
+        );
       const instances = this.instances.get(trigger.dataSource.wasmFile)!;
       const instance = instances.take();
       let clean = false;
       const exports = instance.exports as unknown as AscExports & Record<string, (...args: number[]) => void>;
-      const memory = new AscMemory(exports);
+      let memory = this.memories.get(instance);
+      if (!memory) this.memories.set(instance, (memory = new AscMemory(exports)));
       this.context = {
         memory,
         dataSource: trigger.dataSource,
@@ -214,6 +221,7 @@ export class SubgraphRuntime {
         shapes: this.options.shapes,
         loadStored,
         rpc: this.rpc,
+        calls,
         log: (level, message) =>
           this.options.log?.(level, message, {
             dataSource: trigger.dataSource.name,
@@ -228,13 +236,13 @@ export class SubgraphRuntime {
           throw new HandlerError(`the module exports no handler named ${trigger.handler.handler}`);
         }
         handler(
-          writeEvent(memory, trigger.log, trigger.handler.fragment, trigger.params, block, transaction),
+          writeEvent(memory, trigger.log, trigger.handler.fragment, trigger.params, objects, transaction),
         );
         clean = true;
       } catch (error) {
         if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
           throw new HandlerFailure(
-            `${where}: ${(error as Error).message}`,
+            `${this.where(trigger, blockNumber)}: ${(error as Error).message}`,
             trigger.handler.handler,
             blockNumber,
           );
@@ -246,6 +254,10 @@ export class SubgraphRuntime {
       }
     }
     return writes.changes(loadStored);
+  }
+
+  private where(trigger: Trigger, blockNumber: number): string {
+    return `${trigger.dataSource.name}.${trigger.handler.handler} at block ${blockNumber} (log ${Number(trigger.log.logIndex)})`;
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,47 @@
 // The other half of sync-rpc.ts: performs each JSON-RPC request asynchronously and wakes the
-// waiting thread when the reply is on the port.
+// waiting thread when the reply is on the port. Plain node:http over one kept-alive connection:
+// a handler waits for every reply, so each request's overhead is paid in full.
+import http from "node:http";
+import https from "node:https";
 import { workerData } from "node:worker_threads";
 
 const { port, signal } = workerData;
+const agents = {
+  "http:": new http.Agent({ keepAlive: true }),
+  "https:": new https.Agent({ keepAlive: true }),
+};
+
+function post(url, body, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const client = target.protocol === "https:" ? https : http;
+    const request = client.request(
+      target,
+      {
+        method: "POST",
+        agent: agents[target.protocol],
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        timeout: timeoutMs,
+      },
+      (response) => {
+        const chunks = [];
+        response.on("data", (chunk) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode, text: Buffer.concat(chunks).toString("utf8") }),
+        );
+        response.on("error", reject);
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
 port.on("message", async ({ url, body, timeoutMs }) => {
   let reply;
   try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    reply = { status: response.status, text: await response.text() };
+    reply = await post(url, body, timeoutMs);
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }

@@ -24,9 +24,12 @@ export class SyncRpc {
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
+    // The worker is plain JavaScript: without the parent's loader flags (tsx) it starts in a
+    // fraction of the time, and the first ethereum.call waits for it to start.
     this.worker = new Worker(new URL("./sync-rpc-worker.mjs", import.meta.url), {
       workerData: { port: port2, signal: this.signal },
       transferList: [port2],
+      execArgv: [],
     });
     this.worker.unref();
     this.port.unref();

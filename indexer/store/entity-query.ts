@@ -45,15 +45,33 @@ export interface EntityQuery {
   order?: EntityOrder;
   first: number;
   skip: number;
+  /** The stored fields to read (`id` is always read); every stored field when absent. */
+  fields?: readonly string[];
+  /**
+   * Many parents' children in one read: `first` and `skip` then apply per value of this stored,
+   * non-list field (each parent's share, in `order`), and rows come grouped by it.
+   */
+  perValueOf?: string;
 }
 
 export interface QueryableStore extends SubgraphStore {
+  /** One entity by id at a block, as getEntity, with only `fields` (and `id`) read when given. */
+  findEntity(entity: string, id: string, block: number, fields?: readonly string[]): EntityData | null;
   findEntities(query: EntityQuery): EntityData[];
   /** The number of an applied block with this hash, or null. */
   blockNumber(hash: string): number | null;
+  /**
+   * Runs `read` (reads only) in one read transaction: its reads see one state of the store, and
+   * the store takes its read lock once rather than once per read.
+   */
+  readConsistently<T>(read: () => T): T;
 }
 
 export function isQueryableStore(store: SubgraphStore): store is QueryableStore {
   const candidate = store as Partial<QueryableStore>;
-  return typeof candidate.findEntities === "function" && typeof candidate.blockNumber === "function";
+  return (
+    typeof candidate.findEntities === "function" &&
+    typeof candidate.blockNumber === "function" &&
+    typeof candidate.readConsistently === "function"
+  );
 }

@@ -3,6 +3,7 @@
 // reused. Every table read (including child filters and child ordering) sees the query's block.
 import type { SubgraphSchema } from "../schema/model.ts";
 import { encodeList, encodeScalar, jsonValueAsColumn, sqlListParam, type SqlParam } from "./column-codecs.ts";
+import { selectedColumns } from "./column-selection.ts";
 import type { EntityFilter, EntityOrder, EntityQuery } from "./entity-query.ts";
 import { childLink, filterText } from "./filter-text.ts";
 import { globCondition, likeAsGlob } from "./like-pattern.ts";
@@ -11,6 +12,8 @@ import type { ColumnLayout, TableLayout } from "./table-layout.ts";
 export interface CompiledQuery {
   sql: string;
   params: Record<string, SqlParam>;
+  /** The columns the SQL selects, in order. */
+  columns: readonly ColumnLayout[];
 }
 
 const COMPARE_SQL = { eq: "=", not: "!=", gt: ">", lt: "<", gte: ">=", lte: "<=" } as const;
@@ -56,14 +59,41 @@ export function compileEntityQuery(
   const builder = new QueryBuilder(schema, layouts, query.block);
   const layout = builder.layout(query.entity);
   const alias = builder.alias();
-  const columns = layout.columns.map((column) => `${alias}.${column.column}`).join(", ");
+  const columns = selectedColumns(layout, query.fields);
+  const selected = columns.map((column) => `${alias}.${column.column}`).join(", ");
   const conditions = [builder.visible(alias)];
   if (query.filter) conditions.push(filterSql(builder, layout, alias, query.filter, 0));
   const order = orderSql(builder, layout, alias, query.order);
-  const sql =
-    `SELECT ${columns} FROM ${layout.table} AS ${alias} WHERE ${conditions.join(" AND ")}` +
-    ` ORDER BY ${order} LIMIT ${builder.param(query.first)} OFFSET ${builder.param(query.skip)}`;
-  return { sql, params: builder.params };
+  const from = `FROM ${layout.table} AS ${alias} WHERE ${conditions.join(" AND ")}`;
+  if (query.perValueOf !== undefined) {
+    // Each value's rows ranked in the query's order, then each value's page of them.
+    const group = column(layout, query.perValueOf);
+    if (group.list || !columns.includes(group))
+      throw new Error(
+        `${layout.entity.name}.${query.perValueOf}: rows are read per value of a selected, non-list field only`,
+      );
+    const outer = columns.map((col) => col.column).join(", ");
+    const ranked = `SELECT ${selected}, ROW_NUMBER() OVER (PARTITION BY ${alias}.${group.column} ORDER BY ${order}) AS row_rank ${from}`;
+    const sql =
+      `SELECT ${outer} FROM (${ranked}) WHERE row_rank > ${builder.param(query.skip)}` +
+      ` AND row_rank <= ${builder.param(query.skip + query.first)} ORDER BY ${group.column}, row_rank`;
+    return { sql, params: builder.params, columns };
+  }
+  const sql = `SELECT ${selected} ${from} ORDER BY ${order} LIMIT ${builder.param(query.first)} OFFSET ${builder.param(query.skip)}`;
+  return { sql, params: builder.params, columns };
+}
+
+const entityReads = new WeakMap<readonly ColumnLayout[], string>();
+
+/** The SELECT of one entity's `columns` by id (@id) at a block (@block). */
+export function compileEntityRead(layout: TableLayout, columns: readonly ColumnLayout[]): string {
+  let sql = entityReads.get(columns);
+  if (sql === undefined) {
+    // `+block_to` keeps SQLite on the (id, block_from) index, as the store's own reads by id.
+    sql = `SELECT ${columns.map((col) => col.column).join(", ")} FROM ${layout.table} WHERE "id" = @id AND block_from <= @block AND +block_to > @block`;
+    entityReads.set(columns, sql);
+  }
+  return sql;
 }
 
 function column(layout: TableLayout, field: string): ColumnLayout {

@@ -6,7 +6,9 @@ import type { SubgraphSchema } from "../schema/model.ts";
 import { encodeScalar } from "./column-codecs.ts";
 import type { EntityQuery, QueryableStore } from "./entity-query.ts";
 import { decodeRow, encodeRow } from "./entity-rows.ts";
-import { compileEntityQuery } from "./query-sql.ts";
+import { cacheKey, LatestVersions, type CurrentVersion } from "./latest-versions.ts";
+import { decodeColumns, selectedColumns } from "./column-selection.ts";
+import { compileEntityQuery, compileEntityRead } from "./query-sql.ts";
 import { OPEN_BLOCK, tableDdl, tableLayouts, type TableLayout } from "./table-layout.ts";
 import type { BlockListener, BlockPointer, EntityChange, EntityData, IndexingError } from "./types.ts";
 
@@ -37,11 +39,6 @@ interface BlockRow {
   timestamp: number;
 }
 
-interface CurrentVersion {
-  vid: number;
-  block_from: number;
-}
-
 /** The statements of one entity table, prepared once. */
 interface TableStatements {
   layout: TableLayout;
@@ -69,6 +66,11 @@ class SqliteStore implements QueryableStore {
   private readonly listeners = new Set<BlockListener>();
   private readonly queryCache = new Map<string, Database.Statement>();
   private readonly statements: ReturnType<typeof prepareMetaStatements>;
+  /** The latest versions the indexer read or wrote, across blocks (cleared on a revert). */
+  private readonly latest: LatestVersions;
+  /** The transaction holding applied blocks until commitBlocks(); each block is a savepoint in it. */
+  private readonly held: { begin: Database.Statement; commit: Database.Statement };
+  private readonly readTransaction: { begin: Database.Statement; end: Database.Statement };
 
   constructor({ file, schema, deployment }: SqliteStoreOptions) {
     this.deployment = deployment;
@@ -89,6 +91,15 @@ class SqliteStore implements QueryableStore {
       throw error;
     }
     this.statements = prepareMetaStatements(this.db);
+    this.latest = new LatestVersions(this.entityTablesEmpty());
+    this.held = { begin: this.db.prepare("BEGIN"), commit: this.db.prepare("COMMIT") };
+    this.readTransaction = { begin: this.db.prepare("BEGIN"), end: this.db.prepare("COMMIT") };
+  }
+
+  private entityTablesEmpty(): boolean {
+    return [...this.layouts.values()].every(
+      (layout) => this.db.prepare(`SELECT 1 FROM ${layout.table} LIMIT 1`).get() === undefined,
+    );
   }
 
   /** A file belongs to one deployment and one schema: reopening it with others is a mistake. */
@@ -172,16 +183,44 @@ class SqliteStore implements QueryableStore {
   getEntity(entity: string, id: string, block?: number): EntityData | null {
     const table = this.table(entity);
     const key = encodeScalar(table.layout.idKind, id, `${entity} id`);
+    if (block === undefined) {
+      const known = this.latest.latest(entity, cacheKey(key));
+      if (known !== undefined) return known;
+    }
     const row = (block === undefined ? table.getLatest.get(key) : table.getAt.get({ id: key, block })) as
       Record<string, unknown> | undefined;
-    return row ? decodeRow(table.layout, row) : null;
+    const data = row ? decodeRow(table.layout, row) : null;
+    if (block === undefined) this.latest.keepLatest(entity, cacheKey(key), data);
+    return data;
+  }
+
+  findEntity(entity: string, id: string, block: number, fields?: readonly string[]): EntityData | null {
+    if (!fields) return this.getEntity(entity, id, block);
+    const { layout } = this.table(entity);
+    const key = encodeScalar(layout.idKind, id, `${entity} id`);
+    const columns = selectedColumns(layout, fields);
+    const row = this.prepared(compileEntityRead(layout, columns)).get({ id: key, block }) as
+      Record<string, unknown> | undefined;
+    return row ? decodeColumns(columns, row) : null;
   }
 
   findEntities(query: EntityQuery): EntityData[] {
-    const layout = this.table(query.entity).layout;
+    this.table(query.entity); // an unknown type fails here, with the store's message
     const compiled = compileEntityQuery(this.schema, this.layouts, query);
     const rows = this.prepared(compiled.sql).all(compiled.params) as Record<string, unknown>[];
-    return rows.map((row) => decodeRow(layout, row));
+    return rows.map((row) => decodeColumns(compiled.columns, row));
+  }
+
+  readConsistently<T>(read: () => T): T {
+    // Inside a transaction already (a write in progress on this connection): its reads are consistent.
+    if (this.db.inTransaction) return read();
+    this.readTransaction.begin.run();
+    try {
+      return read();
+    } finally {
+      // Ends the read, whatever `read` did, so the connection is never left in a transaction.
+      if (this.db.inTransaction) this.readTransaction.end.run();
+    }
   }
 
   private prepared(sql: string): Database.Statement {
@@ -208,13 +247,19 @@ class SqliteStore implements QueryableStore {
         `block ${block.number} is not after the latest block ${latest.number}: revert to its parent first`,
       );
     const changed = new Set<string>();
-    this.db.transaction(() => {
-      for (const change of changes) {
-        this.write(block.number, change);
-        changed.add(change.entity);
-      }
-      this.recordBlock(block);
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const change of changes) {
+          this.write(block.number, change);
+          changed.add(change.entity);
+        }
+        this.recordBlock(block);
+      })();
+    } catch (error) {
+      // Rolled back: what the cache took from this block's writes is not in the file.
+      this.latest.clear();
+      throw error;
+    }
     this.notify(block, [...changed].sort());
   }
 
@@ -223,30 +268,38 @@ class SqliteStore implements QueryableStore {
     const { entity } = table.layout;
     const what = `${entity.name}[${change.id}]`;
     const id = encodeScalar(table.layout.idKind, change.id, `${what}.id`);
-    const current = table.current.get(id) as CurrentVersion | undefined;
+    const key = cacheKey(id);
+    const known = this.latest.version(entity.name, key);
+    const current = known === undefined ? (table.current.get(id) as CurrentVersion | undefined) : known;
     const immutableError = (action: string) =>
       new Error(
         `entity ${what} is immutable; ${action} it at block ${blockNumber} is not possible as it was already inserted at block ${current?.block_from}`,
       );
 
     if (change.data === null) {
-      if (!current) return; // graph-node also treats removing an absent entity as a no-op
-      if (current.block_from === blockNumber) table.remove.run(current.vid);
-      else if (entity.immutable) throw immutableError("removing");
-      else table.close.run(blockNumber, current.vid);
+      if (current) {
+        if (current.block_from === blockNumber) table.remove.run(current.vid);
+        else if (entity.immutable) throw immutableError("removing");
+        else table.close.run(blockNumber, current.vid);
+      } // graph-node also treats removing an absent entity as a no-op
+      this.latest.keepVersion(entity.name, key, null);
+      this.latest.keepLatest(entity.name, key, null);
       return;
     }
     const row = encodeRow(this.schema, table.layout, change.id, change.data);
+    this.latest.keepWritten(entity.name, key, table.layout, row);
     if (current) {
       // A second write in the same block replaces that block's version.
       if (current.block_from === blockNumber) {
         table.replace.run(...row, current.vid);
+        this.latest.keepVersion(entity.name, key, current);
         return;
       }
       if (entity.immutable) throw immutableError("inserting");
       table.close.run(blockNumber, current.vid);
     }
-    table.insert.run(blockNumber, ...row);
+    const { lastInsertRowid } = table.insert.run(blockNumber, ...row);
+    this.latest.keepVersion(entity.name, key, { vid: Number(lastInsertRowid), block_from: blockNumber });
   }
 
   private recordBlock(block: BlockPointer): void {
@@ -258,6 +311,14 @@ class SqliteStore implements QueryableStore {
     );
   }
 
+  holdCommits(): void {
+    if (!this.db.inTransaction) this.held.begin.run();
+  }
+
+  commitBlocks(): void {
+    if (this.db.inTransaction) this.held.commit.run();
+  }
+
   revertTo(block: BlockPointer | null): void {
     if (block) checkPointer(block);
     const target = block?.number ?? -1;
@@ -267,6 +328,7 @@ class SqliteStore implements QueryableStore {
         `cannot revert to block ${block.number} ${block.hash}: the store holds ${recorded} there`,
       );
     const changed: string[] = [];
+    this.latest.clear();
     this.db.transaction(() => {
       for (const table of this.tables.values()) {
         const removed = table.revertInserted.run(target).changes;
@@ -317,6 +379,8 @@ class SqliteStore implements QueryableStore {
   }
 
   close(): void {
+    // Blocks applied are kept: a held commit is made before the file is closed.
+    if (this.db.open) this.commitBlocks();
     this.listeners.clear();
     this.queryCache.clear();
     if (this.db.open) this.db.close();

@@ -47,6 +47,13 @@ export interface SubgraphStore {
   getEntity(entity: string, id: string, block?: number): EntityData | null;
   /** Writes one block's changes and makes it the latest block, atomically (all or nothing). */
   applyBlock(block: BlockPointer, changes: EntityChange[]): void;
+  /**
+   * While far behind the head: the blocks applied from here until commitBlocks() reach the file in
+   * one commit (each block still all or nothing). This store's readers see each block as it is
+   * applied; other connections, and a restart after a crash, see the blocks up to the last commit.
+   */
+  holdCommits?(): void;
+  commitBlocks?(): void;
   /** Undoes every block after `block` (null: everything), which becomes the latest. */
   revertTo(block: BlockPointer | null): void;
   /** Marks the subgraph failed at `error.block` (which becomes the latest, without writes); it

@@ -1,0 +1,104 @@
+// The current version of entities the indexer reads and writes, kept across blocks so that a
+// block's store.get of an entity an earlier block wrote, and the write's lookup of the version it
+// closes, need no SQL. The data kept is exactly what reading the row back gives (the row's column
+// values decoded as a SELECT's would be), so a cached read cannot differ from an uncached one.
+// The store clears it on anything it cannot follow (a revert, a failed write). Started on empty
+// tables (indexing from scratch) it is complete, every version having been written through it,
+// so an entity it does not know does not exist, until it is first cleared.
+import type { SqlParam } from "./column-codecs.ts";
+import { decodeRow } from "./entity-rows.ts";
+import type { TableLayout } from "./table-layout.ts";
+import type { EntityData } from "./types.ts";
+
+/** The open version of an entity: its row id and first block. */
+export interface CurrentVersion {
+  vid: number;
+  block_from: number;
+}
+
+/** Past this many entities of all types the cache starts again (a bound on memory, not a policy). */
+const LIMIT = 100_000;
+
+class WrittenRow {
+  constructor(
+    private readonly layout: TableLayout,
+    private readonly params: SqlParam[],
+  ) {}
+
+  /** The row as a SELECT of it decodes. */
+  readBack(): EntityData {
+    const row: Record<string, unknown> = {};
+    this.layout.columns.forEach((column, index) => {
+      const value = this.params[index];
+      // INTEGER columns come back as bigint (the reads use safeIntegers).
+      row[column.field.name] = typeof value === "number" ? BigInt(value) : value;
+    });
+    return decodeRow(this.layout, row);
+  }
+}
+
+export class LatestVersions {
+  /**
+   * By entity type and encoded id key: the data as read back, null when there is none, or the
+   * row as written, decoded when first read (many entities are written and never read again).
+   */
+  private readonly data = new Map<string, Map<unknown, EntityData | null | WrittenRow>>();
+  /** By entity type and encoded id key: the open version, null when there is none. */
+  private readonly versions = new Map<string, Map<unknown, CurrentVersion | null>>();
+  private size = 0;
+
+  /** `complete`: the tables are empty, so whatever is not kept here does not exist. */
+  constructor(private complete: boolean) {}
+
+  private table<T>(tables: Map<string, Map<unknown, T>>, entity: string): Map<unknown, T> {
+    let table = tables.get(entity);
+    if (!table) tables.set(entity, (table = new Map()));
+    return table;
+  }
+
+  private room(): void {
+    if (++this.size > LIMIT) this.clear();
+  }
+
+  /** The entity's latest data, null when it has none, undefined when not known here. */
+  latest(entity: string, key: unknown): EntityData | null | undefined {
+    const table = this.data.get(entity);
+    let data = table?.get(key);
+    if (data instanceof WrittenRow) table!.set(key, (data = data.readBack()));
+    return data === undefined && this.complete ? null : data;
+  }
+
+  keepLatest(entity: string, key: unknown, data: EntityData | null): void {
+    this.room();
+    this.table(this.data, entity).set(key, data);
+  }
+
+  /** The latest version is the row just written as `params` (the table's columns in order). */
+  keepWritten(entity: string, key: unknown, layout: TableLayout, params: SqlParam[]): void {
+    this.room();
+    this.table(this.data, entity).set(key, new WrittenRow(layout, params));
+  }
+
+  /** The open version, null when there is none, undefined when not known here. */
+  version(entity: string, key: unknown): CurrentVersion | null | undefined {
+    const version = this.versions.get(entity)?.get(key);
+    return version === undefined && this.complete ? null : version;
+  }
+
+  keepVersion(entity: string, key: unknown, version: CurrentVersion | null): void {
+    this.room();
+    this.table(this.versions, entity).set(key, version);
+  }
+
+  clear(): void {
+    this.complete = false;
+    this.data.clear();
+    this.versions.clear();
+    this.size = 0;
+  }
+}
+
+/** A map key for an encoded id: Bytes ids are Buffers, compared by their bytes. */
+export function cacheKey(id: SqlParam): unknown {
+  return Buffer.isBuffer(id) ? id.toString("hex") : id;
+}
