@@ -95,6 +95,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       subgraphs: mosaicSubgraphs(net.deployment, manifests, files.index),
       port: indexerPort,
       subscriptions: true,
+      // Each block is indexed as soon as anvil announces it, so the executor sees it within the block.
+      newHeads: true,
     }).catch((error: Error) => {
       throw indexerPortError(indexerPort, error.message);
     });
@@ -112,6 +114,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deployment: net.deployment,
       providers: { origin: net.origin.provider, auxiliary: net.auxiliary.provider },
       intervalMs: options.anchorIntervalMs ?? 1000,
+      // Each head with work in it is anchored as soon as it is mined, not at the next tick.
+      newHeads: true,
     });
     stops.push(() => anchorer.stop());
 

@@ -77,11 +77,12 @@ export interface Broken {
 
 /** The first precondition that no longer holds, described; undefined when all hold. */
 export async function brokenPrecondition(action: Action, readers: ChainReaders): Promise<Broken | undefined> {
-  for (const precondition of action.preconditions) {
-    const holds = await check(action, precondition, readers);
-    if (!holds) return { check: precondition.check, reason: describe(precondition) };
-  }
-  return undefined;
+  // Read at once (one round trip, not one per fact); the first broken in the action's order is said.
+  const holds = await Promise.all(
+    action.preconditions.map((precondition) => check(action, precondition, readers)),
+  );
+  const broken = action.preconditions.find((_, index) => !holds[index]);
+  return broken && { check: broken.check, reason: describe(broken) };
 }
 
 async function check(action: Action, precondition: Precondition, readers: ChainReaders): Promise<boolean> {

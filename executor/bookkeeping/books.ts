@@ -18,6 +18,7 @@ import { recordMappers, WITH_ATTEMPTS, type AttemptRecord, type IntentKey } from
 import { attemptContext, fieldBox, intentContext } from "./sealed-fields.ts";
 import { deriveKey, keyCheck, keyCheckMatches, newKeyDerivation, open, seal } from "./secret-box.ts";
 import { signedTransactionFacts } from "./signed-transaction.ts";
+import { useWriteAheadLog } from "./sqlite-journal.ts";
 
 export type {
   Books,
@@ -35,6 +36,7 @@ export async function openBooks(options: BooksOptions): Promise<Books> {
   const client = createClient(database);
   try {
     await applyPendingMigrations(client, database);
+    if (database.provider === "sqlite") await useWriteAheadLog(client);
     const key =
       options.passphrase === undefined ? undefined : await unlockSecrets(client, options.passphrase);
     const lease = writerLease(client, {

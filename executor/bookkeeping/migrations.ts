@@ -35,6 +35,9 @@ async function upToDate(client: BooksClient, database: BooksDatabase): Promise<b
 
 export async function applyPendingMigrations(client: BooksClient, database: BooksDatabase): Promise<void> {
   if (await upToDate(client, database)) return;
+  // The CLI migrates through a connection of its own: a SQLite file in WAL mode keeps it waiting on
+  // ours. The client connects again at its next query.
+  await client.$disconnect();
   try {
     await runPrismaCli(["migrate", "deploy"], { BOOKS_DATABASE_URL: database.url });
   } catch (error) {

@@ -4,7 +4,6 @@
 import type { Action, Decision, IntentKey, Step } from "./decision.ts";
 import { parseHeightSubject } from "./decision.ts";
 import type { ChainName, IndexedMessage } from "./state.ts";
-import { sameHex } from "./state.ts";
 
 export type IntentStatus = "planned" | "sending" | "sent" | "mined" | "confirmed" | "failed" | "abandoned";
 
@@ -35,9 +34,17 @@ export type Gate = { open: true; retry: boolean } | { open: false; status: Inten
 
 export class Records {
   private readonly intents = new Map<string, IntentRecord>();
+  /** Acceptances by request hash and by hash lock (lower case): looked up for every open message. */
+  private readonly byRequest = new Map<string, AcceptanceRecord>();
+  private readonly byHashLock = new Map<string, AcceptanceRecord>();
 
   constructor(private readonly records: ExecutorRecords) {
     for (const intent of records.intents) this.intents.set(keyOf(intent), intent);
+    // The first record of a key wins, as a search through the list would find it.
+    for (const record of [...records.acceptances].reverse()) {
+      this.byRequest.set(record.requestHash.toLowerCase(), record);
+      this.byHashLock.set(record.hashLock.toLowerCase(), record);
+    }
   }
 
   gate(key: IntentKey): Gate {
@@ -76,7 +83,7 @@ export class Records {
   }
 
   acceptance(requestHash: string): AcceptanceRecord | undefined {
-    return this.records.acceptances.find((record) => sameHex(record.requestHash, requestHash));
+    return this.byRequest.get(requestHash.toLowerCase());
   }
 
   /**
@@ -87,7 +94,7 @@ export class Records {
   acceptanceOf(message: IndexedMessage): AcceptanceRecord | undefined {
     const { hashLock } = message;
     if (hashLock === null) return undefined;
-    return this.records.acceptances.find((record) => sameHex(record.hashLock, hashLock));
+    return this.byHashLock.get(hashLock.toLowerCase());
   }
 }
 

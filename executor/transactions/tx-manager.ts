@@ -8,7 +8,16 @@ import { BooksConflictError } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.ts";
 import type { ChainName } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
-import { bumpedFees, feeCap, feeFields, initialFees, marketFees, type Fees } from "./fees.ts";
+import {
+  bumpedFees,
+  feeCap,
+  feeFields,
+  initialFees,
+  marketFees,
+  type Fees,
+  type MarketFees,
+} from "./fees.ts";
+import { HeadClock } from "./head-clock.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
 import { ReorgWatch, unmineReorganised } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
@@ -29,6 +38,8 @@ export interface TransactionRequest {
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
 const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
+/** A follower looks again after this many poll intervals without a new block (bumps go by the clock). */
+const FOLLOW_IDLE_POLLS = 4;
 /** The longest pause between two tries of a follower whose reads fail. */
 const MAX_FOLLOW_BACKOFF_MS = 5000;
 
@@ -44,6 +55,8 @@ interface FollowProgress {
   lastBroadcastAt: number;
   /** The attempt last reported at the fee ceiling. */
   cappedAttempt?: string;
+  /** The chain the intent's transaction is on, once read. */
+  chainId?: number;
 }
 
 export class TransactionManager {
@@ -56,6 +69,8 @@ export class TransactionManager {
   private readonly stalls = new Map<string, string>();
   /** Ends the followers' pauses at stop(). */
   private readonly wakers = new Set<() => void>();
+  /** Each chain's head, read once for all followers (by chain id). */
+  private readonly clocks = new Map<number, HeadClock>();
 
   constructor(private readonly options: TransactionManagerOptions) {
     this.pollMs = options.pollIntervalMs ?? 250;
@@ -94,6 +109,7 @@ export class TransactionManager {
     this.nonceGaps.stop();
     this.reorgs?.stop();
     for (const wake of this.wakers) wake();
+    for (const clock of this.clocks.values()) clock.wakeAll();
   }
 
   /** Settles when every send, follow and gap fill this manager started has returned (after stop()). */
@@ -149,7 +165,7 @@ export class TransactionManager {
     const sender = this.options.senders[request.chain];
     const key = { subject: request.subject, step: request.step };
     const started = Date.now();
-    const { intent } = await books.planIntent({
+    const { intent, created } = await books.planIntent({
       ...key,
       chainId: sender.chainId,
       target: request.to,
@@ -163,27 +179,28 @@ export class TransactionManager {
 
     const log = logger.child({ subject: key.subject, step: key.step, chain: request.chain });
     const from = sender.wallet.address;
-    let gasLimit: bigint;
-    try {
-      const estimate = await sender.provider.estimateGas({
-        from,
-        to: request.to,
-        data: request.data,
-        value: request.value,
-      });
-      gasLimit = (estimate * 130n) / 100n + 20_000n;
-    } catch (error) {
+    // The dry run, the fees and the mined nonce count are read at once: one round trip, not three.
+    const [estimated, market, mined] = await Promise.allSettled([
+      sender.provider.estimateGas({ from, to: request.to, data: request.data, value: request.value }),
+      marketFees(sender.provider),
+      sender.provider.getTransactionCount(from, "latest"),
+    ]);
+    if (estimated.status === "rejected") {
       // The dry run right before sending: a call that would revert now is not sent at all.
-      const kind = classifyRpcError(error);
-      const message = errorText(error);
+      const kind = classifyRpcError(estimated.reason);
+      const message = errorText(estimated.reason);
       metrics.errors.inc({ kind: `dryRun:${kind}` });
       log.warn("dry run failed; not sent", { kind, error: message });
       await books.markFailed(key, { kind: `dryRun:${kind}`, message });
       return { status: "failed", kind, message };
     }
+    const gasLimit = (estimated.value * 130n) / 100n + 20_000n;
     let prepared: { attempt: AttemptRecord; fees: Fees };
     try {
-      prepared = await this.recordFirstAttempt(sender, key, request, gasLimit, log);
+      if (market.status === "rejected") throw market.reason;
+      if (mined.status === "rejected") throw mined.reason;
+      const reads = { market: market.value, minedNonce: BigInt(mined.value), fresh: created };
+      prepared = await this.recordFirstAttempt(sender, key, request, gasLimit, reads, log);
     } catch (error) {
       // Nothing was recorded: the intent is left failed, which the next decision plans again;
       // left planned it would read as in flight, and wait for a restart.
@@ -207,16 +224,21 @@ export class TransactionManager {
     return this.follow(key, started);
   }
 
-  /** Fees, a nonce (the refused attempt's, or a fresh one), the signed attempt recorded. */
+  /**
+   * Fees, a nonce (the refused attempt's, or a fresh one), the signed attempt recorded. `reads` are
+   * what sendOnce read just before: the market fees, the mined nonce count, and whether the intent
+   * was created by this send (then it has no refused attempt to look for).
+   */
   private async recordFirstAttempt(
     sender: ChainSender,
     key: { subject: string; step: string },
     request: TransactionRequest,
     gasLimit: bigint,
+    reads: { market: MarketFees; minedNonce: bigint; fresh: boolean },
     log: Logger,
   ): Promise<{ attempt: AttemptRecord; fees: Fees }> {
     const { books } = this.options;
-    const fees = initialFees(await marketFees(sender.provider), this.options.gas);
+    const fees = initialFees(reads.market, this.options.gas);
     const sign = (nonce: bigint) =>
       sender.wallet.signTransaction({
         chainId: sender.chainId,
@@ -228,7 +250,7 @@ export class TransactionManager {
         ...feeFields(fees),
       });
     let attempt: AttemptRecord | undefined;
-    const reusable = await this.failedSlot(sender, key);
+    const reusable = reads.fresh ? undefined : await this.failedSlot(sender, key);
     if (reusable) {
       try {
         attempt = await books.recordReplacement(reusable.hash, await sign(reusable.nonce));
@@ -238,7 +260,7 @@ export class TransactionManager {
         log.info("refused nonce taken by a gap fill; a fresh nonce", { nonce: reusable.nonce });
       }
     }
-    attempt ??= await this.recordAtFreshNonce(sender, key, sign);
+    attempt ??= await this.recordAtFreshNonce(sender, key, sign, reads.minedNonce);
     return { attempt, fees };
   }
 
@@ -269,6 +291,7 @@ export class TransactionManager {
     sender: ChainSender,
     key: { subject: string; step: string },
     sign: (nonce: bigint) => Promise<string>,
+    minedNonce: bigint,
   ): Promise<AttemptRecord> {
     const { books } = this.options;
     const from = sender.wallet.address;
@@ -276,8 +299,10 @@ export class TransactionManager {
       const nonce = await books.allocateNonce({
         chainId: sender.chainId,
         account: from,
-        // The mined count: a pool with a gap can report a "pending" count past the gap.
-        chainNonce: BigInt(await sender.provider.getTransactionCount(from, "latest")),
+        // The mined count (read just before on the first try): a pool with a gap can report a
+        // "pending" count past the gap.
+        chainNonce:
+          tries === 1 ? minedNonce : BigInt(await sender.provider.getTransactionCount(from, "latest")),
       });
       try {
         return await books.recordAttempt(key, await sign(nonce));
@@ -360,7 +385,8 @@ export class TransactionManager {
           }
           this.setStall(id, message);
         }
-        await this.pause(failures === 0 ? this.pollMs : followBackoff(this.pollMs, failures));
+        if (failures === 0 && progress.chainId !== undefined) await this.nextBlock(progress.chainId);
+        else await this.pause(failures === 0 ? this.pollMs : followBackoff(this.pollMs, failures));
       }
       return { status: "stopped" };
     } finally {
@@ -377,6 +403,21 @@ export class TransactionManager {
     this.stalls.delete(id);
     if (error !== undefined) this.stalls.set(id, error);
     this.options.metrics.followersStalled.set(this.stalls.size);
+  }
+
+  /**
+   * Waits for the chain's next block (all followers share one reading of its head), or at most
+   * FOLLOW_IDLE_POLLS poll intervals, or less when stop() is called meanwhile.
+   */
+  private nextBlock(chainId: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    let clock = this.clocks.get(chainId);
+    if (!clock) {
+      const { provider } = this.sender(chainId);
+      clock = new HeadClock(async () => Number(await provider.send("eth_blockNumber", [])), this.pollMs);
+      this.clocks.set(chainId, clock);
+    }
+    return clock.next(this.pollMs * FOLLOW_IDLE_POLLS);
   }
 
   /** Waits `ms`, or less when stop() is called meanwhile. */
@@ -408,6 +449,7 @@ export class TransactionManager {
       return { status: "failed", kind: intent.errorKind ?? "unknown", message: intent.errorMessage ?? "" };
     }
     const sender = this.sender(Number(intent.chainId));
+    progress.chainId = sender.chainId;
     const mined = await this.minedAttempt(sender, intent);
     if (mined) {
       const { attempt, receipt } = mined;
