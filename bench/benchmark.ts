@@ -22,6 +22,10 @@ export interface BenchOptions {
   faultFlows: number;
   /** Seeds the faults, kills and reorganisations of the faults benchmark. */
   faultSeed: number;
+  /** Requests sent over time in the sustained benchmark, stakes and redeems together. */
+  sustainedRequests: number;
+  /** Users sending them, each one request at a time (sustained benchmark). */
+  sustainedStakers: number;
 }
 
 export interface BenchContext {

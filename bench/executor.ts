@@ -34,11 +34,11 @@ export const executorBenchmark: Benchmark = {
 };
 
 /** Seconds between blocks on both chains. */
-const BLOCK_TIME = 1;
-const STAKE_AMOUNT = parseEther("100");
-const REDEEM_AMOUNT = parseEther("40");
+export const BLOCK_TIME = 1;
+export const STAKE_AMOUNT = parseEther("100");
+export const REDEEM_AMOUNT = parseEther("40");
 /** What each request offers the facilitator. */
-const TERMS = { gasPrice: parseUnits("1", "gwei"), gasLimit: 200_000n };
+export const TERMS = { gasPrice: parseUnits("1", "gwei"), gasLimit: 200_000n };
 const POLL_MS = 1000;
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
 /** Gives each benchmark user ether and value tokens (it holds the development network's grant). */
@@ -48,10 +48,12 @@ const FUNDER = FIRST_USER_INDEX;
  * anvil funds itself. anvil is left with its default accounts: devnet/anvil.ts does not see anvil
  * start when it lists many more than about 50 (its output tail loses the watchdog's pid line).
  */
-const FIRST_BENCH_USER = 1000;
+export const FIRST_BENCH_USER = 1000;
 const GAS_MONEY = parseEther("1");
+/** Funding transfers, and users' requests, sent at once. */
+const SLICE = 50;
 
-type Kind = "stake" | "redeem";
+export type Kind = "stake" | "redeem";
 
 /** Where each kind of flow starts and ends, and its request entity on the source chain. */
 const FLOW = {
@@ -125,7 +127,11 @@ export async function benchmarkExecutor({ options, stops, progress }: BenchConte
  * Ether and one stake's value tokens on origin for every user, ether on auxiliary for the redeemers:
  * sent at once from one funder with its nonces counted here, so that they land in a block or two.
  */
-async function fundUsers(net: DevNetwork, users: HDNodeWallet[], redeemers: HDNodeWallet[]): Promise<void> {
+export async function fundUsers(
+  net: DevNetwork,
+  users: HDNodeWallet[],
+  redeemers: HDNodeWallet[],
+): Promise<void> {
   const onOrigin = devWallet(FUNDER, net.origin.provider);
   const onAuxiliary = devWallet(FUNDER, net.auxiliary.provider);
   const { valueToken } = bindOrigin(net.deployment, onOrigin);
@@ -133,27 +139,51 @@ async function fundUsers(net: DevNetwork, users: HDNodeWallet[], redeemers: HDNo
   let auxiliaryNonce = await onAuxiliary.getNonce("pending");
   const transfers = [
     ...users.flatMap((user) => [
-      onOrigin.sendTransaction({
-        to: user.address,
-        value: GAS_MONEY,
-        gasLimit: 21_000n,
-        nonce: originNonce++,
-      }),
-      valueToken.transfer(user.address, STAKE_AMOUNT, { gasLimit: 100_000n, nonce: originNonce++ }),
+      () =>
+        onOrigin.sendTransaction({
+          to: user.address,
+          value: GAS_MONEY,
+          gasLimit: 21_000n,
+          nonce: originNonce++,
+        }),
+      () => valueToken.transfer(user.address, STAKE_AMOUNT, { gasLimit: 100_000n, nonce: originNonce++ }),
     ]),
-    ...redeemers.map((user) =>
-      onAuxiliary.sendTransaction({
-        to: user.address,
-        value: GAS_MONEY,
-        gasLimit: 21_000n,
-        nonce: auxiliaryNonce++,
-      }),
+    ...redeemers.map(
+      (user) => () =>
+        onAuxiliary.sendTransaction({
+          to: user.address,
+          value: GAS_MONEY,
+          gasLimit: 21_000n,
+          nonce: auxiliaryNonce++,
+        }),
     ),
   ];
-  await Promise.all(transfers.map((sent) => mined(sent)));
+  // Sent a slice at a time (still a few blocks in all): hundreds of requests at once time out on a
+  // loaded machine.
+  const sent = [];
+  for (let start = 0; start < transfers.length; start += SLICE) {
+    sent.push(...(await Promise.all(transfers.slice(start, start + SLICE).map((send) => send()))));
+  }
+  await Promise.all(sent.map((response) => mined(Promise.resolve(response))));
 }
 
-interface FlowState {
+/**
+ * Each user's requests, SLICE users at a time started together (each user's approve and request
+ * one after the other): hundreds of users at once time out on a loaded machine, and the requests
+ * still land in a few blocks.
+ */
+async function inSlices<T>(users: HDNodeWallet[], request: (user: HDNodeWallet) => Promise<T>): Promise<T[]> {
+  const started: Promise<T>[] = [];
+  for (let start = 0; start < users.length; start += SLICE) {
+    const slice = users.slice(start, start + SLICE).map(request);
+    started.push(...slice);
+    // The next slice starts a second later, or as soon as this one is done.
+    await Promise.race([Promise.allSettled(slice), new Promise((resolve) => setTimeout(resolve, 1000))]);
+  }
+  return Promise.all(started);
+}
+
+export interface FlowState {
   requestHash: string;
   requested: BlockPoint;
   messageId?: string;
@@ -167,35 +197,31 @@ interface FlowState {
 
 type Row = Record<string, unknown>;
 
-class FlowRun {
+export class FlowRun {
   constructor(
     private readonly stack: LocalStack,
     private readonly progress: (line: string) => void,
   ) {}
 
   async sendStakes(users: HDNodeWallet[]): Promise<string[]> {
-    const requested = await Promise.all(
-      users.map((user) =>
-        requestStake(this.stack.net, user, {
-          amount: STAKE_AMOUNT,
-          beneficiary: user.address,
-          ...TERMS,
-        }),
-      ),
+    const requested = await inSlices(users, (user) =>
+      requestStake(this.stack.net, user, {
+        amount: STAKE_AMOUNT,
+        beneficiary: user.address,
+        ...TERMS,
+      }),
     );
     return requested.map((request) => request.stakeRequestHash.toLowerCase());
   }
 
   /** Redeems by users whose stakes to themselves completed: they hold the utility tokens. */
   async sendRedeems(users: HDNodeWallet[]): Promise<string[]> {
-    const requested = await Promise.all(
-      users.map((user) =>
-        requestRedeem(this.stack.net, user, {
-          amount: REDEEM_AMOUNT,
-          beneficiary: user.address,
-          ...TERMS,
-        }),
-      ),
+    const requested = await inSlices(users, (user) =>
+      requestRedeem(this.stack.net, user, {
+        amount: REDEEM_AMOUNT,
+        beneficiary: user.address,
+        ...TERMS,
+      }),
     );
     return requested.map((request) => request.redeemRequestHash.toLowerCase());
   }
@@ -238,7 +264,7 @@ class FlowRun {
   }
 
   /** Each request with its message on both chains, as the subgraphs show them now, and their blocks. */
-  private async read(
+  async read(
     kind: Kind,
     requestHashes: string[],
   ): Promise<{ states: FlowState[]; indexed: Record<ChainName, number> }> {
@@ -361,9 +387,9 @@ class FlowRun {
   }
 }
 
-type CompleteFlow = Required<FlowState>;
+export type CompleteFlow = Required<FlowState>;
 
-function isComplete(state: FlowState): state is CompleteFlow {
+export function isComplete(state: FlowState): state is CompleteFlow {
   return (
     state.declared !== undefined &&
     state.confirmed !== undefined &&
@@ -473,7 +499,7 @@ async function concurrentFigures(
 }
 
 /** What the executor's log says about trouble: fee bumps, refusals, reverts, failures, drops. */
-function summarizeLog(file: string): string {
+export function summarizeLog(file: string): string {
   let lines: string[];
   try {
     lines = readFileSync(file, "utf8").split("\n").filter(Boolean);

@@ -5,11 +5,12 @@ import type { BenchOptions, Benchmark } from "./benchmark.ts";
 import { executorBenchmark } from "./executor.ts";
 import { faultsBenchmark, MAX_FAULT_FLOWS } from "./faults.ts";
 import { indexerBenchmark } from "./indexer.ts";
+import { sustainedBenchmark } from "./sustained.ts";
 import { DEFAULT_RESULTS_FILE, formatTable, writeResults } from "./results.ts";
 import { Stops } from "./stops.ts";
 
 /** One line per benchmark module. */
-const BENCHMARKS: Benchmark[] = [indexerBenchmark, executorBenchmark, faultsBenchmark];
+const BENCHMARKS: Benchmark[] = [indexerBenchmark, executorBenchmark, sustainedBenchmark, faultsBenchmark];
 
 const DEFAULTS: BenchOptions = {
   events: 20_000,
@@ -21,6 +22,8 @@ const DEFAULTS: BenchOptions = {
   stakes: 200,
   faultFlows: 20,
   faultSeed: 20261201,
+  sustainedRequests: 1000,
+  sustainedStakers: 100,
 };
 
 const USAGE = `npm run bench -- [options]
@@ -35,6 +38,8 @@ same name are replaced, others kept). See bench/README.md.
   --open-loop-seconds N  indexer: seconds of status queries at a fixed 200/s (default ${DEFAULTS.openLoopSeconds})
   --flows N        executor: stakes, then redeems, sent at once and timed step by step (default ${DEFAULTS.flows})
   --stakes N       executor: stake requests sent at once and timed to completion (default ${DEFAULTS.stakes})
+  --sustained-requests N  sustained: stakes and redeems sent over time (default ${DEFAULTS.sustainedRequests})
+  --sustained-stakers N   sustained: users sending them, one at a time each (default ${DEFAULTS.sustainedStakers})
   --fault-flows N  faults: stakes, then redeems, under RPC faults, kills and reorgs (default ${DEFAULTS.faultFlows})
   --fault-seed N   faults: the seed of the faults, kills and reorgs (default ${DEFAULTS.faultSeed})
   --only NAME      run only this benchmark (${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")})
@@ -57,6 +62,8 @@ function parseCommand(args: string[]) {
       stakes: { type: "string" },
       "fault-flows": { type: "string" },
       "fault-seed": { type: "string" },
+      "sustained-requests": { type: "string" },
+      "sustained-stakers": { type: "string" },
       only: { type: "string" },
       results: { type: "string" },
       help: { type: "boolean" },
@@ -84,6 +91,9 @@ function parseCommand(args: string[]) {
     // One funded development account per flow.
     faultFlows: count("faultFlows", 1, MAX_FAULT_FLOWS, "fault-flows"),
     faultSeed: count("faultSeed", 0, 2 ** 32 - 1, "fault-seed"),
+    sustainedRequests: count("sustainedRequests", 1, 10_000, "sustained-requests"),
+    // One funded user per staker, as for the executor benchmark's concurrent stakes.
+    sustainedStakers: count("sustainedStakers", 1, 400, "sustained-stakers"),
   };
   const selected = BENCHMARKS.filter((benchmark) => !values.only || benchmark.name === values.only);
   if (selected.length === 0) throw new Error(`no benchmark is named ${values.only}; see --help`);
