@@ -1,7 +1,7 @@
 // indexer/ingest/subgraph-indexer.ts reads the next window of blocks while the handlers of the
 // current one run, so the node's answers overlap with processing; the entity changes are the same
-// as with every block read before any is handled. (Reorganisations during those reads:
-// indexer-ingest-reorg.test.ts.)
+// as with every block read before any is handled; behind the head a range's blocks reach the file
+// in one commit. (Reorganisations during those reads: indexer-ingest-reorg.test.ts.)
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseEther } from "ethers";
@@ -35,8 +35,12 @@ after(async () => {
   await net?.stop();
 });
 
-/** Indexes the recorded chain with `blockWindow`, noting each block read and each block handled. */
-async function index(recorded: RecordedChain, blockWindow: number) {
+/**
+ * Indexes the recorded chain with `blockWindow`, noting each block read, handled and applied, and
+ * each hold and commit of the store. `rangeBlocks`: the blocks of each eth_getLogs range (one
+ * range by default).
+ */
+async function index(recorded: RecordedChain, blockWindow: number, rangeBlocks = 10_000) {
   const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
   const opened = openSubgraph(origin!, {});
   const events: string[] = [];
@@ -53,8 +57,19 @@ async function index(recorded: RecordedChain, blockWindow: number) {
   };
   const apply = opened.store.applyBlock.bind(opened.store);
   opened.store.applyBlock = (block, changes) => {
+    events.push(`apply ${block.number}`);
     writes.push({ block, changes });
     apply(block, changes);
+  };
+  const hold = opened.store.holdCommits!.bind(opened.store);
+  opened.store.holdCommits = () => {
+    events.push("hold");
+    hold();
+  };
+  const commit = opened.store.commitBlocks!.bind(opened.store);
+  opened.store.commitBlocks = () => {
+    events.push("commit");
+    commit();
   };
   try {
     await new SubgraphIndexer({
@@ -62,8 +77,7 @@ async function index(recorded: RecordedChain, blockWindow: number) {
       store: opened.store,
       chain,
       blockWindow,
-      // One range, as recorded (the recording holds that range's end block only).
-      range: { initial: 10_000 },
+      range: { initial: rangeBlocks, max: rangeBlocks },
     }).syncToHead();
     assert.equal(opened.store.failure(), null);
     return { events, writes };
@@ -152,3 +166,34 @@ test(
     assert.deepEqual(overlapped.writes, sequential.writes);
   },
 );
+
+test("behind the head a range's blocks are committed together; the range at the head block by block", async () => {
+  const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
+  const opened = openSubgraph(origin!, {});
+  const provider = connectChain(origin!.rpcUrl, origin!.chainId);
+  const reader = new ChainReader(provider);
+  const head = await reader.head();
+  const range = { fromBlock: opened.runtime.logFilter().startBlock, toBlock: head };
+  const recorded = await RecordedChain.record(reader, opened.runtime, [range]);
+  provider.destroy();
+  await closeSubgraph(opened);
+
+  const ranged = await index(recorded, 2, 3);
+  // Each block applied while held; a commit closes each hold; the head's range is not held.
+  let held = false;
+  const appliedHeld = new Map<number, boolean>();
+  for (const event of ranged.events) {
+    if (event === "hold") held = true;
+    else if (event === "commit") held = false;
+    else if (event.startsWith("apply ")) appliedHeld.set(Number(event.slice(6)), held);
+  }
+  assert.equal(held, false, "every hold ends with a commit");
+  const lastRangeStart = head - ((head - range.fromBlock) % 3);
+  for (const [number, wasHeld] of appliedHeld)
+    assert.equal(wasHeld, number < lastRangeStart, `block ${number} held: ${wasHeld}`);
+  assert.ok([...appliedHeld.values()].some(Boolean), "some blocks were held");
+  // The same changes as one range (which writes no empty block at the other ranges' ends).
+  const changed = (writes: { changes: EntityChange[] }[]) =>
+    writes.filter((write) => write.changes.length > 0);
+  assert.deepEqual(changed(ranged.writes), changed((await index(recorded, 1_000_000)).writes));
+});
