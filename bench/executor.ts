@@ -70,22 +70,9 @@ export async function benchmarkExecutor({ options, stops, progress }: BenchConte
   const flowUsers = users(1, flows);
   const stakeUsers = users(1 + flows, stakes);
 
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "mosaic-bench-executor-"));
-  let keepDataDir = false;
-  stops.add(`the data directory ${dataDir}`, () => {
-    if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-  progress(`starting the local stack: ${BLOCK_TIME}-second blocks, data in ${dataDir}`);
-  const stack = await startLocalStack({
-    network: { blockTime: BLOCK_TIME },
-    dataDir,
-    indexerPort: 0,
-    progress,
-  });
-  stops.add("the local stack", () => stack.stop());
-  const run = new FlowRun(stack, progress);
+  return onBenchStack("executor", { stops, progress }, async (stack) => {
+    const run = new FlowRun(stack, progress);
 
-  try {
     progress(`funding ${1 + flows + stakes} users from development account #${FUNDER}`);
     await fundUsers(stack.net, [warmUpUser, ...flowUsers, ...stakeUsers], [...flowUsers]);
     // The first accept also sends the facilitator's standing bounty approval (one block more, once):
@@ -114,8 +101,37 @@ export async function benchmarkExecutor({ options, stops, progress }: BenchConte
       ...(await concurrentFigures(stack, concurrent, { stakes, blockTime: BLOCK_TIME }, progress)),
     );
 
-    progress(summarizeLog(stack.files.log));
     return figures;
+  });
+}
+
+/**
+ * Runs `body` on a local stack with the benches' block time in a fresh data directory. The stack stops
+ * with the bench, and the directory goes with it unless `body` failed: then it is kept, with the
+ * executor's log, for a look.
+ */
+export async function onBenchStack<T>(
+  name: string,
+  { stops, progress }: Pick<BenchContext, "stops" | "progress">,
+  body: (stack: LocalStack) => Promise<T>,
+): Promise<T> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `mosaic-bench-${name}-`));
+  let keepDataDir = false;
+  stops.add(`the data directory ${dataDir}`, () => {
+    if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  progress(`starting the local stack: ${BLOCK_TIME}-second blocks, data in ${dataDir}`);
+  const stack = await startLocalStack({
+    network: { blockTime: BLOCK_TIME },
+    dataDir,
+    indexerPort: 0,
+    progress,
+  });
+  stops.add("the local stack", () => stack.stop());
+  try {
+    const result = await body(stack);
+    progress(summarizeLog(stack.files.log));
+    return result;
   } catch (error) {
     keepDataDir = true;
     progress(`kept ${dataDir} for a look (the executor's log: ${stack.files.log})`);

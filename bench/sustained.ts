@@ -4,15 +4,12 @@
 // another, stakes and redeems of what it received alternating, each once its previous flow is
 // progressed on both chains and a think time has passed. Timed from the first request to the last
 // flow progressed on both chains; proveGateway transactions per anchored height counted from the chains.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { HDNodeWallet } from "ethers";
 import { headBlockNumber } from "../chain/blocks.ts";
 import { devWallet } from "../devnet/accounts.ts";
 import { seededRandom } from "../devnet/faults/rpc-fault-proxy.ts";
 import { requestRedeem, requestStake } from "../devnet/user-requests.ts";
-import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
+import type { LocalStack } from "../stack/local-stack.ts";
 import type { BenchContext, Benchmark } from "./benchmark.ts";
 import {
   BLOCK_TIME,
@@ -22,7 +19,7 @@ import {
   isComplete,
   REDEEM_AMOUNT,
   STAKE_AMOUNT,
-  summarizeLog,
+  onBenchStack,
   TERMS,
   type CompleteFlow,
   type FlowState,
@@ -140,117 +137,103 @@ export async function benchmarkSustained({ options, stops, progress }: BenchCont
   const redeemAmount = (stakeAmount * REDEEM_AMOUNT) / STAKE_AMOUNT;
   const timeoutMs = 300_000 + requests * 1500;
 
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "mosaic-bench-sustained-"));
-  let keepDataDir = false;
-  stops.add(`the data directory ${dataDir}`, () => {
-    if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-  progress(`starting the local stack: ${BLOCK_TIME}-second blocks, data in ${dataDir}`);
-  const stack = await startLocalStack({
-    network: { blockTime: BLOCK_TIME },
-    dataDir,
-    indexerPort: 0,
-    progress,
-  });
-  stops.add("the local stack", () => stack.stop());
-
-  let stopped = false;
-  stops.add("the stakers", () => {
-    stopped = true;
-  });
-  try {
-    progress(`funding ${stakers} stakers from the executor benchmark's funder`);
-    await fundUsers(stack.net, users, users);
-    const tracker = new FlowTracker(new FlowRun(stack, progress), stack);
-    const userReverts: string[] = [];
-    const staker = async (user: HDNodeWallet, plan: Kind[], index: number) => {
-      const think = seededRandom(THINK_SEED + index);
-      await sleep(index * START_STEP_MS);
-      for (const [n, kind] of plan.entries()) {
-        if (n > 0) await sleep(think() * MAX_THINK_MS);
-        if (stopped) return;
-        const request = { beneficiary: user.address, ...TERMS };
-        const send = async () =>
-          kind === "stake"
-            ? (await requestStake(stack.net, user, { ...request, amount: stakeAmount })).stakeRequestHash
-            : (await requestRedeem(stack.net, user, { ...request, amount: redeemAmount })).redeemRequestHash;
-        let hash: string | undefined;
-        for (let attempt = 1; hash === undefined; attempt++) {
-          try {
-            hash = await send();
-          } catch (error) {
-            // A user whose request reverted tries again (the nonce and allowance read afresh); the
-            // reverts are counted and shown, and a third one fails the run.
-            if ((error as { code?: string }).code !== "CALL_EXCEPTION" || attempt >= 3) throw error;
-            userReverts.push(`${kind} by ${user.address}: ${(error as Error).message.slice(0, 200)}`);
-            progress(`a ${kind} request by ${user.address} reverted; the user sends it again`);
-          }
-        }
-        await tracker.watch(kind, hash.toLowerCase());
-      }
-    };
-    progress(
-      `${requests} requests from ${stakers} stakers: each sends ${plans[0]!.length} or fewer one after another ` +
-        `(stake, redeem, …), the next 0-${MAX_THINK_MS / 1000} s after the previous completed; ` +
-        `starts ${START_STEP_MS} ms apart; timeout ${timeoutMs / 1000} s`,
-    );
-    let failure: unknown;
-    let finished = false;
-    void Promise.all(users.map((user, index) => staker(user, plans[index]!, index))).then(
-      () => (finished = true),
-      (error: unknown) => ([failure, finished] = [error, true]),
-    );
-    const started = Date.now();
-    const metrics = new MetricsSampler(stack.statusUrl);
-    let reportedAt = 0;
-    let failedReads = 0;
-    while (!finished) {
-      try {
-        await tracker.poll();
-        failedReads = 0;
-      } catch (error) {
-        // The host shares this busy process: a read may fail now and then (a closed keep-alive
-        // connection); only a subgraph that stays unreadable fails the run.
-        if (++failedReads >= MAX_FAILED_READS) throw error;
-        progress(`reading the subgraphs failed (${describeError(error)}); trying again`);
-      }
-      if (Date.now() - started > timeoutMs) {
-        throw new Error(
-          `only ${tracker.completed.length} of ${requests} flows completed within ${timeoutMs / 1000} s: ${tracker.describe(requests)}`,
-        );
-      }
-      if (Date.now() - reportedAt >= REPORT_EVERY_MS) {
-        progress(`${tracker.describe(requests)}; ${await metrics.sample()}`);
-        reportedAt = Date.now();
-      }
-      if (!finished) await sleep(POLL_MS);
-    }
-    if (failure) {
-      throw new Error(`a staker failed (${tracker.describe(requests)}): ${(failure as Error).message}`, {
-        cause: failure,
-      });
-    }
-    stopped = true;
-    progress(`all ${requests} flows progressed on both chains; ${await metrics.sample()}`);
-    const parameters = { requests, stakers, blockTime: BLOCK_TIME };
-    const figures = await sustainedFigures(stack, tracker, parameters, progress);
-    figures.push({
-      name: "executor.sustained.requests.reverted",
-      value: userReverts.length,
-      unit: "requests",
-      parameters,
+  return onBenchStack("sustained", { stops, progress }, async (stack) => {
+    let stopped = false;
+    stops.add("the stakers", () => {
+      stopped = true;
     });
-    if (userReverts.length > 0)
-      progress(`users' requests that reverted and were sent again: ${userReverts.join("; ")}`);
-    progress(await metrics.summary());
-    progress(summarizeLog(stack.files.log));
-    return figures;
-  } catch (error) {
-    stopped = true;
-    keepDataDir = true;
-    progress(`kept ${dataDir} for a look (the executor's log: ${stack.files.log})`);
-    throw error;
-  }
+    try {
+      progress(`funding ${stakers} stakers from the executor benchmark's funder`);
+      await fundUsers(stack.net, users, users);
+      const tracker = new FlowTracker(new FlowRun(stack, progress), stack);
+      const userReverts: string[] = [];
+      const staker = async (user: HDNodeWallet, plan: Kind[], index: number) => {
+        const think = seededRandom(THINK_SEED + index);
+        await sleep(index * START_STEP_MS);
+        for (const [n, kind] of plan.entries()) {
+          if (n > 0) await sleep(think() * MAX_THINK_MS);
+          if (stopped) return;
+          const request = { beneficiary: user.address, ...TERMS };
+          const send = async () =>
+            kind === "stake"
+              ? (await requestStake(stack.net, user, { ...request, amount: stakeAmount })).stakeRequestHash
+              : (await requestRedeem(stack.net, user, { ...request, amount: redeemAmount }))
+                  .redeemRequestHash;
+          let hash: string | undefined;
+          for (let attempt = 1; hash === undefined; attempt++) {
+            try {
+              hash = await send();
+            } catch (error) {
+              // A user whose request reverted tries again (the nonce and allowance read afresh); the
+              // reverts are counted and shown, and a third one fails the run.
+              if ((error as { code?: string }).code !== "CALL_EXCEPTION" || attempt >= 3) throw error;
+              userReverts.push(`${kind} by ${user.address}: ${(error as Error).message.slice(0, 200)}`);
+              progress(`a ${kind} request by ${user.address} reverted; the user sends it again`);
+            }
+          }
+          await tracker.watch(kind, hash.toLowerCase());
+        }
+      };
+      progress(
+        `${requests} requests from ${stakers} stakers: each sends ${plans[0]!.length} or fewer one after another ` +
+          `(stake, redeem, …), the next 0-${MAX_THINK_MS / 1000} s after the previous completed; ` +
+          `starts ${START_STEP_MS} ms apart; timeout ${timeoutMs / 1000} s`,
+      );
+      let failure: unknown;
+      let finished = false;
+      void Promise.all(users.map((user, index) => staker(user, plans[index]!, index))).then(
+        () => (finished = true),
+        (error: unknown) => ([failure, finished] = [error, true]),
+      );
+      const started = Date.now();
+      const metrics = new MetricsSampler(stack.statusUrl);
+      let reportedAt = 0;
+      let failedReads = 0;
+      while (!finished) {
+        try {
+          await tracker.poll();
+          failedReads = 0;
+        } catch (error) {
+          // The host shares this busy process: a read may fail now and then (a closed keep-alive
+          // connection); only a subgraph that stays unreadable fails the run.
+          if (++failedReads >= MAX_FAILED_READS) throw error;
+          progress(`reading the subgraphs failed (${describeError(error)}); trying again`);
+        }
+        if (Date.now() - started > timeoutMs) {
+          throw new Error(
+            `only ${tracker.completed.length} of ${requests} flows completed within ${timeoutMs / 1000} s: ${tracker.describe(requests)}`,
+          );
+        }
+        if (Date.now() - reportedAt >= REPORT_EVERY_MS) {
+          progress(`${tracker.describe(requests)}; ${await metrics.sample()}`);
+          reportedAt = Date.now();
+        }
+        if (!finished) await sleep(POLL_MS);
+      }
+      if (failure) {
+        throw new Error(`a staker failed (${tracker.describe(requests)}): ${(failure as Error).message}`, {
+          cause: failure,
+        });
+      }
+      stopped = true;
+      progress(`all ${requests} flows progressed on both chains; ${await metrics.sample()}`);
+      const parameters = { requests, stakers, blockTime: BLOCK_TIME };
+      const figures = await sustainedFigures(stack, tracker, parameters, progress);
+      figures.push({
+        name: "executor.sustained.requests.reverted",
+        value: userReverts.length,
+        unit: "requests",
+        parameters,
+      });
+      if (userReverts.length > 0)
+        progress(`users' requests that reverted and were sent again: ${userReverts.join("; ")}`);
+      progress(await metrics.summary());
+      return figures;
+    } catch (error) {
+      stopped = true;
+      throw error;
+    }
+  });
 }
 
 async function sustainedFigures(
