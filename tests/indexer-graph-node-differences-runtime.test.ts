@@ -4,118 +4,30 @@
 // (tests/fixtures/parity-differences-subgraph) runs through SubgraphRuntime.processBlock on blocks
 // built here, so no chain is needed.
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { Worker } from "node:worker_threads";
-import { Interface, keccak256, toBeHex, zeroPadValue } from "ethers";
-import type { RawBlock, RawLog } from "../indexer/runtime/chain-data.ts";
-import { entityShapes } from "../indexer/runtime/entity-shapes.ts";
-import { loadManifest } from "../indexer/runtime/manifest.ts";
-import { HandlerFailure, SubgraphRuntime } from "../indexer/runtime/subgraph-runtime.ts";
-import { parseSubgraphSchema } from "../indexer/schema/index.ts";
+import { HandlerFailure, type SubgraphRuntime } from "../indexer/runtime/subgraph-runtime.ts";
 import type { EntityData } from "../indexer/store/types.ts";
-import { buildFixtureSubgraph } from "./helpers/fixture-subgraph.ts";
+import {
+  fixtureBlock,
+  hitLogs,
+  startDifferencesRuntime,
+  word,
+  type DifferencesRuntime,
+} from "./helpers/differences-runtime.ts";
 
-const ADDRESS = "0x00000000000000000000000000000000000000d1";
-const hit = new Interface(["event Hit(uint256 mode)"]);
+let fixture: DifferencesRuntime;
 let runtime: SubgraphRuntime;
 
-// A JSON-RPC node for ethereum.call, on a worker thread: a host function blocks this thread until
-// the answer comes. It answers eth_call with the word 7 and posts each request's params here.
-const NODE = `
-  const { createServer } = require("node:http");
-  const { parentPort } = require("node:worker_threads");
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => (body += chunk));
-    request.on("end", () => {
-      const { id, method, params } = JSON.parse(body);
-      parentPort.postMessage({ method, params });
-      response.setHeader("content-type", "application/json");
-      response.end(JSON.stringify({ jsonrpc: "2.0", id, result: "0x" + "7".padStart(64, "0") }));
-    });
-  });
-  server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
-`;
-let node: Worker;
-const requests: { method: string; params: unknown[] }[] = [];
-
 before(async () => {
-  node = new Worker(NODE, { eval: true });
-  const [{ port }] = (await once(node, "message")) as [{ port: number }];
-  node.on("message", (request: { method: string; params: unknown[] }) => requests.push(request));
-  const built = await buildFixtureSubgraph({
-    fixture: "parity-differences-subgraph",
-    contract: "Differences",
-    // Two handlers for the same event in one data source (item l).
-    eventHandlers: [
-      { event: "Hit(uint256)", handler: "handleHit" },
-      { event: "Hit(uint256)", handler: "handleHitAgain" },
-    ],
-    entities: ["Run", "Item", "Seen"],
-  });
-  const manifest = loadManifest(built.manifestFile);
-  runtime = new SubgraphRuntime({
-    manifest,
-    shapes: entityShapes(parseSubgraphSchema(readFileSync(manifest.schemaFile, "utf8"))),
-    rpcUrl: `http://127.0.0.1:${port}`,
-    sources: { Differences: { address: ADDRESS, startBlock: 0 } },
-  });
+  fixture = await startDifferencesRuntime();
+  runtime = fixture.runtime;
 });
-after(async () => {
-  await runtime?.close();
-  await node?.terminate();
-});
-
-const word = (n: number) => zeroPadValue(toBeHex(n), 32);
-const TX = keccak256("0x01");
-
-function blockWith(number: number, transactionHashes: string[]): RawBlock {
-  return {
-    number: toBeHex(number),
-    hash: word(0xb000 + number),
-    parentHash: word(0xb000 + number - 1),
-    sha3Uncles: word(0),
-    miner: ADDRESS,
-    stateRoot: word(0),
-    transactionsRoot: word(0),
-    receiptsRoot: word(0),
-    gasUsed: "0x0",
-    gasLimit: "0x1c9c380",
-    timestamp: "0x6553f100",
-    transactions: transactionHashes.map((hash, index) => ({
-      hash,
-      transactionIndex: toBeHex(index),
-      from: ADDRESS,
-      to: ADDRESS,
-      value: "0x0",
-      gas: "0x5208",
-      gasPrice: "0x1",
-      input: "0x",
-      nonce: toBeHex(index),
-    })),
-  };
-}
-
-function hitLog(block: RawBlock, mode: number, transactionHash = TX): RawLog {
-  const encoded = hit.encodeEventLog("Hit", [mode]);
-  return {
-    address: ADDRESS,
-    topics: encoded.topics,
-    data: encoded.data,
-    blockNumber: block.number,
-    blockHash: block.hash,
-    transactionHash,
-    transactionIndex: "0x0",
-    logIndex: "0x0",
-  };
-}
+after(() => fixture?.stop());
 
 /** Runs the handlers of one Hit(mode) log in block 10, against `stored` as the previous state. */
 function runMode(mode: number, stored: Record<string, EntityData> = {}) {
-  const block = blockWith(10, [TX]);
-  return runtime.processBlock(block, [hitLog(block, mode)], (_entity, id) => stored[id] ?? null);
+  const block = fixtureBlock(10);
+  return runtime.processBlock(block, hitLogs(block, [mode]), (_entity, id) => stored[id] ?? null);
 }
 
 describe("mapping runtime differences from graph-node", () => {
@@ -129,10 +41,10 @@ describe("mapping runtime differences from graph-node", () => {
   test("a log whose transaction hash is the block hash or zero is retried, no dummy transaction", () => {
     // graph-node: chain/ethereum/src/data_source.rs:793-802 passes the mapping a dummy transaction
     // (create_dummy_transaction, :441) for such logs (Celo epoch rewards, zkSync-era).
-    const block = blockWith(10, [TX]);
+    const block = fixtureBlock(10);
     for (const hash of [block.hash, word(0)]) {
       assert.throws(
-        () => runtime.processBlock(block, [hitLog(block, 1, hash)], () => null),
+        () => runtime.processBlock(block, hitLogs(block, [1], hash), () => null),
         (error: Error) =>
           !(error instanceof HandlerFailure) &&
           /transaction 0x[0-9a-f]{64} is not in the block/.test(error.message),
@@ -199,9 +111,7 @@ describe("mapping runtime differences from graph-node", () => {
     // "421613,421614": Arbitrum Goerli and Sepolia); this runtime is not told the chain at all.
     const changes = runMode(7);
     assert.deepEqual(changes.find((change) => change.id === "call")?.data, { id: "call", absent: false });
-    // The worker's messages arrive once this thread is free again.
-    while (!requests.some((request) => request.method === "eth_call")) await once(node, "message");
-    const call = requests.find((request) => request.method === "eth_call");
-    assert.equal((call?.params[0] as { gas?: string }).gas, "0x2faf080");
+    const call = await fixture.firstRequest("eth_call");
+    assert.equal((call.params[0] as { gas?: string }).gas, "0x2faf080");
   });
 });

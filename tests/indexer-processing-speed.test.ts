@@ -4,131 +4,40 @@
 // fixture (tests/fixtures/parity-differences-subgraph) runs through SubgraphRuntime.processBlock
 // on blocks built here, against a JSON-RPC node on a worker thread that counts its requests.
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { Worker } from "node:worker_threads";
-import { Interface, keccak256, toBeHex, zeroPadValue } from "ethers";
 import { AscMemory } from "../indexer/runtime/asc-memory.ts";
-import type { RawBlock, RawLog } from "../indexer/runtime/chain-data.ts";
-import { entityShapes } from "../indexer/runtime/entity-shapes.ts";
 import { HandlerError } from "../indexer/runtime/handler-error.ts";
-import { loadManifest } from "../indexer/runtime/manifest.ts";
-import { SubgraphRuntime } from "../indexer/runtime/subgraph-runtime.ts";
-import { parseSubgraphSchema } from "../indexer/schema/index.ts";
-import { buildFixtureSubgraph } from "./helpers/fixture-subgraph.ts";
+import type { SubgraphRuntime } from "../indexer/runtime/subgraph-runtime.ts";
+import {
+  fixtureBlock,
+  hitLogs,
+  startDifferencesRuntime,
+  type DifferencesRuntime,
+  type RpcRequest,
+} from "./helpers/differences-runtime.ts";
 
-const ADDRESS = "0x00000000000000000000000000000000000000d1";
-const hit = new Interface(["event Hit(uint256 mode)"]);
+let fixture: DifferencesRuntime;
 let runtime: SubgraphRuntime;
 
-// Answers eth_call with the word 7 and posts each request's method and params here.
-const NODE = `
-  const { createServer } = require("node:http");
-  const { parentPort } = require("node:worker_threads");
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => (body += chunk));
-    request.on("end", () => {
-      const { id, method, params } = JSON.parse(body);
-      parentPort.postMessage({ method, params });
-      response.setHeader("content-type", "application/json");
-      response.end(JSON.stringify({ jsonrpc: "2.0", id, result: "0x" + "7".padStart(64, "0") }));
-    });
-  });
-  server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
-`;
-let node: Worker;
-let requests: { method: string; params: unknown[] }[] = [];
-
 before(async () => {
-  node = new Worker(NODE, { eval: true });
-  const [{ port }] = (await once(node, "message")) as [{ port: number }];
-  node.on("message", (request: { method: string; params: unknown[] }) => requests.push(request));
   // The same build as tests/indexer-graph-node-differences-runtime.test.ts (cached by its inputs).
-  const built = await buildFixtureSubgraph({
-    fixture: "parity-differences-subgraph",
-    contract: "Differences",
-    eventHandlers: [
-      { event: "Hit(uint256)", handler: "handleHit" },
-      { event: "Hit(uint256)", handler: "handleHitAgain" },
-    ],
-    entities: ["Run", "Item", "Seen"],
-  });
-  const manifest = loadManifest(built.manifestFile);
-  runtime = new SubgraphRuntime({
-    manifest,
-    shapes: entityShapes(parseSubgraphSchema(readFileSync(manifest.schemaFile, "utf8"))),
-    rpcUrl: `http://127.0.0.1:${port}`,
-    sources: { Differences: { address: ADDRESS, startBlock: 0 } },
-  });
+  fixture = await startDifferencesRuntime();
+  runtime = fixture.runtime;
 });
-after(async () => {
-  await runtime?.close();
-  await node?.terminate();
-});
+after(() => fixture?.stop());
 beforeEach(() => {
-  requests = [];
+  fixture.requests.length = 0;
 });
-
-const word = (n: number) => zeroPadValue(toBeHex(n), 32);
-const TX = keccak256("0x01");
-
-function blockAt(number: number): RawBlock {
-  return {
-    number: toBeHex(number),
-    hash: word(0xb000 + number),
-    parentHash: word(0xb000 + number - 1),
-    sha3Uncles: word(0),
-    miner: ADDRESS,
-    stateRoot: word(0x5000 + number),
-    transactionsRoot: word(0),
-    receiptsRoot: word(0),
-    gasUsed: "0x0",
-    gasLimit: "0x1c9c380",
-    timestamp: "0x6553f100",
-    transactions: [
-      {
-        hash: TX,
-        transactionIndex: "0x0",
-        from: ADDRESS,
-        to: ADDRESS,
-        value: "0x0",
-        gas: "0x5208",
-        gasPrice: "0x1",
-        input: "0x",
-        nonce: "0x0",
-      },
-    ],
-  };
-}
-
-/** Hit(mode) logs in the block, one per mode, at consecutive log indexes. */
-function hitLogs(block: RawBlock, modes: number[]): RawLog[] {
-  return modes.map((mode, index) => {
-    const encoded = hit.encodeEventLog("Hit", [mode]);
-    return {
-      address: ADDRESS,
-      topics: encoded.topics,
-      data: encoded.data,
-      blockNumber: block.number,
-      blockHash: block.hash,
-      transactionHash: TX,
-      transactionIndex: "0x0",
-      logIndex: toBeHex(index),
-    };
-  });
-}
 
 /** Requests answered by the node so far (its messages arrive on this thread's event loop). */
-async function settledRequests(): Promise<{ method: string; params: unknown[] }[]> {
+async function settledRequests(): Promise<RpcRequest[]> {
   await new Promise((resolve) => setTimeout(resolve, 50));
-  return requests;
+  return fixture.requests;
 }
 
 describe("ethereum.call within and across blocks", () => {
   test("two identical ethereum.calls in one block reach the node once", async () => {
-    const block = blockAt(10);
+    const block = fixtureBlock(10);
     const changes = runtime.processBlock(block, hitLogs(block, [7, 7]), () => null);
     assert.deepEqual(changes.find((change) => change.id === "call")?.data, { id: "call", absent: false });
     const calls = (await settledRequests()).filter((request) => request.method === "eth_call");
@@ -137,7 +46,7 @@ describe("ethereum.call within and across blocks", () => {
   });
 
   test("the same ethereum.call in two blocks reaches the node at each block", async () => {
-    const [first, second] = [blockAt(10), blockAt(11)];
+    const [first, second] = [fixtureBlock(10), fixtureBlock(11)];
     runtime.processBlock(first, hitLogs(first, [7]), () => null);
     runtime.processBlock(second, hitLogs(second, [7]), () => null);
     const calls = (await settledRequests()).filter((request) => request.method === "eth_call");
@@ -148,7 +57,7 @@ describe("ethereum.call within and across blocks", () => {
   });
 
   test("a block processed again asks the node again (answers are not kept past the block)", async () => {
-    const block = blockAt(12);
+    const block = fixtureBlock(12);
     runtime.processBlock(block, hitLogs(block, [7]), () => null);
     runtime.processBlock(block, hitLogs(block, [7]), () => null);
     const calls = (await settledRequests()).filter((request) => request.method === "eth_call");
@@ -157,7 +66,7 @@ describe("ethereum.call within and across blocks", () => {
 });
 
 test("a block's ethereum.Block object is built once for all its triggers", () => {
-  const block = blockAt(20);
+  const block = fixtureBlock(20);
   let stateRootReads = 0;
   const counted = new Proxy(block, {
     get(target, property, receiver) {
