@@ -29,6 +29,9 @@ Options:
   --port <port>             default 8000
   --range <blocks>          the most blocks one eth_getLogs may span (default: adapts, up to 10000)
   --no-subscriptions        serve queries only, as graph-node >= 0.38 does
+  --new-heads               also follow each chain's new heads over the WebSocket on its RPC URL's
+                            port (ws://, as anvil serves it) and index each head as it is announced,
+                            rather than at the next poll (every 0.5 s), which stays as the fallback
   -h, --help                show this help
 `;
 
@@ -96,6 +99,7 @@ function parse(argv: string[]) {
       port: { type: "string" },
       range: { type: "string" },
       "no-subscriptions": { type: "boolean" },
+      "new-heads": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -128,6 +132,7 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
     host: values.host ?? "127.0.0.1",
     port,
     subscriptions: !values["no-subscriptions"],
+    newHeads: values["new-heads"] ?? false,
     maxLogRange: range,
     onProgress: (name, progress) => {
       // One line per subgraph every 2 seconds at most, and always at the head.

@@ -18,6 +18,7 @@ test("npm run indexer --help lists both ways to run it", () => {
     "--data-dir",
     "--port",
     "--range",
+    "--new-heads",
   ]) {
     assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
   }

@@ -1,5 +1,6 @@
 // The indexer host killed with SIGKILL in the middle of indexing, then started again on the same
-// database: it resumes, and the entities equal a fresh index of the whole chain.
+// database: it resumes, and the entities equal a fresh index of the whole chain. And --new-heads:
+// the host follows each chain's heads over the WebSocket on its RPC URL's port.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -17,6 +18,7 @@ import { mosaicSubgraphs } from "../subgraph/hosting.ts";
 import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import { dumpEntities } from "./helpers/entity-dump.ts";
 import { requestStake } from "./helpers/manual-flows.ts";
+import { startRewritingProxy } from "./helpers/rewriting-proxy.ts";
 
 const ANCHORS = 300;
 let net: DevNetwork;
@@ -27,16 +29,20 @@ const dataDir = path.join(dir, "data");
 let buildDir: string;
 
 /** `npm run indexer` for the deployment, as a process of its own (without npm in between). */
-function startIndexer(): { child: ChildProcessWithoutNullStreams; output: () => string } {
+function startIndexer(
+  extra: string[] = [],
+  files = { deploymentFile, dataDir },
+): { child: ChildProcessWithoutNullStreams; output: () => string } {
   const args = [
     "--deployment",
-    deploymentFile,
+    files.deploymentFile,
     "--build-dir",
     buildDir,
     "--data-dir",
-    dataDir,
+    files.dataDir,
     "--port",
     "0",
+    ...extra,
   ];
   // Three blocks per eth_getLogs, so that indexing takes many steps and can be cut in the middle.
   args.push("--range", "3");
@@ -110,6 +116,7 @@ test(
     resumed.child.kill("SIGINT");
     assert.equal(await new Promise((resolve) => resumed.child.once("exit", resolve)), 0);
     assert.match(resumed.output(), /Stopped\./);
+    assert.doesNotMatch(resumed.output(), /newHeads/, "without --new-heads no chain's WebSocket is followed");
 
     const restarted = openSubgraph(origin!, {});
     const [fresh] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
@@ -126,3 +133,28 @@ test(
     }
   },
 );
+
+test("with --new-heads the host follows each chain's heads at its RPC URL, as ws://", async () => {
+  // Origin's RPC URL is a proxy that serves HTTP only: the host's WebSocket to it fails, and says so.
+  const proxy = await startRewritingProxy(net.origin.rpcUrl);
+  const proxied = path.join(dir, "proxied-deployment.json");
+  const originUrl = proxy.urlFor(net.origin.rpcUrl);
+  writeDeploymentFile(proxied, {
+    ...net.deployment,
+    origin: { ...net.deployment.origin, rpcUrl: originUrl },
+  });
+  const indexer = startIndexer(["--new-heads"], {
+    deploymentFile: proxied,
+    dataDir: path.join(dir, "heads"),
+  });
+  try {
+    const wsUrl = originUrl.replace(/^http/, "ws").replace(/\/$/, "");
+    await waitFor(indexer.output, new RegExp(`mosaic-origin \\[fault\\] newHeads: ${wsUrl}`));
+    await waitFor(indexer.output, /mosaic-auxiliary: indexed to block (\d+) of \1/);
+    assert.doesNotMatch(indexer.output(), /mosaic-auxiliary \[fault\] newHeads/);
+  } finally {
+    indexer.child.kill("SIGINT");
+    await new Promise((resolve) => indexer.child.once("exit", resolve));
+    await proxy.stop();
+  }
+});
