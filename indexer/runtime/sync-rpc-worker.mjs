@@ -6,6 +6,8 @@ import https from "node:https";
 import { workerData } from "node:worker_threads";
 
 const { port, signal } = workerData;
+// A node behind a redirect keeps working, as with fetch: 307 and 308 keep the POST and its body.
+const MAX_REDIRECTS = 5;
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
   "https:": new https.Agent({ keepAlive: true }),
@@ -27,7 +29,11 @@ function post(url, body, timeoutMs) {
         const chunks = [];
         response.on("data", (chunk) => chunks.push(chunk));
         response.on("end", () =>
-          resolve({ status: response.statusCode, text: Buffer.concat(chunks).toString("utf8") }),
+          resolve({
+            status: response.statusCode,
+            location: response.headers.location,
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
         );
         response.on("error", reject);
       },
@@ -38,10 +44,20 @@ function post(url, body, timeoutMs) {
   });
 }
 
+async function postFollowing(url, body, timeoutMs) {
+  let target = url;
+  for (let redirects = 0; ; redirects++) {
+    const reply = await post(target, body, timeoutMs);
+    if ((reply.status !== 307 && reply.status !== 308) || !reply.location) return reply;
+    if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+    target = new URL(reply.location, target).href;
+  }
+}
+
 port.on("message", async ({ url, body, timeoutMs }) => {
   let reply;
   try {
-    reply = await post(url, body, timeoutMs);
+    reply = await postFollowing(url, body, timeoutMs);
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }

@@ -1,0 +1,64 @@
+// The blocking JSON-RPC of the mapping's host functions (ethereum.call) follows a node's temporary
+// and permanent redirects (307, 308) with the same POST, as fetch and the executor's provider do,
+// and refuses a redirect loop with an error that says so. The node runs on a worker thread: the
+// call blocks this one.
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { after, before, test } from "node:test";
+import { Worker } from "node:worker_threads";
+import { SyncRpc } from "../indexer/runtime/sync-rpc.ts";
+
+// /node answers every JSON-RPC request with its method's name; /moved-N redirects to /node with
+// status N; /loop redirects to itself.
+const NODE = `
+  const { createServer } = require("node:http");
+  const { parentPort } = require("node:worker_threads");
+  const server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      const moved = /^\\/moved-(\\d+)$/.exec(request.url);
+      if (moved) {
+        response.writeHead(Number(moved[1]), { location: "/node" });
+        return response.end();
+      }
+      if (request.url === "/loop") {
+        response.writeHead(307, { location: "/loop" });
+        return response.end();
+      }
+      const { id, method } = JSON.parse(body);
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify({ jsonrpc: "2.0", id, result: method + " via " + request.method }));
+    });
+  });
+  server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
+`;
+let node: Worker;
+let base: string;
+
+before(async () => {
+  node = new Worker(NODE, { eval: true });
+  const [port] = (await once(node, "message")) as [number];
+  base = `http://127.0.0.1:${port}`;
+});
+after(() => node?.terminate());
+
+for (const status of [307, 308]) {
+  test(`a ${status} redirect is followed with the same POST`, async () => {
+    const rpc = new SyncRpc(`${base}/moved-${status}`, 5000);
+    try {
+      assert.equal(rpc.call("eth_chainId", []), "eth_chainId via POST");
+    } finally {
+      await rpc.close();
+    }
+  });
+}
+
+test("a redirect loop ends in an error naming the redirects", async () => {
+  const rpc = new SyncRpc(`${base}/loop`, 5000);
+  try {
+    assert.throws(() => rpc.call("eth_chainId", []), /eth_chainId to .*\/loop failed: more than 5 redirects/);
+  } finally {
+    await rpc.close();
+  }
+});
