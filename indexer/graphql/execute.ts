@@ -6,16 +6,19 @@ import {
   Kind,
   OperationTypeNode,
   execute,
+  type DefinitionNode,
   type DocumentNode,
   type ExecutionResult,
   type FieldNode,
   type FormattedExecutionResult,
+  type OperationDefinitionNode,
 } from "graphql";
 import type { SubgraphSchema } from "../schema/model.ts";
 import { isQueryableStore, type QueryableStore } from "../store/entity-query.ts";
 import type { SubgraphStore } from "../store/types.ts";
 import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
 import { runByGroups, topLevelFields } from "./block-groups.ts";
+import type { GraphNodeError } from "./graph-node-errors.ts";
 import { DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
 import { liftFilters } from "./lifted-filters.ts";
 import { LOGS_FIELD } from "./logs-field.ts";
@@ -56,19 +59,51 @@ export function executeQuery(
   variables?: Record<string, unknown> | null,
   options: ExecuteOptions = {},
 ): FormattedExecutionResult {
+  const ran = prepareAndRun(store, schema, query, variables, options);
+  // graphql-js builds results on null-prototype objects; callers get plain JSON values.
+  return "refused" in ran ? { errors: ran.refused } : formatResult(ran.result, plainObjects);
+}
+
+/**
+ * executeQuery's result as JSON text (the HTTP answer): the same text as JSON.stringify of
+ * executeQuery's result, without rebuilding the data as plain objects first (JSON.stringify reads
+ * a null-prototype object as it reads a plain one).
+ */
+export function executeQueryJson(
+  store: SubgraphStore,
+  schema: SubgraphSchema,
+  query: string,
+  variables?: Record<string, unknown> | null,
+  options: ExecuteOptions = {},
+): string {
+  const ran = prepareAndRun(store, schema, query, variables, options);
+  return JSON.stringify(
+    "refused" in ran ? { errors: ran.refused } : formatResult(ran.result, (data) => data),
+  );
+}
+
+function prepareAndRun(
+  store: SubgraphStore,
+  schema: SubgraphSchema,
+  query: string,
+  variables: Record<string, unknown> | null | undefined,
+  options: ExecuteOptions,
+): { result: ExecutionResult } | { refused: GraphNodeError[] } {
   const api = apiSchemaFor(schema);
   const limits = limitsWith(options.limits);
   const prepared = prepareQuery(api, query, variables, limits, { subscriptions: false });
-  if ("errors" in prepared) return { errors: prepared.errors };
-  return formatResult(runDocument(api, queryableStore(store), prepared.document, limits));
+  if ("errors" in prepared) return { refused: prepared.errors };
+  return { result: runDocument(api, queryableStore(store), prepared.document, limits) };
 }
 
-function formatResult(result: ExecutionResult): FormattedExecutionResult {
+function formatResult(
+  result: ExecutionResult,
+  asJson: (value: unknown) => unknown,
+): FormattedExecutionResult {
   const formatted: FormattedExecutionResult = {};
   if (result.errors && result.errors.length > 0)
     formatted.errors = result.errors.map((error) => error.toJSON());
-  // graphql-js builds results on null-prototype objects; callers get plain JSON values.
-  if (result.data !== undefined) formatted.data = plainObjects(result.data) as typeof result.data;
+  if (result.data !== undefined) formatted.data = asJson(result.data) as typeof result.data;
   return formatted;
 }
 
@@ -86,14 +121,19 @@ function plainObjects(value: unknown): unknown {
 
 /** A subscription operation executed as the query it mirrors. */
 function asQueryDocument(document: DocumentNode): DocumentNode {
+  if (!document.definitions.some(isSubscription)) return document;
   return {
     ...document,
     definitions: document.definitions.map((definition) =>
-      definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION
-        ? { ...definition, operation: OperationTypeNode.QUERY }
-        : definition,
+      isSubscription(definition) ? { ...definition, operation: OperationTypeNode.QUERY } : definition,
     ),
   };
+}
+
+function isSubscription(definition: DefinitionNode): definition is OperationDefinitionNode {
+  return (
+    definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION
+  );
 }
 
 /** Executes a prepared document (a query, or a subscription as its query) once. */

@@ -78,6 +78,7 @@ function liftIn(schema: GraphQLSchema, set: SelectionSetNode, type: GraphQLNamed
       if (selection.kind !== Kind.FIELD) return selection;
       const field = fields[selection.name.value];
       if (!field) return selection;
+      if (!selection.selectionSet && !selection.arguments?.length) return selection;
       const inner = selection.selectionSet
         ? { selectionSet: liftIn(schema, selection.selectionSet, getNamedType(field.type)) }
         : {};

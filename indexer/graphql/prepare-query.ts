@@ -321,7 +321,12 @@ class Preparer {
     if (this.skipped(node.directives)) return null;
     const args = this.coerceArguments(node, field);
     const named = getNamedType(field.type);
-    if (isLeafType(named)) return { ...node, arguments: args, directives: [], selectionSet: undefined };
+    if (isLeafType(named)) {
+      // Most fields: a plain leaf is kept as parsed (nothing to rewrite; documents are never changed).
+      if (args.length === 0 && !node.arguments?.length && !node.directives?.length && !node.selectionSet)
+        return node;
+      return { ...node, arguments: args, directives: [], selectionSet: undefined };
+    }
     // graphql-bug-compat: a field that needs a selection and has none is left out.
     if (!node.selectionSet || node.selectionSet.selections.length === 0) return null;
     return {

@@ -12,7 +12,7 @@ import type { SubgraphSchema } from "../schema/model.ts";
 import type { QueryableStore } from "../store/entity-query.ts";
 import type { SubgraphStore } from "../store/types.ts";
 import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
-import { executeQuery, limitsWith, queryableStore, runDocument } from "./execute.ts";
+import { executeQueryJson, limitsWith, queryableStore, runDocument } from "./execute.ts";
 import { answerBrowser } from "./graphiql-page.ts";
 import type { QueryLimits } from "./limits.ts";
 import { LruCache } from "./lru-cache.ts";
@@ -276,7 +276,7 @@ async function handleHttp(
     typeof body.operationName !== "string"
   )
     throw new HttpError(400, "`operationName` must be a string");
-  const result = executeQuery(
+  const answer = executeQueryJson(
     target.store,
     target.schema,
     body.query,
@@ -286,7 +286,7 @@ async function handleHttp(
       limits,
     },
   );
-  sendJson(response, 200, result);
+  sendJsonText(response, 200, answer);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -335,7 +335,10 @@ const JSON_HEADERS = [
 ];
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(response, status, JSON.stringify(body));
+}
+
+function sendJsonText(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, [...JSON_HEADERS, "content-length", String(Buffer.byteLength(text))]);
   response.end(text);
 }

@@ -89,11 +89,20 @@ const entityReads = new WeakMap<readonly ColumnLayout[], string>();
 export function compileEntityRead(layout: TableLayout, columns: readonly ColumnLayout[]): string {
   let sql = entityReads.get(columns);
   if (sql === undefined) {
-    // `+block_to` keeps SQLite on the (id, block_from) index, as the store's own reads by id.
-    sql = `SELECT ${columns.map((col) => col.column).join(", ")} FROM ${layout.table} WHERE "id" = @id AND block_from <= @block AND +block_to > @block`;
+    sql = `SELECT ${columns.map((col) => col.column).join(", ")} FROM ${layout.table} WHERE vid = ${candidateVersion(layout, "@id", "@block")} AND block_to > @block`;
     entityReads.set(columns, sql);
   }
   return sql;
+}
+
+/**
+ * The vid of the only version of entity `id` that can be visible at `block`: an entity's versions
+ * never overlap, so it is the latest one written at or before `block` (visible if not closed by
+ * then). Found in the (id, block_from) index alone; `id = ? AND block_from <= ?` would read every
+ * older version's row for its block_to.
+ */
+function candidateVersion(layout: TableLayout, id: string, block: string): string {
+  return `(SELECT v.vid FROM ${layout.table} AS v WHERE v."id" = ${id} AND v.block_from <= ${block} ORDER BY v.block_from DESC LIMIT 1)`;
 }
 
 function column(layout: TableLayout, field: string): ColumnLayout {
@@ -145,6 +154,9 @@ function filterSql(
       // As graph-node: an empty list matches nothing, negated or not (not `NOT IN ()`, which is true).
       if (filter.values.length === 0) return "0";
       const list = sqlListParam(col.kind, filter.values, what(filter.field));
+      // Ids (references read for a level's parents): each id's one candidate version, by index.
+      if (col.field.name === "id" && !filter.negated)
+        return `${alias}.vid IN (SELECT ${candidateVersion(layout, "ids.id", builder.param(builder.block))} FROM (SELECT ${list.element} AS id FROM json_each(${builder.param(list.json)})) AS ids)`;
       return `${alias}.${col.column} ${filter.negated ? "NOT IN" : "IN"} (SELECT ${list.element} FROM json_each(${builder.param(list.json)}))`;
     }
     case "match":
