@@ -186,12 +186,12 @@ export class SubgraphIndexer {
         const after = range.end.number + 1;
         next = after <= head ? this.fetchRange(after, head, range.end, filter) : undefined;
         // Behind the head, the range's blocks reach the file in one commit rather than one per
-        // block: a crash loses at most the range, indexed again on restart. The range that reaches
-        // the head commits block by block.
-        const holding = range.end.number < head;
+        // block: a crash loses at most the range, indexed again on restart. In the range that
+        // reaches the head, so do the blocks before the head; the head block commits on its own.
+        const holding = range.numbers[0] !== head;
         if (holding) store.holdCommits?.();
         try {
-          await this.indexRange(range);
+          await this.indexRange(range, head);
         } finally {
           if (holding) store.commitBlocks?.();
         }
@@ -261,7 +261,7 @@ export class SubgraphIndexer {
     return block;
   }
 
-  private async indexRange({ end, byBlock, numbers, reads }: FetchedRange): Promise<void> {
+  private async indexRange({ end, byBlock, numbers, reads }: FetchedRange, head: number): Promise<void> {
     const { store } = this.options;
     // Blocks are read `blockWindow` ahead of the block handled, concurrently, and handled in
     // order as each arrives, the event loop turning between blocks so the node's answers (for
@@ -273,11 +273,13 @@ export class SubgraphIndexer {
       const block = await reads[position]!;
       const ahead = Math.min(numbers.length, position + 1 + this.blockWindow);
       for (let next = reads.length; next < ahead; next++) reads.push(this.readBlock(numbers[next]!));
+      if (number === head) store.commitBlocks?.();
       this.indexBlock(block, byBlock.get(number)!);
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (!byBlock.has(end.number) && !store.failure()) {
       this.checkParent(end);
+      if (end.number === head) store.commitBlocks?.();
       store.applyBlock(end, []);
     }
   }

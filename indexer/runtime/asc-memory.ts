@@ -3,6 +3,7 @@
 // so its 20-byte header (rtId at -8, rtSize at -4) is what the module expects; class ids come from
 // the module's `id_of_type` because they differ from one module to the next.
 import { HandlerError } from "./handler-error.ts";
+import { hexByteLength, writeHex } from "./hex.ts";
 
 /** graph-ts TypeId numbers (global/global.ts), the stable names of runtime classes. */
 export const TypeId = {
@@ -43,14 +44,33 @@ const SHORT_STRING_BYTES = 512;
 export class AscMemory {
   /** The module's class id by graph-ts TypeId (asked of the module once each). */
   private readonly classIds: (number | undefined)[] = [];
-  private cachedView: DataView | undefined;
+  /** Views of the memory's current buffer (asking the memory for it is a call into the engine). */
+  private cachedBuffer: ArrayBuffer | undefined;
+  private cachedView = new DataView(new ArrayBuffer(0));
+  private cachedBytes = Buffer.alloc(0);
   constructor(private readonly exports: AscExports) {}
 
-  private get view(): DataView {
-    // Memory may grow on any allocation, which replaces its buffer: the view follows the buffer.
+  /**
+   * Memory may grow on any allocation, which replaces its buffer and detaches the one held (its
+   * byteLength drops to 0): only then are the views made again.
+   */
+  private refresh(): void {
+    if (this.cachedBuffer !== undefined && this.cachedBuffer.byteLength !== 0) return;
     const buffer = this.exports.memory.buffer;
-    if (this.cachedView?.buffer !== buffer) this.cachedView = new DataView(buffer);
+    this.cachedBuffer = buffer;
+    this.cachedView = new DataView(buffer);
+    this.cachedBytes = Buffer.from(buffer);
+  }
+
+  private get view(): DataView {
+    this.refresh();
     return this.cachedView;
+  }
+
+  /** The whole memory as bytes (a Buffer, for its native hex codec). */
+  private get bytes(): Buffer {
+    this.refresh();
+    return this.cachedBytes;
   }
 
   classId(type: TypeIdName): number {
@@ -85,14 +105,15 @@ export class AscMemory {
     // Short strings (entity and field names, ids) without any surrogate are their code units as
     // they are; anything else goes through the strict decoder, which refuses a lone surrogate.
     if (byteSize <= SHORT_STRING_BYTES && (pointer & 1) === 0 && (byteSize & 1) === 0) {
-      const units = new Uint16Array(this.exports.memory.buffer, pointer, byteSize >>> 1);
+      this.refresh();
+      const units = new Uint16Array(this.cachedBuffer!, pointer, byteSize >>> 1);
       const candidate = String.fromCharCode.apply(null, units as unknown as number[]);
       // (The decoder also drops a leading byte order mark.)
       if (!SURROGATE.test(candidate) && candidate.charCodeAt(0) !== 0xfeff) text = candidate;
     }
     if (text === undefined) {
       try {
-        text = UTF16.decode(new Uint8Array(this.exports.memory.buffer, pointer, byteSize));
+        text = UTF16.decode(this.bytes.subarray(pointer, pointer + byteSize));
       } catch {
         throw new HandlerError("a string passed to the host is not valid UTF-16 (it has a lone surrogate)");
       }
@@ -100,12 +121,32 @@ export class AscMemory {
     return text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
   }
 
+  /**
+   * The known name the string at `pointer` holds, found by comparing code units without decoding
+   * it; undefined when it holds none of them (or is no readable string: readString says why).
+   * Names have no NUL, byte order mark or surrogate, so a match is what readString would give.
+   */
+  knownName(pointer: number, names: KnownNames): string | undefined {
+    const view = this.view;
+    if (pointer < 4 || pointer > view.byteLength) return undefined;
+    const byteSize = view.getUint32(pointer - 4, true);
+    if ((byteSize & 1) !== 0 || pointer + byteSize > view.byteLength) return undefined;
+    const candidates = names.ofLength(byteSize >>> 1);
+    if (candidates === undefined) return undefined;
+    next: for (const name of candidates) {
+      for (let index = 0; index < name.length; index++)
+        if (view.getUint16(pointer + index * 2, true) !== name.charCodeAt(index)) continue next;
+      return name;
+    }
+    return undefined;
+  }
+
   /** A copy of a Uint8Array's bytes (Bytes, Address, ByteArray, BigInt). */
   readBytes(pointer: number): Uint8Array {
     if (pointer === 0) throw new Error("a null byte array was passed to the host");
     const dataStart = this.u32(pointer + 4);
     const byteLength = this.u32(pointer + 8);
-    return new Uint8Array(this.exports.memory.buffer.slice(dataStart, dataStart + byteLength));
+    return new Uint8Array(this.bytes.subarray(dataStart, dataStart + byteLength));
   }
 
   /** A Uint8Array's bytes as lowercase 0x-hex, read in place (hexlify of readBytes). */
@@ -113,11 +154,11 @@ export class AscMemory {
     if (pointer === 0) throw new Error("a null byte array was passed to the host");
     const dataStart = this.u32(pointer + 4);
     const byteLength = this.u32(pointer + 8);
-    const buffer = this.exports.memory.buffer;
+    const bytes = this.bytes;
     // Clamped to the memory as readBytes' slice is.
-    const end = Math.min(dataStart + byteLength, buffer.byteLength);
+    const end = Math.min(dataStart + byteLength, bytes.length);
     const start = Math.min(dataStart, end);
-    return `0x${Buffer.from(buffer, start, end - start).toString("hex")}`;
+    return `0x${bytes.toString("hex", start, end)}`;
   }
 
   /** The element words of an Array<T> of references: their pointers. */
@@ -134,11 +175,11 @@ export class AscMemory {
     if (pointer === 0) throw new Error("a null byte array was passed to the host");
     const dataStart = this.u32(pointer + 4);
     const byteLength = this.u32(pointer + 8);
-    const buffer = this.exports.memory.buffer;
+    const bytes = this.bytes;
     // Clamped to the memory as readBytes' slice is; read in place, no copy.
-    const end = Math.min(dataStart + byteLength, buffer.byteLength);
+    const end = Math.min(dataStart + byteLength, bytes.length);
     const start = Math.min(dataStart, end);
-    return bigIntFromSignedLe(new Uint8Array(buffer, start, end - start));
+    return bigIntFromSignedLe(bytes.subarray(start, end));
   }
 
   allocate(size: number, type: TypeIdName | number): number {
@@ -156,19 +197,30 @@ export class AscMemory {
 
   newArrayBuffer(bytes: Uint8Array): number {
     const pointer = this.allocate(bytes.length, "ArrayBuffer");
-    new Uint8Array(this.exports.memory.buffer, pointer, bytes.length).set(bytes);
+    this.bytes.set(bytes, pointer);
     return pointer;
   }
 
   /** A Uint8Array (Bytes, Address, ByteArray): a view over a fresh ArrayBuffer. */
   newBytes(bytes: Uint8Array): number {
-    const buffer = this.newArrayBuffer(bytes);
+    return this.newBytesView(this.newArrayBuffer(bytes), bytes.length);
+  }
+
+  private newBytesView(buffer: number, length: number): number {
     const pointer = this.allocate(12, "Uint8Array");
     const view = this.view;
     view.setUint32(pointer, buffer, true);
     view.setUint32(pointer + 4, buffer, true);
-    view.setUint32(pointer + 8, bytes.length, true);
+    view.setUint32(pointer + 8, length, true);
     return pointer;
+  }
+
+  /** A Uint8Array of a 0x-hex string's bytes, decoded straight into the memory. */
+  newBytesFromHex(hex: string): number {
+    const length = hexByteLength(hex);
+    const buffer = this.allocate(length, "ArrayBuffer");
+    writeHex(this.bytes, buffer, hex, length);
+    return this.newBytesView(buffer, length);
   }
 
   newBigInt(value: bigint): number {
@@ -177,15 +229,16 @@ export class AscMemory {
 
   /** An Array<T> of references, of the given array class. */
   newPointerArray(type: TypeIdName, pointers: number[]): number {
-    const bytes = new Uint8Array(pointers.length * 4);
-    const words = new DataView(bytes.buffer);
-    pointers.forEach((element, index) => words.setUint32(index * 4, element, true));
-    const buffer = this.newArrayBuffer(bytes);
+    const byteLength = pointers.length * 4;
+    const buffer = this.allocate(byteLength, "ArrayBuffer");
+    let view = this.view;
+    for (let index = 0; index < pointers.length; index++)
+      view.setUint32(buffer + index * 4, pointers[index]!, true);
     const pointer = this.allocate(16, type);
-    const view = this.view;
+    view = this.view;
     view.setUint32(pointer, buffer, true);
     view.setUint32(pointer + 4, buffer, true);
-    view.setUint32(pointer + 8, bytes.length, true);
+    view.setUint32(pointer + 8, byteLength, true);
     view.setInt32(pointer + 12, pointers.length, true);
     return pointer;
   }
@@ -194,16 +247,26 @@ export class AscMemory {
   newObject(type: TypeIdName, fields: number[]): number {
     const pointer = this.allocate(fields.length * 4, type);
     const view = this.view;
-    fields.forEach((field, index) => view.setUint32(pointer + index * 4, field, true));
+    for (let index = 0; index < fields.length; index++)
+      view.setUint32(pointer + index * 4, fields[index]!, true);
     return pointer;
   }
 
   /** A store.Value or ethereum.Value: kind (u32) at 0, payload (u64) at 8. */
-  newValue(type: "StoreValue" | "EthereumValue", kind: number, payload: bigint): number {
+  newValue(type: "StoreValue" | "EthereumValue", kind: number, payload: number | bigint): number {
     const pointer = this.allocate(16, type);
     const view = this.view;
     view.setUint32(pointer, kind, true);
-    view.setBigUint64(pointer + 8, BigInt.asUintN(64, payload), true);
+    // A reference or an i32 (the usual payloads) is written as two words, without a BigInt.
+    if (
+      typeof payload === "number" &&
+      Number.isInteger(payload) &&
+      payload >= -0x80000000 &&
+      payload <= 0xffffffff
+    ) {
+      view.setUint32(pointer + 8, payload >>> 0, true);
+      view.setUint32(pointer + 12, payload < 0 ? 0xffffffff : 0, true);
+    } else view.setBigUint64(pointer + 8, BigInt.asUintN(64, BigInt(payload)), true);
     return pointer;
   }
 
@@ -214,11 +277,37 @@ export class AscMemory {
   }
 }
 
+/** Names a mapping passes often (entity types, field names), for AscMemory.knownName. */
+export class KnownNames {
+  private readonly byLength = new Map<number, string[]>();
+
+  constructor(names: Iterable<string>) {
+    for (const name of names) {
+      // Only names readString returns unchanged can be matched by their code units.
+      if (name.includes("\u0000") || /[\uD800-\uDFFF\uFEFF]/.test(name)) continue;
+      const list = this.byLength.get(name.length);
+      if (list) list.push(name);
+      else this.byLength.set(name.length, [name]);
+    }
+  }
+
+  ofLength(length: number): readonly string[] | undefined {
+    return this.byLength.get(length);
+  }
+}
+
 /** Two hex digits per byte value, for reading integers a whole hex string at a time. */
 const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
+  // Up to six bytes fit a double exactly (block numbers, counts, small amounts): no hex string.
+  if (bytes.length <= 6) {
+    let value = 0;
+    for (let index = bytes.length - 1; index >= 0; index--) value = value * 256 + bytes[index]!;
+    if ((bytes[bytes.length - 1]! & 0x80) !== 0) value -= 2 ** (bytes.length * 8);
+    return BigInt(value);
+  }
   let hex = "0x";
   for (let index = bytes.length - 1; index >= 0; index--) hex += BYTE_HEX[bytes[index]!];
   const value = BigInt(hex);

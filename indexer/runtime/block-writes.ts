@@ -52,8 +52,10 @@ function sameValue(a: Value | undefined, b: Value | undefined): boolean {
 
 /** Equal field by field, a missing field counting as null (the store returns every column). */
 function sameEntity(a: EntityData, b: EntityData): boolean {
-  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...names].every((name) => sameValue(a[name], b[name]));
+  for (const name of Object.keys(a)) if (!sameValue(a[name], b[name])) return false;
+  for (const name of Object.keys(b))
+    if (!Object.hasOwn(a, name) && !sameValue(a[name], b[name])) return false;
+  return true;
 }
 
 export class BlockWrites {

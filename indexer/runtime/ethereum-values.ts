@@ -3,7 +3,6 @@ import { AbiCoder, getAddress, getBytes, hexlify, ParamType, type EventFragment 
 import { decodeWords, wordLayout, type WordLayout } from "./abi-words.ts";
 import type { AscMemory } from "./asc-memory.ts";
 import { HandlerError } from "./handler-error.ts";
-import { hexToBytes } from "./hex.ts";
 
 /** graph-ts ethereum.ValueKind. */
 const Kind = {
@@ -108,13 +107,12 @@ export function decodeEventParams(
 }
 
 function value(memory: AscMemory, kind: number, payload: number | bigint): number {
-  return memory.newValue("EthereumValue", kind, BigInt(payload));
+  return memory.newValue("EthereumValue", kind, payload);
 }
 
 /** Writes one ABI value of type `type` as an ethereum.Value. */
 export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unknown): number {
-  if (data instanceof TopicHash)
-    return value(memory, Kind.FIXED_BYTES, memory.newBytes(hexToBytes(data.hash)));
+  if (data instanceof TopicHash) return value(memory, Kind.FIXED_BYTES, memory.newBytesFromHex(data.hash));
   if (type.isArray()) {
     const elements = (data as unknown[]).map((element) =>
       writeEthereumValue(memory, type.arrayChildren, element),
@@ -130,12 +128,12 @@ export function writeEthereumValue(memory: AscMemory, type: ParamType, data: unk
     return value(memory, Kind.TUPLE, memory.newPointerArray("ArrayEthereumValue", elements));
   }
   const base = type.baseType;
-  if (base === "address") return value(memory, Kind.ADDRESS, memory.newBytes(hexToBytes(data as string)));
+  if (base === "address") return value(memory, Kind.ADDRESS, memory.newBytesFromHex(data as string));
   if (base === "bool") return value(memory, Kind.BOOL, data ? 1 : 0);
   if (base === "string") return value(memory, Kind.STRING, memory.newString(data as string));
-  if (base === "bytes") return value(memory, Kind.BYTES, memory.newBytes(hexToBytes(data as string)));
+  if (base === "bytes") return value(memory, Kind.BYTES, memory.newBytesFromHex(data as string));
   if (base.startsWith("bytes"))
-    return value(memory, Kind.FIXED_BYTES, memory.newBytes(hexToBytes(data as string)));
+    return value(memory, Kind.FIXED_BYTES, memory.newBytesFromHex(data as string));
   if (base.startsWith("uint")) return value(memory, Kind.UINT, memory.newBigInt(BigInt(data as bigint)));
   if (base.startsWith("int")) return value(memory, Kind.INT, memory.newBigInt(BigInt(data as bigint)));
   throw new Error(`ABI type ${type.format()} cannot be passed to a mapping`);
@@ -156,8 +154,7 @@ function readInteger(memory: AscMemory, reference: number, signed: boolean): big
  */
 export function readEthereumValue(memory: AscMemory, pointer: number): AbiValue {
   const kind = memory.u32(pointer);
-  const payload = memory.u64(pointer + 8);
-  const reference = Number(payload & 0xffffffffn);
+  const reference = memory.u32(pointer + 8);
   switch (kind) {
     case Kind.ADDRESS: {
       const address = memory.readBytes(reference);
@@ -178,7 +175,7 @@ export function readEthereumValue(memory: AscMemory, pointer: number): AbiValue 
     case Kind.UINT:
       return readInteger(memory, reference, false);
     case Kind.BOOL:
-      return payload !== 0n;
+      return reference !== 0 || memory.u32(pointer + 12) !== 0;
     case Kind.STRING:
       return memory.readString(reference);
     case Kind.FIXED_ARRAY:

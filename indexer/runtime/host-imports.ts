@@ -2,7 +2,7 @@
 // runs against the trigger being handled: its data source, its block, and the block's writes.
 import { AbiCoder, encodeBase58, getAddress, getBytes, hexlify, keccak256, ParamType } from "ethers";
 import type { EntityData } from "../store/types.ts";
-import type { AscMemory } from "./asc-memory.ts";
+import { KnownNames, type AscMemory } from "./asc-memory.ts";
 import * as decimal from "./big-decimal.ts";
 import { BlockWrites } from "./block-writes.ts";
 import { writeContext } from "./data-source-context.ts";
@@ -37,6 +37,16 @@ export interface TriggerContext {
 }
 
 type HostFunction = (...args: number[]) => number | void;
+
+/** The schema's entity type names, matched in memory without decoding them. */
+const ENTITY_NAMES = new WeakMap<TriggerContext["shapes"], KnownNames>();
+
+/** The entity type name a mapping passes (readString's result, found faster when it is a known one). */
+function entityName(context: TriggerContext, pointer: number): string {
+  let names = ENTITY_NAMES.get(context.shapes);
+  if (!names) ENTITY_NAMES.set(context.shapes, (names = new KnownNames(context.shapes.keys())));
+  return context.memory.knownName(pointer, names) ?? context.memory.readString(pointer);
+}
 
 function shapeOf(context: TriggerContext, entity: string): EntityShape {
   const shape = context.shapes.get(entity);
@@ -83,7 +93,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
 
     "store.get"(entityPointer, idPointer) {
       const context = current();
-      const entity = text(entityPointer);
+      const entity = entityName(context, entityPointer);
       const id = text(idPointer);
       const shape = shapeOf(context, entity);
       const written = context.writes.get(entity, id);
@@ -92,13 +102,13 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
     },
     "store.get_in_block"(entityPointer, idPointer) {
       const context = current();
-      const entity = text(entityPointer);
+      const entity = entityName(context, entityPointer);
       const data = context.writes.getInBlock(entity, text(idPointer));
       return data ? writeEntity(context.memory, shapeOf(context, entity), data) : 0;
     },
     "store.set"(entityPointer, idPointer, dataPointer) {
       const context = current();
-      const entity = text(entityPointer);
+      const entity = entityName(context, entityPointer);
       const id = text(idPointer);
       const shape = shapeOf(context, entity);
       const update = readEntity(context.memory, shape, id, dataPointer);
@@ -106,7 +116,7 @@ export function hostFunctions(current: () => TriggerContext): Record<string, Hos
     },
     "store.remove"(entityPointer, idPointer) {
       const context = current();
-      const entity = text(entityPointer);
+      const entity = entityName(context, entityPointer);
       shapeOf(context, entity);
       context.writes.remove(entity, text(idPointer));
     },

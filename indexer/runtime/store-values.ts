@@ -1,10 +1,9 @@
 // store.Value and Entity objects of graph-ts, to and from the store's plain values (types.ts),
 // with the checks graph-node makes when a mapping sets an entity.
 import type { EntityData, Value } from "../store/types.ts";
-import type { AscMemory } from "./asc-memory.ts";
+import { KnownNames, type AscMemory } from "./asc-memory.ts";
 import * as decimal from "./big-decimal.ts";
 import { HandlerError } from "./handler-error.ts";
-import { hexToBytes } from "./hex.ts";
 import type { EntityShape, FieldShape, StoredScalar } from "./entity-shapes.ts";
 
 /** graph-ts store ValueKind. */
@@ -44,12 +43,6 @@ const KIND_NAMES = [
   "Timestamp",
 ];
 
-interface KindedValue {
-  kind: number;
-  value: Value;
-  elements?: KindedValue[];
-}
-
 /** decimal128's exponent range, which graph-node holds BigDecimals to (scalar/bigdecimal.rs:40-42). */
 const MIN_EXP = -6143n;
 const MAX_EXP = 6144n;
@@ -72,32 +65,30 @@ export function writeBigDecimal(memory: AscMemory, value: decimal.Decimal): numb
   return memory.newObject("BigDecimal", [memory.newBigInt(normal.digits), memory.newBigInt(normal.exp)]);
 }
 
-function readValue(memory: AscMemory, pointer: number): KindedValue {
+function readValue(memory: AscMemory, pointer: number): Value {
   const kind = memory.u32(pointer);
-  const payload = memory.u64(pointer + 8);
-  const reference = Number(payload & 0xffffffffn);
+  // The payload is a u64: a reference in its low word for most kinds, read without a BigInt.
+  const reference = memory.u32(pointer + 8);
   switch (kind) {
     case Kind.STRING:
-      return { kind, value: memory.readString(reference) };
+      return memory.readString(reference);
     case Kind.INT:
-      return { kind, value: Number(BigInt.asIntN(32, payload)) };
+      return memory.i32(pointer + 8);
     case Kind.BIGDECIMAL:
-      return { kind, value: decimal.format(readBigDecimal(memory, reference)) };
+      return decimal.format(readBigDecimal(memory, reference));
     case Kind.BOOL:
-      return { kind, value: payload !== 0n };
-    case Kind.ARRAY: {
-      const elements = memory.readPointerArray(reference).map((element) => readValue(memory, element));
-      return { kind, value: elements.map((element) => element.value), elements };
-    }
+      return reference !== 0 || memory.u32(pointer + 12) !== 0;
+    case Kind.ARRAY:
+      return memory.readPointerArray(reference).map((element) => readValue(memory, element));
     case Kind.NULL:
-      return { kind, value: null };
+      return null;
     case Kind.BYTES:
-      return { kind, value: memory.readHex(reference) };
+      return memory.readHex(reference);
     case Kind.BIGINT:
-      return { kind, value: memory.readBigInt(reference) };
+      return memory.readBigInt(reference);
     case Kind.INT8:
     case Kind.TIMESTAMP:
-      return { kind, value: BigInt.asIntN(64, payload) };
+      return memory.i64(pointer + 8);
     default:
       throw new Error(`unknown store value kind ${kind}`);
   }
@@ -107,21 +98,17 @@ function writeScalar(memory: AscMemory, scalar: StoredScalar, value: Value): num
   const kind = KIND_OF_SCALAR[scalar];
   switch (scalar) {
     case "String":
-      return memory.newValue("StoreValue", kind, BigInt(memory.newString(value as string)));
+      return memory.newValue("StoreValue", kind, memory.newString(value as string));
     case "Int":
-      return memory.newValue("StoreValue", kind, BigInt(value as number));
+      return memory.newValue("StoreValue", kind, value as number);
     case "BigDecimal":
-      return memory.newValue(
-        "StoreValue",
-        kind,
-        BigInt(writeBigDecimal(memory, decimal.parse(value as string))),
-      );
+      return memory.newValue("StoreValue", kind, writeBigDecimal(memory, decimal.parse(value as string)));
     case "Boolean":
-      return memory.newValue("StoreValue", kind, value ? 1n : 0n);
+      return memory.newValue("StoreValue", kind, value ? 1 : 0);
     case "Bytes":
-      return memory.newValue("StoreValue", kind, BigInt(memory.newBytes(hexToBytes(value as string))));
+      return memory.newValue("StoreValue", kind, memory.newBytesFromHex(value as string));
     case "BigInt":
-      return memory.newValue("StoreValue", kind, BigInt(memory.newBigInt(value as bigint)));
+      return memory.newValue("StoreValue", kind, memory.newBigInt(value as bigint));
     case "Int8":
     case "Timestamp":
       return memory.newValue("StoreValue", kind, value as bigint);
@@ -129,18 +116,14 @@ function writeScalar(memory: AscMemory, scalar: StoredScalar, value: Value): num
 }
 
 function writeValue(memory: AscMemory, field: FieldShape, value: Value): number {
-  if (value === null) return memory.newValue("StoreValue", Kind.NULL, 0n);
+  if (value === null) return memory.newValue("StoreValue", Kind.NULL, 0);
   if (field.list) {
     const elements = (value as Value[]).map((element) =>
       element === null
-        ? memory.newValue("StoreValue", Kind.NULL, 0n)
+        ? memory.newValue("StoreValue", Kind.NULL, 0)
         : writeScalar(memory, field.scalar, element),
     );
-    return memory.newValue(
-      "StoreValue",
-      Kind.ARRAY,
-      BigInt(memory.newPointerArray("ArrayStoreValue", elements)),
-    );
+    return memory.newValue("StoreValue", Kind.ARRAY, memory.newPointerArray("ArrayStoreValue", elements));
   }
   return writeScalar(memory, field.scalar, value);
 }
@@ -156,19 +139,22 @@ function wrongType(shape: EntityShape, id: string, field: FieldShape, has: strin
   );
 }
 
-function check(shape: EntityShape, id: string, field: FieldShape, value: KindedValue): void {
+/** Checks the kind of the store.Value at `pointer` (already read, so it is well formed). */
+function check(shape: EntityShape, id: string, field: FieldShape, memory: AscMemory, pointer: number): void {
+  const kind = memory.u32(pointer);
   // A null is assignable to any field at store.set (data/store/mod.rs:492-508); whether a
   // non-null field ends up empty is checked on the merged entity.
-  if (value.kind === Kind.NULL) return;
+  if (kind === Kind.NULL) return;
   const expected = KIND_OF_SCALAR[field.scalar];
   if (field.list) {
-    if (value.kind !== Kind.ARRAY) throw wrongType(shape, id, field, KIND_NAMES[value.kind] ?? "unknown");
-    for (const element of value.elements ?? []) {
-      if (element.kind !== expected)
-        throw wrongType(shape, id, field, `[${KIND_NAMES[element.kind] ?? "unknown"}]`);
+    if (kind !== Kind.ARRAY) throw wrongType(shape, id, field, KIND_NAMES[kind] ?? "unknown");
+    for (const element of memory.readPointerArray(memory.u32(pointer + 8))) {
+      const elementKind = memory.u32(element);
+      if (elementKind !== expected)
+        throw wrongType(shape, id, field, `[${KIND_NAMES[elementKind] ?? "unknown"}]`);
     }
-  } else if (value.kind !== expected) {
-    throw wrongType(shape, id, field, KIND_NAMES[value.kind] ?? "unknown");
+  } else if (kind !== expected) {
+    throw wrongType(shape, id, field, KIND_NAMES[kind] ?? "unknown");
   }
 }
 
@@ -179,16 +165,19 @@ function check(shape: EntityShape, id: string, field: FieldShape, value: KindedV
  */
 export function readEntity(memory: AscMemory, shape: EntityShape, id: string, pointer: number): EntityData {
   const data: EntityData = {};
+  const names = fieldNames(shape);
   for (const entry of memory.readPointerArray(memory.u32(pointer))) {
-    const name = memory.readString(memory.u32(entry));
+    const namePointer = memory.u32(entry);
+    const name = memory.knownName(namePointer, names) ?? memory.readString(namePointer);
     const field = shape.fields.get(name);
     // Deterministic in graph-node for apiVersion >= 0.0.8 (host_exports.rs:165-211).
     if (!field) throw new HandlerError(`entity ${shape.name}[${id}]: field "${name}" is not in the schema`);
     if (field.derivedFrom)
       throw new Error(`entity ${shape.name}[${id}]: "${name}" is derived and cannot be set`);
-    const value = readValue(memory, memory.u32(entry + 4));
-    check(shape, id, field, value);
-    data[name] = value.value;
+    const valuePointer = memory.u32(entry + 4);
+    const value = readValue(memory, valuePointer);
+    check(shape, id, field, memory, valuePointer);
+    data[name] = value;
   }
   const storedId = data.id;
   if (storedId === undefined || storedId === null) data.id = id;
@@ -200,8 +189,18 @@ export function readEntity(memory: AscMemory, shape: EntityShape, id: string, po
   return data;
 }
 
+/** Each shape's field names, matched in memory without decoding them (the schema's own strings). */
+const FIELD_NAMES = new WeakMap<EntityShape["fields"], KnownNames>();
+
+function fieldNames(shape: EntityShape): KnownNames {
+  let names = FIELD_NAMES.get(shape.fields);
+  if (!names) FIELD_NAMES.set(shape.fields, (names = new KnownNames(shape.fields.keys())));
+  return names;
+}
+
 /** String ids compare exactly, as graph-node does; Bytes ids as the bytes they name. */
 function sameId(shape: EntityShape, stored: Value, id: string): boolean {
+  if (stored === id) return true;
   if (shape.fields.get("id")?.scalar === "Bytes") return String(stored).toLowerCase() === id.toLowerCase();
   return stored === id;
 }

@@ -8,8 +8,11 @@ import type { RawBlock, RawLog, RawTransaction } from "./chain-data.ts";
 import { writeEthereumValue } from "./ethereum-values.ts";
 import { hexToBytes } from "./hex.ts";
 
-/** An object's fields, each a Bytes/BigInt's bytes or null (a null reference). */
-type Fields = (Uint8Array | null)[];
+/**
+ * An object's fields, each a Bytes/BigInt's bytes, 0x-hex decoded straight into the memory (for
+ * fields most triggers write once, such as a transaction's input), or null (a null reference).
+ */
+type Fields = (Uint8Array | string | null)[];
 
 function quantity(value: string | undefined): Uint8Array {
   return bigIntToSignedLe(value === undefined ? 0n : BigInt(value));
@@ -37,14 +40,14 @@ function blockFields(block: RawBlock): Fields {
 
 function transactionFields(transaction: RawTransaction): Fields {
   return [
-    hexToBytes(transaction.hash),
+    transaction.hash,
     quantity(transaction.transactionIndex),
-    hexToBytes(transaction.from),
-    transaction.to === null ? null : hexToBytes(transaction.to),
+    transaction.from,
+    transaction.to,
     quantity(transaction.value),
     quantity(transaction.gas),
     quantity(transaction.gasPrice),
-    hexToBytes(transaction.input),
+    transaction.input,
     quantity(transaction.nonce),
   ];
 }
@@ -55,7 +58,10 @@ function writeFields(
   fields: Fields,
 ): number {
   const pointers: number[] = [];
-  for (const field of fields) pointers.push(field === null ? 0 : memory.newBytes(field));
+  for (const field of fields)
+    pointers.push(
+      field === null ? 0 : typeof field === "string" ? memory.newBytesFromHex(field) : memory.newBytes(field),
+    );
   return memory.newObject(type, pointers);
 }
 
@@ -105,7 +111,7 @@ export function writeEvent(
   const logIndex = quantity(log.logIndex);
   const logIndexPointer = memory.newBytes(logIndex);
   return memory.newObject("EthereumEvent", [
-    memory.newBytes(hexToBytes(log.address)),
+    memory.newBytesFromHex(log.address),
     logIndexPointer,
     // Nodes rarely report a log's index within its transaction; graph-node falls back likewise.
     memory.newBytes(logIndex),

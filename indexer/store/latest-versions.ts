@@ -5,7 +5,7 @@
 // The store clears it on anything it cannot follow (a revert, a failed write). Started on empty
 // tables (indexing from scratch) it is complete, every version having been written through it,
 // so an entity it does not know does not exist, until it is first cleared.
-import type { SqlParam } from "./column-codecs.ts";
+import { encodeScalar, type SqlParam, type ValueKind } from "./column-codecs.ts";
 import { decodeRow } from "./entity-rows.ts";
 import type { TableLayout } from "./table-layout.ts";
 import type { EntityData } from "./types.ts";
@@ -101,4 +101,18 @@ export class LatestVersions {
 /** A map key for an encoded id: Bytes ids are Buffers, compared by their bytes. */
 export function cacheKey(id: SqlParam): unknown {
   return Buffer.isBuffer(id) ? id.toString("hex") : id;
+}
+
+const HEX_ID = /^0x[0-9a-fA-F]*$/;
+
+/**
+ * cacheKey(encodeScalar(kind, id, what)) without encoding the id (a Buffer and its hex again for
+ * Bytes ids); an id that is not well formed goes through encodeScalar, which says why.
+ */
+export function idKey(kind: ValueKind, id: string, what: string): unknown {
+  if (typeof id === "string") {
+    if (kind === "text") return id;
+    if (kind === "bytes" && (id.length & 1) === 0 && HEX_ID.test(id)) return id.slice(2).toLowerCase();
+  }
+  return cacheKey(encodeScalar(kind, id, what));
 }

@@ -48,7 +48,7 @@ export interface SubgraphStore {
   /** Writes one block's changes and makes it the latest block, atomically (all or nothing). */
   applyBlock(block: BlockPointer, changes: EntityChange[]): void;
   /**
-   * While far behind the head: the blocks applied from here until commitBlocks() reach the file in
+   * While behind the head: the blocks applied from here until commitBlocks() reach the file in
    * one commit (each block still all or nothing). This store's readers see each block as it is
    * applied; other connections, and a restart after a crash, see the blocks up to the last commit.
    */
