@@ -1,10 +1,9 @@
 // Turns a decided action into its transaction and hands it to the transaction manager: the unlock
 // secret is generated and stored before an accept is sent, proofs are built at the decided height,
 // and preconditions are read again first.
-import { Contract, hexlify, Interface, keccak256, randomBytes } from "ethers";
+import { Contract, hexlify, keccak256, randomBytes } from "ethers";
 import { blockHeader } from "../../chain/blocks.ts";
 import type { CoGateway } from "../../chain/contract-types.ts";
-import { mosaicAbi } from "../../chain/mosaic-artifacts.ts";
 import {
   buildGatewayProof,
   buildMessageProof,
@@ -17,6 +16,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
 import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
+import { ANCHOR, CO_GATEWAY, COMPOSER, GATEWAY, REDEEM_POOL } from "./contract-interfaces.ts";
 import { reserveBountyAllowance } from "./bounty-allowance.ts";
 import { brokenPrecondition, type ChainReaders } from "./preconditions.ts";
 import { revertCall } from "./revert-calls.ts";
@@ -30,12 +30,6 @@ export interface ActionContext extends ChainReaders {
 }
 
 export type ActionOutcome = Outcome | { status: "dropped"; reason: string };
-
-const gateway = new Interface(mosaicAbi("EIP20Gateway"));
-const coGateway = new Interface(mosaicAbi("EIP20CoGateway"));
-const composer = new Interface(mosaicAbi("OSTComposer"));
-const redeemPool = new Interface(mosaicAbi("RedeemPool"));
-const anchor = new Interface(mosaicAbi("Anchor"));
 
 const other = (chain: ChainName): ChainName => (chain === "origin" ? "auxiliary" : "origin");
 
@@ -80,17 +74,13 @@ async function transactionFor(
       return {
         ...base,
         to: context.deployment.origin.contracts.ostComposer,
-        data: composer.encodeFunctionData("acceptStakeRequest", args),
+        data: COMPOSER.encodeFunctionData("acceptStakeRequest", args),
       };
     }
     case "acceptRedeem": {
       const hashLock =
         action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
-      const cogatewayContract = new Contract(
-        action.cogateway,
-        mosaicAbi("EIP20CoGateway"),
-        context.providers.auxiliary,
-      );
+      const cogatewayContract = new Contract(action.cogateway, CO_GATEWAY, context.providers.auxiliary);
       const bounty = await (cogatewayContract as CoGateway).bounty();
       const args = [
         action.amount,
@@ -105,7 +95,7 @@ async function transactionFor(
       return {
         ...base,
         to: context.deployment.auxiliary.contracts.redeemPool,
-        data: redeemPool.encodeFunctionData("acceptRedeemRequest", args),
+        data: REDEEM_POOL.encodeFunctionData("acceptRedeemRequest", args),
         value: bounty,
       };
     }
@@ -114,7 +104,7 @@ async function transactionFor(
       return {
         ...base,
         to: context.deployment[action.chain].contracts.anchor,
-        data: anchor.encodeFunctionData("anchorStateRoot", [action.blockHeight, stateRoot]),
+        data: ANCHOR.encodeFunctionData("anchorStateRoot", [action.blockHeight, stateRoot]),
       };
     }
     case "proveGateway": {
@@ -122,7 +112,7 @@ async function transactionFor(
         proofSource(context, other(action.chain), action),
         Number(action.blockHeight),
       );
-      const abi = action.chain === "origin" ? gateway : coGateway;
+      const abi = action.chain === "origin" ? GATEWAY : CO_GATEWAY;
       return {
         ...base,
         to: action.gateway,
@@ -156,7 +146,7 @@ async function transactionFor(
       return {
         ...base,
         to: action.coGateway,
-        data: coGateway.encodeFunctionData("confirmStakeIntent", args),
+        data: CO_GATEWAY.encodeFunctionData("confirmStakeIntent", args),
       };
     }
     case "confirmRedeemIntent": {
@@ -179,7 +169,7 @@ async function transactionFor(
         action.hashLock,
         proof.rlpParentNodes,
       ];
-      return { ...base, to: action.gateway, data: gateway.encodeFunctionData("confirmRedeemIntent", args) };
+      return { ...base, to: action.gateway, data: GATEWAY.encodeFunctionData("confirmRedeemIntent", args) };
     }
     case "confirmRevertStakeIntent":
     case "confirmRevertRedeemIntent":
@@ -194,7 +184,7 @@ async function transactionFor(
     case "progressUnstake": {
       const secret = await context.books.readSecret({ hashLock: action.hashLock });
       if (!secret) return { drop: `no secret is held for hash lock ${action.hashLock}` };
-      const abi = action.step === "progressStake" || action.step === "progressUnstake" ? gateway : coGateway;
+      const abi = action.step === "progressStake" || action.step === "progressUnstake" ? GATEWAY : CO_GATEWAY;
       return {
         ...base,
         to: action.gateway,

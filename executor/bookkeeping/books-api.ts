@@ -105,6 +105,16 @@ export interface Books {
    * The nonce must come from allocateNonce. Recording the same transaction again returns it.
    */
   recordAttempt(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
+  /**
+   * Allocates the account's next nonce (as allocateNonce), has `sign` sign the intent's transaction at
+   * it and records that like recordAttempt, all in one transaction of the books: when anything fails,
+   * the nonce is not handed out.
+   */
+  recordAttemptAtNewNonce(
+    intent: IntentKey,
+    request: NonceRequest,
+    sign: (nonce: bigint) => Promise<string>,
+  ): Promise<AttemptRecord>;
   /** Records a transaction at the same nonce that replaces an attempt, and marks that one replaced. */
   recordReplacement(replacedHash: string, rawTransaction: string): Promise<AttemptRecord>;
   /** Where one nonce of an account stands: handed out, given back, held by which intent's attempts. */
@@ -118,8 +128,11 @@ export interface Books {
    */
   recordGapFill(intent: IntentKey, rawTransaction: string): Promise<AttemptRecord>;
   markBroadcast(hash: string): Promise<AttemptRecord>;
-  /** The attempt is in a block: it is mined, the other attempts at its nonce dropped, its intent mined. */
-  markMined(hash: string, blockNumber: bigint): Promise<IntentRecord>;
+  /**
+   * The attempt is in a block: it is mined, the other attempts at its nonce dropped, its intent mined,
+   * or confirmed in the same write when `confirmed` says the block is already deep enough.
+   */
+  markMined(hash: string, blockNumber: bigint, options?: { confirmed?: boolean }): Promise<IntentRecord>;
   markConfirmed(intent: IntentKey): Promise<IntentRecord>;
   /**
    * A reorganisation took the mined attempt `hash` out of the chain: the attempt is broadcast again
@@ -146,6 +159,7 @@ export interface Books {
   storeSecret(subject: string, secret: string): Promise<string>;
   /** The plain secret (0x hex), by subject or by hash lock; undefined when none is stored. */
   readSecret(lookup: { subject: string } | { hashLock: string }): Promise<string | undefined>;
+  /** Writes the feed's cursor, unless it is the one this process last wrote for that feed. */
   saveCursor(feed: string, cursor: BlockCursor): Promise<void>;
   readCursor(feed: string): Promise<BlockCursor | undefined>;
   recordSkip(subject: string, reason: string): Promise<void>;

@@ -101,6 +101,10 @@ function booksOn(
   const intentWhere = ({ subject, step }: IntentKey) => ({ subject_step: { subject, step } });
   const describe = ({ subject, step }: IntentKey) => `intent ${step} of ${subject}`;
   const box = fieldBox(secretsKey);
+  /** Accounts whose nonce cursor exists (`chainId:address`). */
+  const knownCursors = new Set<string>();
+  /** Each feed's cursor as this process last wrote it: the same cursor is not written again. */
+  const savedCursors = new Map<string, string>();
   const { intentRecord, attemptRecord, intentWithAttempts } = recordMappers(box);
   const sealCalldata = (key: IntentKey, calldata: string) =>
     box.seal(key.step, intentContext(key), hexlify(calldata));
@@ -153,6 +157,90 @@ function booksOn(
     return attemptRecord(attempt, attempt.slot);
   }
 
+  /** Records a signed transaction of an intent at a nonce the books handed out (see recordAttempt). */
+  async function recordIn(
+    tx: BooksTransaction,
+    key: IntentKey,
+    rawTransaction: string,
+  ): Promise<AttemptRecord> {
+    const facts = signedTransactionFacts(rawTransaction);
+    const hash = facts.hash.toLowerCase();
+    const intent = await findIntent(tx, key);
+    if (!(OPEN_INTENT as readonly string[]).includes(intent.status)) {
+      throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
+    }
+    // One live transaction per intent: another nonce would be a second effect.
+    const live = await tx.attempt.findFirst({
+      where: { slot: { intentId: intent.id }, status: { in: ["signed", "broadcast", "mined"] } },
+    });
+    if (live && live.hash !== hash) {
+      throw new BooksConflictError(
+        `${describe(key)} already has transaction ${live.hash} out: replace that one instead`,
+      );
+    }
+    if (facts.chainId !== Number(intent.chainId)) {
+      throw new BooksConflictError(
+        `transaction ${hash} is for chain ${facts.chainId}, ${describe(key)} for chain ${intent.chainId}`,
+      );
+    }
+    const account = { chainId: facts.chainId, account: facts.from };
+    const slotName = `nonce ${facts.nonce} of ${facts.from} on chain ${facts.chainId}`;
+    const next = await nonces.lockCursor(tx, account);
+    if (next === undefined || facts.nonce >= next) {
+      throw new BooksError(`${slotName} was not allocated by these books: allocateNonce first`);
+    }
+    const released = await tx.releasedNonce.findUnique({
+      where: {
+        chainId_account_nonce: {
+          chainId: BigInt(facts.chainId),
+          account: facts.from,
+          nonce: facts.nonce,
+        },
+      },
+    });
+    if (released) throw new BooksConflictError(`${slotName} was released: allocate a nonce again`);
+    if (await tx.attempt.findUnique({ where: { hash } })) return loadAttempt(tx, hash);
+    const slotKey = { chainId: BigInt(facts.chainId), from: facts.from, nonce: facts.nonce };
+    const taken = await tx.nonceSlot.findUnique({
+      where: { chainId_from_nonce: slotKey },
+      include: { intent: true, attempts: { orderBy: { id: "desc" }, take: 1 } },
+    });
+    if (taken) {
+      throw new BooksConflictError(
+        `${slotName} is already taken by ${describe(taken.intent)} (attempt ${taken.attempts[0]?.hash}): ` +
+          "to send at that nonce again, record a replacement of that attempt",
+      );
+    }
+    await tx.nonceSlot.create({
+      data: {
+        ...slotKey,
+        intentId: intent.id,
+        attempts: {
+          create: {
+            hash,
+            maxFeePerGas: facts.maxFeePerGas.toString(),
+            maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
+            gasLimit: facts.gasLimit,
+            rawTransaction: sealTransaction(intent.step, facts),
+          },
+        },
+      },
+    });
+    await tx.intent.updateMany({
+      where: { id: intent.id, status: { in: ["planned", "failed"] } },
+      data: { status: "sending" },
+    });
+    return loadAttempt(tx, hash);
+  }
+
+  /** Creates an account's nonce cursor unless this process saw it exists (a cursor is never deleted). */
+  async function ensureCursorOnce(request: nonces.NonceAccount): Promise<void> {
+    const account = `${request.chainId}:${getAddress(request.account)}`;
+    if (knownCursors.has(account)) return;
+    await nonces.ensureCursor(write, request);
+    knownCursors.add(account);
+  }
+
   async function storeSecretOnce(subject: string, sealed: ReturnType<typeof seal>, hashLock: string) {
     return write(async (tx) => {
       const existing = await tx.secret.findUnique({ where: { subject } });
@@ -175,37 +263,29 @@ function booksOn(
   return {
     async planIntent(plan) {
       const key = { subject: plan.subject, step: plan.step };
-      const existing = await run((tx) => tx.intent.findUnique({ where: intentWhere(key) }));
-      if (existing?.status === "failed") {
-        // The backoff is the decision's to respect (a send asked for now is made now); conditional
-        // on the status, so of concurrent plans one replans.
-        const replanned = await write(async (tx) => {
-          await tx.intent.updateMany({
-            where: { id: existing.id, status: "failed" },
-            data: {
-              target: getAddress(plan.target),
-              calldata: sealCalldata(key, plan.calldata),
-              value: (plan.value ?? 0n).toString(),
-              status: "planned",
-              nextAttemptAt: null,
-              errorKind: null,
-              errorMessage: null,
-            },
-          });
-          return tx.intent.findUniqueOrThrow({ where: { id: existing.id } });
-        });
-        return { intent: intentRecord(replanned), created: false };
-      }
-      if (existing) return { intent: intentRecord(existing), created: false };
-      const data = {
-        ...key,
-        chainId: BigInt(plan.chainId),
+      const call = {
         target: getAddress(plan.target),
         calldata: sealCalldata(key, plan.calldata),
         value: (plan.value ?? 0n).toString(),
       };
       try {
-        return { intent: intentRecord(await write((tx) => tx.intent.create({ data }))), created: true };
+        // One transaction, whether the intent is new, replanned or already there.
+        const { row, created } = await write(async (tx) => {
+          const existing = await tx.intent.findUnique({ where: intentWhere(key) });
+          if (existing?.status === "failed") {
+            // The backoff is the decision's to respect (a send asked for now is made now); conditional
+            // on the status, so of concurrent plans one replans.
+            await tx.intent.updateMany({
+              where: { id: existing.id, status: "failed" },
+              data: { ...call, status: "planned", nextAttemptAt: null, errorKind: null, errorMessage: null },
+            });
+            return { row: await tx.intent.findUniqueOrThrow({ where: { id: existing.id } }), created: false };
+          }
+          if (existing) return { row: existing, created: false };
+          const data = { ...key, chainId: BigInt(plan.chainId), ...call };
+          return { row: await tx.intent.create({ data }), created: true };
+        });
+        return { intent: intentRecord(row), created };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Planned concurrently by someone else: theirs stands.
@@ -214,77 +294,14 @@ function booksOn(
       }
     },
 
-    async recordAttempt(key, rawTransaction) {
-      const facts = signedTransactionFacts(rawTransaction);
-      const hash = facts.hash.toLowerCase();
-      return write(async (tx) => {
-        const intent = await findIntent(tx, key);
-        if (!(OPEN_INTENT as readonly string[]).includes(intent.status)) {
-          throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
-        }
-        // One live transaction per intent: another nonce would be a second effect.
-        const live = await tx.attempt.findFirst({
-          where: { slot: { intentId: intent.id }, status: { in: ["signed", "broadcast", "mined"] } },
-        });
-        if (live && live.hash !== hash) {
-          throw new BooksConflictError(
-            `${describe(key)} already has transaction ${live.hash} out: replace that one instead`,
-          );
-        }
-        if (facts.chainId !== Number(intent.chainId)) {
-          throw new BooksConflictError(
-            `transaction ${hash} is for chain ${facts.chainId}, ${describe(key)} for chain ${intent.chainId}`,
-          );
-        }
-        const account = { chainId: facts.chainId, account: facts.from };
-        const slotName = `nonce ${facts.nonce} of ${facts.from} on chain ${facts.chainId}`;
-        const next = await nonces.lockCursor(tx, account);
-        if (next === undefined || facts.nonce >= next) {
-          throw new BooksError(`${slotName} was not allocated by these books: allocateNonce first`);
-        }
-        const released = await tx.releasedNonce.findUnique({
-          where: {
-            chainId_account_nonce: {
-              chainId: BigInt(facts.chainId),
-              account: facts.from,
-              nonce: facts.nonce,
-            },
-          },
-        });
-        if (released) throw new BooksConflictError(`${slotName} was released: allocate a nonce again`);
-        if (await tx.attempt.findUnique({ where: { hash } })) return loadAttempt(tx, hash);
-        const slotKey = { chainId: BigInt(facts.chainId), from: facts.from, nonce: facts.nonce };
-        const taken = await tx.nonceSlot.findUnique({
-          where: { chainId_from_nonce: slotKey },
-          include: { intent: true, attempts: { orderBy: { id: "desc" }, take: 1 } },
-        });
-        if (taken) {
-          throw new BooksConflictError(
-            `${slotName} is already taken by ${describe(taken.intent)} (attempt ${taken.attempts[0]?.hash}): ` +
-              "to send at that nonce again, record a replacement of that attempt",
-          );
-        }
-        await tx.nonceSlot.create({
-          data: {
-            ...slotKey,
-            intentId: intent.id,
-            attempts: {
-              create: {
-                hash,
-                maxFeePerGas: facts.maxFeePerGas.toString(),
-                maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
-                gasLimit: facts.gasLimit,
-                rawTransaction: sealTransaction(intent.step, facts),
-              },
-            },
-          },
-        });
-        await tx.intent.updateMany({
-          where: { id: intent.id, status: { in: ["planned", "failed"] } },
-          data: { status: "sending" },
-        });
-        return loadAttempt(tx, hash);
-      });
+    recordAttempt(key, rawTransaction) {
+      return write((tx) => recordIn(tx, key, rawTransaction));
+    },
+
+    async recordAttemptAtNewNonce(key, request, sign) {
+      await ensureCursorOnce(request);
+      // Allocated, signed and recorded in one transaction: no nonce is ever handed out unrecorded.
+      return write(async (tx) => recordIn(tx, key, await sign(await nonces.allocateNonce(tx, request))));
     },
 
     async recordReplacement(replacedHash, rawTransaction) {
@@ -555,7 +572,7 @@ function booksOn(
       });
     },
 
-    markMined(hash, blockNumber) {
+    markMined(hash, blockNumber, options) {
       return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
         await tx.attempt.update({ where: { id: attempt.id }, data: { status: "mined" } });
@@ -566,7 +583,11 @@ function booksOn(
         });
         const intent = await tx.intent.update({
           where: { id: attempt.slot.intentId },
-          data: { status: "mined", minedHash: attempt.hash, minedBlock: blockNumber },
+          data: {
+            status: options?.confirmed === true ? "confirmed" : "mined",
+            minedHash: attempt.hash,
+            minedBlock: blockNumber,
+          },
         });
         return intentRecord(intent);
       });
@@ -659,7 +680,7 @@ function booksOn(
     },
 
     async allocateNonce(request) {
-      await nonces.ensureCursor(write, request);
+      await ensureCursorOnce(request);
       return write((tx) => nonces.allocateNonce(tx, request));
     },
 
@@ -703,6 +724,8 @@ function booksOn(
     },
 
     async saveCursor(feed, { number, hash }) {
+      const saved = `${number}:${hash}`;
+      if (savedCursors.get(feed) === saved) return;
       await write((tx) =>
         tx.cursor.upsert({
           where: { feed },
@@ -710,6 +733,7 @@ function booksOn(
           update: { blockNumber: number, blockHash: hash },
         }),
       );
+      savedCursors.set(feed, saved);
     },
 
     async readCursor(feed) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { poolForMigrations } from "./pg-catalog-names.ts";
+import { StatementCachingSqlite } from "./statement-cache.ts";
 
 /** Longer than any pause inside one of the books' transactions (their own timeout is 20 s). */
 const IDLE_IN_TRANSACTION_MS = 30_000;
@@ -39,7 +40,7 @@ export function booksDatabase(url: string): BooksDatabase {
     const file = url.slice("file:".length);
     if (file === "") throw new BooksUrlError("books URL `file:` names no file: write file:<path>");
     // better-sqlite3 waits this long for another process's write lock before failing.
-    const createAdapter = () => new PrismaBetterSQLite3({ url: file, timeout: 10_000 });
+    const createAdapter = () => new StatementCachingSqlite({ url: file, timeout: 10_000 });
     const createPrivately = () => {
       try {
         closeSync(openSync(file, "wx", 0o600));

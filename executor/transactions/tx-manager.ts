@@ -221,7 +221,7 @@ export class TransactionManager {
     });
     const broadcast = await this.broadcast(sender, key, attempt);
     if (broadcast) return broadcast;
-    return this.follow(key, started);
+    return this.follow(key, started, Date.now());
   }
 
   /**
@@ -283,39 +283,18 @@ export class TransactionManager {
   }
 
   /**
-   * Allocates a nonce, signs at it and records the attempt. When a gap fill took the allocated nonce
-   * before it was recorded (it looked handed out and never signed), the signed transaction is dropped
-   * unsent and it is done once more at another nonce.
+   * Allocates a nonce, signs at it and records the attempt, in one transaction of the books: no nonce
+   * is handed out without its transaction recorded, so a gap fill never takes one in between.
    */
-  private async recordAtFreshNonce(
+  private recordAtFreshNonce(
     sender: ChainSender,
     key: { subject: string; step: string },
     sign: (nonce: bigint) => Promise<string>,
     minedNonce: bigint,
   ): Promise<AttemptRecord> {
-    const { books } = this.options;
-    const from = sender.wallet.address;
-    for (let tries = 1; ; tries++) {
-      const nonce = await books.allocateNonce({
-        chainId: sender.chainId,
-        account: from,
-        // The mined count (read just before on the first try): a pool with a gap can report a
-        // "pending" count past the gap.
-        chainNonce:
-          tries === 1 ? minedNonce : BigInt(await sender.provider.getTransactionCount(from, "latest")),
-      });
-      try {
-        return await books.recordAttempt(key, await sign(nonce));
-      } catch (error) {
-        if (!(error instanceof BooksConflictError)) throw error;
-        // Nothing was recorded at the nonce: give it back, unless something else took its slot.
-        const taken = await books.releaseNonce({ chainId: sender.chainId, account: from, nonce }).then(
-          () => false,
-          (release: unknown) => release instanceof BooksConflictError,
-        );
-        if (!taken || tries >= 2) throw error;
-      }
-    }
+    // The mined count (read just before): a pool with a gap can report a "pending" count past the gap.
+    const account = { chainId: sender.chainId, account: sender.wallet.address, chainNonce: minedNonce };
+    return this.options.books.recordAttemptAtNewNonce(key, account, sign);
   }
 
   /** Broadcasts an attempt; an outcome when that already settles the intent. */
@@ -355,12 +334,18 @@ export class TransactionManager {
   /**
    * Follows an intent already out until it is confirmed or failed (also after a restart). A failed
    * read (receipt, block number, base fee, books) never ends it: the step is tried again with a
-   * growing pause, and the follower counts as stalled meanwhile (see followerHealth()).
+   * growing pause, and the follower counts as stalled meanwhile (see followerHealth()). `broadcastAt`:
+   * when the caller last broadcast the intent's transaction (0: unknown).
    */
-  async follow(key: { subject: string; step: string }, started = Date.now()): Promise<Outcome> {
+  async follow(
+    key: { subject: string; step: string },
+    started = Date.now(),
+    broadcastAt = 0,
+  ): Promise<Outcome> {
     const { logger, metrics } = this.options;
     const id = `${key.subject}|${key.step}`;
-    const progress: FollowProgress = { foreignNonce: 0, lastBroadcastAt: 0 };
+    // Just broadcast by the caller: not sent again before it may have been dropped.
+    const progress: FollowProgress = { foreignNonce: 0, lastBroadcastAt: broadcastAt };
     let failures = 0;
     try {
       while (!this.stopping) {
@@ -453,10 +438,9 @@ export class TransactionManager {
     const mined = await this.minedAttempt(sender, intent);
     if (mined) {
       const { attempt, receipt } = mined;
-      if (intent.status !== "mined" || intent.minedHash !== attempt.hash) {
-        await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
-      }
+      const recorded = intent.status === "mined" && intent.minedHash === attempt.hash;
       if (receipt.status !== 1) {
+        if (!recorded) await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
         const message = await revertMessage(sender.provider, attempt.rawTransaction, receipt.blockNumber);
         metrics.errors.inc({ kind: "revert" });
         logger.warn("transaction reverted", {
@@ -470,8 +454,11 @@ export class TransactionManager {
         return { status: "failed", kind: "revert", message };
       }
       const head = await sender.provider.getBlockNumber();
-      if (head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations)) {
-        await books.markConfirmed(key);
+      const deep = head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations);
+      // A block already deep enough is recorded mined and confirmed in one write.
+      if (!recorded) await books.markMined(attempt.hash, BigInt(receipt.blockNumber), { confirmed: deep });
+      else if (deep) await books.markConfirmed(key);
+      if (deep) {
         metrics.stepLatency.observe({ step: key.step }, (Date.now() - started) / 1000);
         return { status: "confirmed", hash: attempt.hash, block: receipt.blockNumber };
       }
