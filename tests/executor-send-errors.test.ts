@@ -3,13 +3,13 @@
 // restart), and the next send goes through at the nonce the failed one did not use.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { parseUnits, type JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import type { Books } from "../executor/bookkeeping/index.ts";
 import type { ChainName } from "../executor/config.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import type { TransactionManager } from "../executor/transactions/tx-manager.ts";
-import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
+import { startManagerChains, testGasPolicy, type ManagerChains } from "./helpers/manager-chains.ts";
 
 const facilitator = devWallet(ROLE_INDEX.facilitator);
 let books: Books;
@@ -22,14 +22,7 @@ const failNext = new Set<string>();
 before(async () => {
   stack = await startManagerChains({
     chainIds: { origin: 4121, auxiliary: 4122 },
-    gas: {
-      minRequestGasPrice: 0n,
-      minRequestGasLimit: 0n,
-      maxFeePerGas: parseUnits("500", "gwei"),
-      priorityFeePerGas: parseUnits("1", "gwei"),
-      bumpPercent: 15,
-      resubmitAfterMs: 5000,
-    },
+    gas: testGasPolicy(5000),
     logger: createLogger({ level: "error", write: () => undefined }),
     adapt: (provider) => {
       const send = provider.send.bind(provider);

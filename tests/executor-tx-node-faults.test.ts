@@ -3,7 +3,6 @@
 // a read that hangs at the first RPC URL is answered by the second one.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { parseUnits } from "ethers";
 import { connectChain } from "../chain/provider.ts";
 import { devWallet } from "../devnet/accounts.ts";
 import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
@@ -11,7 +10,7 @@ import type { Books } from "../executor/bookkeeping/index.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import type { ExecutorMetrics } from "../executor/observability/metrics.ts";
 import type { TransactionManager } from "../executor/transactions/tx-manager.ts";
-import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
+import { startManagerChains, testGasPolicy, type ManagerChains } from "./helpers/manager-chains.ts";
 import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 
 let books: Books;
@@ -24,14 +23,7 @@ let originProxy: RpcFaultProxy;
 before(async () => {
   stack = await startManagerChains({
     chainIds: { origin: 4141, auxiliary: 4142 },
-    gas: {
-      minRequestGasPrice: 0n,
-      minRequestGasLimit: 0n,
-      maxFeePerGas: parseUnits("500", "gwei"),
-      priorityFeePerGas: parseUnits("1", "gwei"),
-      bumpPercent: 15,
-      resubmitAfterMs: 30_000,
-    },
+    gas: testGasPolicy(30_000),
     logger: createLogger({ level: "error", write: () => undefined }),
     rpcUrls: async (_name, rpcUrl) => {
       const proxy = await startRpcFaultProxy(rpcUrl);

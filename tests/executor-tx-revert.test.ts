@@ -8,7 +8,6 @@ import {
   Contract,
   ContractFactory,
   Interface,
-  parseUnits,
   solidityPackedKeccak256,
   zeroPadValue,
   type JsonRpcProvider,
@@ -18,7 +17,7 @@ import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import type { Books } from "../executor/bookkeeping/index.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import type { TransactionManager, TransactionRequest } from "../executor/transactions/tx-manager.ts";
-import { startManagerChains, type ManagerChains } from "./helpers/manager-chains.ts";
+import { startManagerChains, testGasPolicy, type ManagerChains } from "./helpers/manager-chains.ts";
 
 const facilitator = devWallet(ROLE_INDEX.facilitator);
 const payee = devWallet(5).address;
@@ -35,14 +34,7 @@ let token: Contract;
 before(async () => {
   stack = await startManagerChains({
     chainIds: { origin: 4131, auxiliary: 4132 },
-    gas: {
-      minRequestGasPrice: 0n,
-      minRequestGasLimit: 0n,
-      maxFeePerGas: parseUnits("500", "gwei"),
-      priorityFeePerGas: parseUnits("1", "gwei"),
-      bumpPercent: 15,
-      resubmitAfterMs: 30_000,
-    },
+    gas: testGasPolicy(30_000),
     logger: createLogger({ level: "error", write: () => undefined }),
   });
   ({ books, manager } = stack);

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { JsonRpcProvider } from "ethers";
+import { parseUnits, type JsonRpcProvider } from "ethers";
 import { connectChain } from "../../chain/provider.ts";
 import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import { startAnvil, type AnvilChain } from "../../devnet/anvil.ts";
@@ -12,6 +12,18 @@ import type { ChainName, GasPolicy } from "../../executor/config.ts";
 import type { Logger } from "../../executor/observability/logger.ts";
 import { createMetrics, type ExecutorMetrics } from "../../executor/observability/metrics.ts";
 import { TransactionManager, type ChainSender } from "../../executor/transactions/tx-manager.ts";
+
+/** The gas policy of the manager tests: no floor for requests, fees anvil always takes. */
+export function testGasPolicy(resubmitAfterMs: number): GasPolicy {
+  return {
+    minRequestGasPrice: 0n,
+    minRequestGasLimit: 0n,
+    maxFeePerGas: parseUnits("500", "gwei"),
+    priorityFeePerGas: parseUnits("1", "gwei"),
+    bumpPercent: 15,
+    resubmitAfterMs,
+  };
+}
 
 export interface ManagerChains {
   books: Books;
