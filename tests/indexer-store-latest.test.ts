@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { openSqliteStore } from "../indexer/store/index.ts";
+import { LatestVersions } from "../indexer/store/latest-versions.ts";
 import type { QueryableStore } from "../indexer/store/entity-query.ts";
 import type { BlockPointer, EntityChange } from "../indexer/store/types.ts";
 import {
@@ -163,4 +164,19 @@ test("blocks held for one commit leave the versions of block-by-block commits, s
   store.close();
   reference.close();
   assert.deepEqual(rows(held), rows(single));
+});
+
+test("writing the same entities again and again keeps the cache complete: its bound counts entities", () => {
+  // Started on empty tables the cache is complete: an entity it does not hold does not exist. Its
+  // bound (100,000 entries) is on memory, so rewriting two entities 60,000 times must not reach it.
+  const latest = new LatestVersions(true);
+  const data = { id: "a", label: "Alice" };
+  for (let write = 0; write < 60_000; write++) {
+    latest.keepLatest("Account", "a", data);
+    latest.keepVersion("Account", "a", { vid: write + 1, block_from: write + 1 });
+    latest.keepLatest("Account", "b", null);
+  }
+  assert.deepEqual(latest.latest("Account", "a"), data);
+  assert.deepEqual(latest.version("Account", "a"), { vid: 60_000, block_from: 60_000 });
+  assert.equal(latest.latest("Account", "never-written"), null, "still complete: unknown means absent");
 });

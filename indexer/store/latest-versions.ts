@@ -16,7 +16,10 @@ export interface CurrentVersion {
   block_from: number;
 }
 
-/** Past this many entities of all types the cache starts again (a bound on memory, not a policy). */
+/**
+ * Past this many entries (an entity's data and its version count one each) the cache starts again:
+ * a bound on memory, not a policy.
+ */
 const LIMIT = 100_000;
 
 class WrittenRow {
@@ -56,8 +59,14 @@ export class LatestVersions {
     return table;
   }
 
-  private room(): void {
-    if (++this.size > LIMIT) this.clear();
+  /** Keeps `value` for the key; only a key not held yet counts toward the bound. */
+  private keep<T>(tables: Map<string, Map<unknown, T>>, entity: string, key: unknown, value: T): void {
+    let table = tables.get(entity);
+    if (!table?.has(key)) {
+      if (++this.size > LIMIT) this.clear();
+      table = this.table(tables, entity);
+    }
+    table.set(key, value);
   }
 
   /** The entity's latest data, null when it has none, undefined when not known here. */
@@ -69,14 +78,12 @@ export class LatestVersions {
   }
 
   keepLatest(entity: string, key: unknown, data: EntityData | null): void {
-    this.room();
-    this.table(this.data, entity).set(key, data);
+    this.keep(this.data, entity, key, data);
   }
 
   /** The latest version is the row just written as `params` (the table's columns in order). */
   keepWritten(entity: string, key: unknown, layout: TableLayout, params: SqlParam[]): void {
-    this.room();
-    this.table(this.data, entity).set(key, new WrittenRow(layout, params));
+    this.keep(this.data, entity, key, new WrittenRow(layout, params));
   }
 
   /** The open version, null when there is none, undefined when not known here. */
@@ -86,8 +93,7 @@ export class LatestVersions {
   }
 
   keepVersion(entity: string, key: unknown, version: CurrentVersion | null): void {
-    this.room();
-    this.table(this.versions, entity).set(key, version);
+    this.keep(this.versions, entity, key, version);
   }
 
   clear(): void {
