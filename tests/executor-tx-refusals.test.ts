@@ -125,7 +125,11 @@ test("replacement underpriced: a transaction at the same nonce with equal fees i
   });
   const before = await errorCount("underpriced");
   const outcome = manager.send(payout(subject));
-  while ((await attemptsOf(subject)).length < 2) await sleep(50);
+  // The replacement is recorded before it is broadcast: mined before it reaches the pool, the block
+  // would hold the outside transaction instead.
+  const replacementOut = (attempts: { replaces: string | null; status: string }[]) =>
+    attempts.some((attempt) => attempt.replaces !== null && attempt.status === "broadcast");
+  while (!replacementOut(await attemptsOf(subject))) await sleep(50);
   assert.ok((await errorCount("underpriced")) > before, "the node refused the first attempt as underpriced");
   await providers.origin.send("evm_mine", []);
   const result = await outcome;
