@@ -294,6 +294,15 @@ export class KnownNames {
   ofLength(length: number): readonly string[] | undefined {
     return this.byLength.get(length);
   }
+
+  private static readonly ofMaps = new WeakMap<ReadonlyMap<string, unknown>, KnownNames>();
+
+  /** The keys of a map that lives as long as its schema (entity types, an entity's fields), made once. */
+  static keysOf(map: ReadonlyMap<string, unknown>): KnownNames {
+    let names = KnownNames.ofMaps.get(map);
+    if (!names) KnownNames.ofMaps.set(map, (names = new KnownNames(map.keys())));
+    return names;
+  }
 }
 
 /** Two hex digits per byte value, for reading integers a whole hex string at a time. */

@@ -38,14 +38,11 @@ export interface TriggerContext {
 
 type HostFunction = (...args: number[]) => number | void;
 
-/** The schema's entity type names, matched in memory without decoding them. */
-const ENTITY_NAMES = new WeakMap<TriggerContext["shapes"], KnownNames>();
-
 /** The entity type name a mapping passes (readString's result, found faster when it is a known one). */
 function entityName(context: TriggerContext, pointer: number): string {
-  let names = ENTITY_NAMES.get(context.shapes);
-  if (!names) ENTITY_NAMES.set(context.shapes, (names = new KnownNames(context.shapes.keys())));
-  return context.memory.knownName(pointer, names) ?? context.memory.readString(pointer);
+  return (
+    context.memory.knownName(pointer, KnownNames.keysOf(context.shapes)) ?? context.memory.readString(pointer)
+  );
 }
 
 function shapeOf(context: TriggerContext, entity: string): EntityShape {

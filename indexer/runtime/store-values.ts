@@ -165,7 +165,7 @@ function check(shape: EntityShape, id: string, field: FieldShape, memory: AscMem
  */
 export function readEntity(memory: AscMemory, shape: EntityShape, id: string, pointer: number): EntityData {
   const data: EntityData = {};
-  const names = fieldNames(shape);
+  const names = KnownNames.keysOf(shape.fields);
   for (const entry of memory.readPointerArray(memory.u32(pointer))) {
     const namePointer = memory.u32(entry);
     const name = memory.knownName(namePointer, names) ?? memory.readString(namePointer);
@@ -187,15 +187,6 @@ export function readEntity(memory: AscMemory, shape: EntityShape, id: string, po
     );
   }
   return data;
-}
-
-/** Each shape's field names, matched in memory without decoding them (the schema's own strings). */
-const FIELD_NAMES = new WeakMap<EntityShape["fields"], KnownNames>();
-
-function fieldNames(shape: EntityShape): KnownNames {
-  let names = FIELD_NAMES.get(shape.fields);
-  if (!names) FIELD_NAMES.set(shape.fields, (names = new KnownNames(shape.fields.keys())));
-  return names;
 }
 
 /** String ids compare exactly, as graph-node does; Bytes ids as the bytes they name. */
