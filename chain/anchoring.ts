@@ -3,7 +3,7 @@
 import { Contract, type ContractRunner, type JsonRpcProvider } from "ethers";
 import type { Anchor } from "./contract-types.ts";
 import { blockHeader, headBlockNumber } from "./blocks.ts";
-import { mosaicAbi } from "./mosaic-artifacts.ts";
+import { mosaicInterface } from "./mosaic-artifacts.ts";
 
 export interface AnchorTarget {
   /** The Anchor contract on the chain that records the roots. */
@@ -19,7 +19,7 @@ export interface AnchoredRoot {
 }
 
 export function anchorContract(address: string, runner: ContractRunner): Anchor {
-  return new Contract(address, mosaicAbi("Anchor"), runner) as Anchor;
+  return new Contract(address, mosaicInterface("Anchor"), runner) as Anchor;
 }
 
 export async function latestAnchoredHeight(anchor: Anchor): Promise<number> {

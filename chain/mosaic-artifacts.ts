@@ -2,7 +2,7 @@
 // project's own mintable ERC-20. This module is the only place that knows where artifacts live.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import type { InterfaceAbi } from "ethers";
+import { Interface, type InterfaceAbi } from "ethers";
 import { TOKEN_ARTIFACT_PATH, type CompiledContract } from "./token-compiler.ts";
 
 const require = createRequire(import.meta.url);
@@ -50,6 +50,18 @@ export function mosaicAbi(name: MosaicContractName): InterfaceAbi {
   return mosaicArtifact(name).abi;
 }
 
+const interfaces = new Map<MosaicContractName, Interface>();
+
+/**
+ * A contract's ABI parsed once, for the contracts made over and over (per precondition, per send,
+ * per proof): a Contract made from a bare ABI parses it on every construction.
+ */
+export function mosaicInterface(name: MosaicContractName): Interface {
+  let parsed = interfaces.get(name);
+  if (!parsed) interfaces.set(name, (parsed = new Interface(mosaicAbi(name))));
+  return parsed;
+}
+
 /** The names of the libraries whose placeholders (`__Name___…`, 40 characters) a bytecode holds. */
 export function unlinkedLibraries(bytecode: string): string[] {
   const names = new Set<string>();
@@ -69,6 +81,13 @@ export function linkBytecode(bytecode: string, libraries: Record<string, string>
   const missing = unlinkedLibraries(linked);
   if (missing.length > 0) throw new Error(`bytecode still needs the libraries: ${missing.join(", ")}`);
   return linked;
+}
+
+let tokenParsed: Interface | undefined;
+
+/** The token's ABI, read and parsed once (see mosaicInterface). */
+export function tokenInterface(): Interface {
+  return (tokenParsed ??= new Interface(tokenArtifact().abi));
 }
 
 export function tokenArtifact(): Artifact & Pick<CompiledContract, "compiler"> {

@@ -17,7 +17,7 @@ import {
 import { anchorContract, latestAnchoredHeight } from "./anchoring.ts";
 import { blockHeader } from "./blocks.ts";
 import type { Gateway } from "./contract-types.ts";
-import { mosaicAbi } from "./mosaic-artifacts.ts";
+import { mosaicInterface } from "./mosaic-artifacts.ts";
 
 /** MessageBus.MessageStatus, in declaration order. */
 export const MESSAGE_STATUS = [
@@ -120,7 +120,7 @@ export async function messageStorageKey(
   box: MessageBox,
   messageHash: string,
 ): Promise<string> {
-  const gateway = new Contract(source.gateway, mosaicAbi("EIP20Gateway"), source.provider) as Gateway;
+  const gateway = new Contract(source.gateway, mosaicInterface("EIP20Gateway"), source.provider) as Gateway;
   const offset = Number(await gateway.MESSAGE_BOX_OFFSET());
   const slot = box === "outbox" ? offset : offset + 1;
   return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [messageHash, slot]));
@@ -174,7 +174,7 @@ export async function provenStorageRoot(
   gateway: string,
   blockHeight: bigint | number,
 ): Promise<string> {
-  const contract = new Contract(gateway, mosaicAbi("EIP20Gateway"), provider) as Gateway;
+  const contract = new Contract(gateway, mosaicInterface("EIP20Gateway"), provider) as Gateway;
   const slot = Number(await contract.MESSAGE_BOX_OFFSET()) + 3;
   const key = keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [blockHeight, slot]));
   return (await provider.send("eth_getStorageAt", [gateway, key, "latest"])) as string;

@@ -4,7 +4,7 @@
 // /health, and a warning in the log each time a balance falls below what one more accept needs.
 import { Contract, formatEther, type JsonRpcProvider } from "ethers";
 import type { CoGateway, Gateway, MintableToken } from "../chain/contract-types.ts";
-import { mosaicAbi, tokenArtifact } from "../chain/mosaic-artifacts.ts";
+import { mosaicInterface, tokenInterface } from "../chain/mosaic-artifacts.ts";
 import type { ChainName, GasPolicy } from "./config.ts";
 import { describeShortfall, shortfalls, type Funds, type Shortfall } from "./decide/funds.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -27,16 +27,16 @@ export interface BalanceSource {
 
 /** The balances and what one more accept costs on each chain, read now. */
 export async function readFunds({ pair, providers, facilitator, gas }: BalanceSource): Promise<Funds> {
-  const gateway = new Contract(pair.gateway, mosaicAbi("EIP20Gateway"), providers.origin) as Gateway;
+  const gateway = new Contract(pair.gateway, mosaicInterface("EIP20Gateway"), providers.origin) as Gateway;
   const coGateway = new Contract(
     pair.coGateway,
-    mosaicAbi("EIP20CoGateway"),
+    mosaicInterface("EIP20CoGateway"),
     providers.auxiliary,
   ) as CoGateway;
   // The gateway's bounty is paid in its own base token.
   const baseToken = new Contract(
     await gateway.baseToken(),
-    tokenArtifact().abi,
+    tokenInterface(),
     providers.origin,
   ) as MintableToken;
   const gasCost = async (chain: ChainName) =>

@@ -3,7 +3,7 @@
 // the other way round), so that no proof is ever built against the wrong counterpart.
 import { Contract, type JsonRpcProvider } from "ethers";
 import { gatewayPairs, type Deployment, type GatewayPair } from "../chain/deployment-file.ts";
-import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { mosaicInterface } from "../chain/mosaic-artifacts.ts";
 import type { ChainName } from "./config.ts";
 import type { ServedPair } from "./supported-gateways.ts";
 
@@ -36,7 +36,7 @@ export async function pairProblem(
     // A listed pair is one of the deployment file's, whose code is checked above; only the older
     // single-object form may name a gateway with no code, at which nothing can be requested.
     if ((await provider.getCode(own)) === "0x") continue;
-    const abi = mosaicAbi(chain === "origin" ? "EIP20Gateway" : "EIP20CoGateway");
+    const abi = mosaicInterface(chain === "origin" ? "EIP20Gateway" : "EIP20CoGateway");
     const named = (await new Contract(own, abi, provider).getFunction("remoteGateway")()) as string;
     if (named.toLowerCase() !== remote.toLowerCase()) {
       return `${field}: ${own} is paired with ${named} on chain ${deployment[chain].chainId}, not with ${remote}: name the gateway and the cogateway of one pair`;

@@ -8,8 +8,8 @@
 // it and nothing reverts for want of it.
 import { Contract } from "ethers";
 import type { Gateway, MintableToken } from "../../chain/contract-types.ts";
+import { mosaicInterface, tokenInterface } from "../../chain/mosaic-artifacts.ts";
 import type { Outcome, TransactionManager } from "../transactions/tx-manager.ts";
-import { GATEWAY, TOKEN } from "./contract-interfaces.ts";
 import type { ChainReaders } from "./preconditions.ts";
 
 /** What a top-up needs of the executor: its chains, its account and its transaction manager. */
@@ -80,7 +80,11 @@ async function reserve(
   gatewayAddress: string,
 ): Promise<{ release(): void } | { refused: Outcome }> {
   const composer = context.deployment.origin.contracts.ostComposer;
-  const gateway = new Contract(gatewayAddress, GATEWAY, context.providers.origin) as Gateway;
+  const gateway = new Contract(
+    gatewayAddress,
+    mosaicInterface("EIP20Gateway"),
+    context.providers.origin,
+  ) as Gateway;
   // The gateway's own bounty, in its own base token: each pair may have its own.
   const key = gatewayAddress.toLowerCase();
   let baseTokenRead = state.baseTokens.get(key);
@@ -90,7 +94,7 @@ async function reserve(
     baseTokenRead.catch(() => state.baseTokens.delete(key));
   }
   const baseToken = await baseTokenRead;
-  const token = new Contract(baseToken, TOKEN, context.providers.origin) as MintableToken;
+  const token = new Contract(baseToken, tokenInterface(), context.providers.origin) as MintableToken;
   const [bounty, allowance] = await Promise.all([
     gateway.bounty(),
     token.allowance(context.facilitator, composer),

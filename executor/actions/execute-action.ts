@@ -10,13 +10,13 @@ import {
   provenStorageRoot,
   type ProofSource,
 } from "../../chain/proofs.ts";
+import { mosaicInterface } from "../../chain/mosaic-artifacts.ts";
 import type { Books } from "../bookkeeping/index.ts";
 import type { Action, ChainName } from "../decide/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
 import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
-import { ANCHOR, CO_GATEWAY, COMPOSER, GATEWAY, REDEEM_POOL } from "./contract-interfaces.ts";
 import { reserveBountyAllowance } from "./bounty-allowance.ts";
 import { brokenPrecondition, type ChainReaders } from "./preconditions.ts";
 import { revertCall } from "./revert-calls.ts";
@@ -74,13 +74,17 @@ async function transactionFor(
       return {
         ...base,
         to: context.deployment.origin.contracts.ostComposer,
-        data: COMPOSER.encodeFunctionData("acceptStakeRequest", args),
+        data: mosaicInterface("OSTComposer").encodeFunctionData("acceptStakeRequest", args),
       };
     }
     case "acceptRedeem": {
       const hashLock =
         action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
-      const cogatewayContract = new Contract(action.cogateway, CO_GATEWAY, context.providers.auxiliary);
+      const cogatewayContract = new Contract(
+        action.cogateway,
+        mosaicInterface("EIP20CoGateway"),
+        context.providers.auxiliary,
+      );
       const bounty = await (cogatewayContract as CoGateway).bounty();
       const args = [
         action.amount,
@@ -95,7 +99,7 @@ async function transactionFor(
       return {
         ...base,
         to: context.deployment.auxiliary.contracts.redeemPool,
-        data: REDEEM_POOL.encodeFunctionData("acceptRedeemRequest", args),
+        data: mosaicInterface("RedeemPool").encodeFunctionData("acceptRedeemRequest", args),
         value: bounty,
       };
     }
@@ -104,7 +108,10 @@ async function transactionFor(
       return {
         ...base,
         to: context.deployment[action.chain].contracts.anchor,
-        data: ANCHOR.encodeFunctionData("anchorStateRoot", [action.blockHeight, stateRoot]),
+        data: mosaicInterface("Anchor").encodeFunctionData("anchorStateRoot", [
+          action.blockHeight,
+          stateRoot,
+        ]),
       };
     }
     case "proveGateway": {
@@ -112,7 +119,7 @@ async function transactionFor(
         proofSource(context, other(action.chain), action),
         Number(action.blockHeight),
       );
-      const abi = action.chain === "origin" ? GATEWAY : CO_GATEWAY;
+      const abi = mosaicInterface(action.chain === "origin" ? "EIP20Gateway" : "EIP20CoGateway");
       return {
         ...base,
         to: action.gateway,
@@ -146,7 +153,7 @@ async function transactionFor(
       return {
         ...base,
         to: action.coGateway,
-        data: CO_GATEWAY.encodeFunctionData("confirmStakeIntent", args),
+        data: mosaicInterface("EIP20CoGateway").encodeFunctionData("confirmStakeIntent", args),
       };
     }
     case "confirmRedeemIntent": {
@@ -169,7 +176,11 @@ async function transactionFor(
         action.hashLock,
         proof.rlpParentNodes,
       ];
-      return { ...base, to: action.gateway, data: GATEWAY.encodeFunctionData("confirmRedeemIntent", args) };
+      return {
+        ...base,
+        to: action.gateway,
+        data: mosaicInterface("EIP20Gateway").encodeFunctionData("confirmRedeemIntent", args),
+      };
     }
     case "confirmRevertStakeIntent":
     case "confirmRevertRedeemIntent":
@@ -184,7 +195,11 @@ async function transactionFor(
     case "progressUnstake": {
       const secret = await context.books.readSecret({ hashLock: action.hashLock });
       if (!secret) return { drop: `no secret is held for hash lock ${action.hashLock}` };
-      const abi = action.step === "progressStake" || action.step === "progressUnstake" ? GATEWAY : CO_GATEWAY;
+      const abi = mosaicInterface(
+        action.step === "progressStake" || action.step === "progressUnstake"
+          ? "EIP20Gateway"
+          : "EIP20CoGateway",
+      );
       return {
         ...base,
         to: action.gateway,

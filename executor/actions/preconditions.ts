@@ -7,9 +7,9 @@ import type { Gateway, OstComposer, RedeemPool } from "../../chain/contract-type
 import type { Deployment } from "../../chain/deployment-file.ts";
 import { MESSAGE_STATUS, provenStorageRoot } from "../../chain/proofs.ts";
 import { stakeRequestHash } from "../../chain/request-hashes.ts";
+import { mosaicInterface } from "../../chain/mosaic-artifacts.ts";
 import type { Action, ChainName, GatewayPairPolicy, Precondition } from "../decide/index.ts";
 import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
-import { COMPOSER, GATEWAY, REDEEM_POOL } from "./contract-interfaces.ts";
 
 export interface ChainReaders {
   deployment: Deployment;
@@ -21,13 +21,13 @@ export interface ChainReaders {
 /** The gateway (origin) or cogateway (auxiliary) of the action's pair. */
 function gatewayOn(chain: ChainName, action: Action, readers: ChainReaders): Gateway {
   const address = gatewayOfPair(pairOfAction(action, readers.pairs), chain);
-  return new Contract(address, GATEWAY, readers.providers[chain]) as Gateway;
+  return new Contract(address, mosaicInterface("EIP20Gateway"), readers.providers[chain]) as Gateway;
 }
 
 function composerOf(readers: ChainReaders): OstComposer {
   return new Contract(
     readers.deployment.origin.contracts.ostComposer,
-    COMPOSER,
+    mosaicInterface("OSTComposer"),
     readers.providers.origin,
   ) as OstComposer;
 }
@@ -35,7 +35,7 @@ function composerOf(readers: ChainReaders): OstComposer {
 function redeemPoolOf(readers: ChainReaders): RedeemPool {
   return new Contract(
     readers.deployment.auxiliary.contracts.redeemPool,
-    REDEEM_POOL,
+    mosaicInterface("RedeemPool"),
     readers.providers.auxiliary,
   ) as RedeemPool;
 }

@@ -4,7 +4,7 @@
 // outbox; the progress calls prove the inbox copy Revoked, or Progressed when the revert lost its
 // race (progressStakeWithProof / progressRedeemWithProof, whose arguments come in another order).
 import { Interface } from "ethers";
-import { mosaicAbi } from "../../chain/mosaic-artifacts.ts";
+import { mosaicInterface } from "../../chain/mosaic-artifacts.ts";
 import {
   buildMessageProof,
   MESSAGE_STATUS,
@@ -15,8 +15,8 @@ import {
 import type { ChainName, RevertAction, RevertStep } from "../decide/index.ts";
 import type { ChainReaders } from "./preconditions.ts";
 
-const gateway = new Interface(mosaicAbi("EIP20Gateway"));
-const coGateway = new Interface(mosaicAbi("EIP20CoGateway"));
+const gateway = mosaicInterface("EIP20Gateway");
+const coGateway = mosaicInterface("EIP20CoGateway");
 
 /** Which box of the remote gateway is proven, in which status, and the ABI of the called contract. */
 const CALLS: Record<RevertStep, { box: MessageBox; status: MessageStatus; abi: Interface }> = {
