@@ -16,7 +16,7 @@ import type { DevNetwork } from "../network.ts";
 import { requestRedeem, requestStake } from "../user-requests.ts";
 import { auditChains, type Audit } from "./chain-audit.ts";
 import { spawnFacilitator, type ExecutorProcess, type ExecutorSecrets } from "./executor-process.ts";
-import { reorgWithout } from "./reorgs.ts";
+import { reorgNextWithout } from "./reorgs.ts";
 import { seededRandom, startRpcFaultProxy, type RpcFaultProxy } from "./rpc-fault-proxy.ts";
 
 type ChainName = "origin" | "auxiliary";
@@ -27,6 +27,8 @@ const TERMS = { gasPrice: parseUnits("1", "gwei"), gasLimit: 200_000n };
 const RPC_TIMEOUT_MS = 1000;
 /** How long the settling run, without faults, has before it is stopped. */
 const SETTLE_MS = 5000;
+/** How long a phase's first reorganisation waits for a transaction of the facilitator's near a head. */
+const REORG_WAIT_MS = 3000;
 /** A run that has not said it started after this long is killed all the same. */
 const STARTUP_GRACE_MS = 30_000;
 
@@ -104,6 +106,27 @@ async function progressedOnBoth(
   return origin!.filter((row) => onAuxiliary.has(row.id as string)).length;
 }
 
+/**
+ * Whether both subgraphs are on their chains' blocks: a subgraph that has not yet seen the last
+ * reorganisation may still show flows whose transactions it took out.
+ */
+async function onCanonicalBlocks(
+  subgraphs: Record<ChainName, string>,
+  providers: Record<ChainName, JsonRpcProvider>,
+): Promise<boolean> {
+  const views = await Promise.all(
+    CHAINS.map(async (chain) => {
+      const { _meta } = await query<{ _meta: { block: { number: number; hash: string } } }>(
+        subgraphs[chain],
+        `{ _meta { block { number hash } } }`,
+      );
+      const block = await providers[chain].getBlock(_meta.block.number);
+      return block?.hash === _meta.block.hash;
+    }),
+  );
+  return views.every(Boolean);
+}
+
 /** Whether every user holds the utility tokens it is to redeem, on the auxiliary chain now. */
 async function holdRedeemable(net: DevNetwork, users: HDNodeWallet[], amount: bigint): Promise<boolean> {
   const { utilityToken } = bindAuxiliary(net.deployment, net.auxiliary.provider);
@@ -171,6 +194,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     const started = performance.now();
     let kills = 0;
     let reorgs = 0;
+    const reorgsIn = { Stake: 0, Redeem: 0 };
     let phase: "Stake" | "Redeem" = "Stake";
     const completed = { stakes: 0, redeems: 0 };
     progress(`${users.length} stakes requested`);
@@ -181,9 +205,13 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     );
     const deadline = Date.now() + options.timeoutMs;
     running = startRun();
+    const providers = { origin: provider("origin"), auxiliary: provider("auxiliary") };
     for (;;) {
-      const done = await progressedOnBoth(subgraphs, phase);
+      // Counted only from subgraphs on the chains' blocks, as they are between reorganisations.
       const key = phase === "Stake" ? "stakes" : "redeems";
+      const done = (await onCanonicalBlocks(subgraphs, providers))
+        ? await progressedOnBoth(subgraphs, phase)
+        : completed[key];
       if (done !== completed[key]) {
         progress(`${done} of ${users.length} ${key} complete; ${kills} kills, ${reorgs} reorgs so far`);
       }
@@ -217,12 +245,14 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
         kills++;
         running = startRun();
       } else if (roll < 0.6) {
-        // Whichever chain has a transaction of ours in its last blocks.
-        for (const chain of next() < 0.5 ? CHAINS : [...CHAINS].reverse()) {
-          if ((await reorgWithout(provider(chain), facilitator.address, 1 + Math.floor(next() * 3))) > 0) {
-            reorgs++;
-            break;
-          }
+        // Whichever chain has a transaction of ours in its last blocks. Each phase has at least one:
+        // until it has, the roll waits for a transaction of ours to be mined.
+        const chains = next() < 0.5 ? CHAINS : [...CHAINS].reverse();
+        const depth = 1 + Math.floor(next() * 3);
+        const waitMs = reorgsIn[phase] === 0 ? REORG_WAIT_MS : 0;
+        if ((await reorgNextWithout(chains.map(provider), facilitator.address, depth, waitMs)) > 0) {
+          reorgs++;
+          reorgsIn[phase]++;
         }
       }
     }
@@ -236,6 +266,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     running.child.kill("SIGKILL");
     await running.exited;
     running = startRun();
+    // Its time counts from its start: on a loaded machine its startup alone can outlast SETTLE_MS,
+    // and a signal before it listens for one ends it without a clean stop.
+    while (!killable(running)) await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     running.child.kill("SIGTERM");
     const settledExit = await running.exited;

@@ -5,6 +5,9 @@
 // gone from the chain and the pool, the harshest a node may do.
 import { Transaction, type JsonRpcProvider } from "ethers";
 
+/** How often reorgNextWithout looks at the heads again. */
+const REORG_LOOK_MS = 200;
+
 /** The signed transactions of every account but `account` waiting in the pool. */
 async function othersWaiting(provider: JsonRpcProvider, account: string): Promise<string[]> {
   const pool = (await provider.send("txpool_content", [])) as {
@@ -42,4 +45,27 @@ export async function reorgWithout(
   await provider.send("anvil_reorg", [depth, keep]);
   for (const raw of waiting) await provider.send("eth_sendRawTransaction", [raw]).catch(() => undefined);
   return dropped;
+}
+
+/**
+ * Replaces the last `depth` blocks of the first of `providers` whose last `depth` blocks hold one of
+ * `account`'s transactions, looking again until one does or `waitMs` has passed: an executor that
+ * sends in bursts leaves most moments with none of its transactions near the head, and a run would
+ * otherwise reorganise by luck. How many of its transactions were dropped (0: none within `waitMs`).
+ */
+export async function reorgNextWithout(
+  providers: JsonRpcProvider[],
+  account: string,
+  depth: number,
+  waitMs: number,
+): Promise<number> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    for (const provider of providers) {
+      const dropped = await reorgWithout(provider, account, depth);
+      if (dropped > 0) return dropped;
+    }
+    if (Date.now() >= until) return 0;
+    await new Promise((resolve) => setTimeout(resolve, REORG_LOOK_MS));
+  }
 }
