@@ -85,18 +85,12 @@ export function runByGroups(
   const errors: GraphQLError[] = [];
   const data: Record<string, unknown> = {};
   let answered = false;
-  const groups = blockGroups(document);
-  // No top-level field at all (each was left out): graph-node still runs one empty group.
-  if (groups.length === 0) groups.push([]);
-  for (const fields of groups) {
-    const mixesLogs =
-      fields.some((field) => field.name.value === LOGS_FIELD) &&
-      fields.some((field) => !BESIDE_LOGS.has(field.name.value));
-    if (mixesLogs) {
+  for (const group of groupDocuments(document)) {
+    if (group === null) {
       errors.push(new GraphQLError(LOGS_COMBINED));
       continue;
     }
-    const result = run(withRootFields(document, fields));
+    const result = run(group);
     if (result.errors && result.errors.length > 0) {
       errors.push(...result.errors.map(graphNodeShaped));
       continue;
@@ -107,6 +101,27 @@ export function runByGroups(
   const merged: ExecutionResult = answered ? { data } : {};
   if (errors.length > 0) merged.errors = errors;
   return merged;
+}
+
+/** Each document's groups, once: a prepared document runs again when its request comes again. */
+const groupsOfDocument = new WeakMap<DocumentNode, (DocumentNode | null)[]>();
+
+/** The document of each block group (null: a group that mixes `_logs` with entity fields). */
+function groupDocuments(document: DocumentNode): (DocumentNode | null)[] {
+  let documents = groupsOfDocument.get(document);
+  if (!documents) {
+    const groups = blockGroups(document);
+    // No top-level field at all (each was left out): graph-node still runs one empty group.
+    if (groups.length === 0) groups.push([]);
+    documents = groups.map((fields) => {
+      const mixesLogs =
+        fields.some((field) => field.name.value === LOGS_FIELD) &&
+        fields.some((field) => !BESIDE_LOGS.has(field.name.value));
+      return mixesLogs ? null : withRootFields(document, fields);
+    });
+    groupsOfDocument.set(document, documents);
+  }
+  return documents;
 }
 
 function withRootFields(document: DocumentNode, fields: FieldNode[]): DocumentNode {

@@ -22,7 +22,7 @@ import type { GraphNodeError } from "./graph-node-errors.ts";
 import { DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
 import { liftFilters } from "./lifted-filters.ts";
 import { LOGS_FIELD } from "./logs-field.ts";
-import { prepareQuery } from "./prepare-query.ts";
+import { prepareQuery, type Preparation } from "./prepare-query.ts";
 import { QueryContext } from "./query-context.ts";
 
 export interface ExecuteOptions {
@@ -76,10 +76,22 @@ export function executeQueryJson(
   variables?: Record<string, unknown> | null,
   options: ExecuteOptions = {},
 ): string {
-  const ran = prepareAndRun(store, schema, query, variables, options);
-  return JSON.stringify(
-    "refused" in ran ? { errors: ran.refused } : formatResult(ran.result, (data) => data),
-  );
+  const api = apiSchemaFor(schema);
+  const limits = limitsWith(options.limits);
+  const preparation = prepareQuery(api, query, variables, limits, { subscriptions: false });
+  return answerJson(store, api, preparation, limits);
+}
+
+/** executeQueryJson's answer to a query prepared (or refused) for `api` with `limits`. */
+export function answerJson(
+  store: SubgraphStore,
+  api: ApiSchema,
+  preparation: Preparation,
+  limits: QueryLimits,
+): string {
+  if ("errors" in preparation) return JSON.stringify({ errors: preparation.errors });
+  const result = runDocument(api, queryableStore(store), preparation.document, limits);
+  return JSON.stringify(formatResult(result, (data) => data));
 }
 
 function prepareAndRun(

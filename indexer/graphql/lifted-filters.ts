@@ -43,8 +43,19 @@ export function withLiftedWhere<Args extends { where?: unknown }>(
   return node && lifted.has(node) ? { ...args, where: lifted.get(node) } : args;
 }
 
+/** Each document lifted, once: a prepared document runs again when its request comes again. */
+const liftedDocuments = new WeakMap<DocumentNode, { schema: GraphQLSchema; document: DocumentNode }>();
+
 /** The document with the `where` literals of its fields lifted out (see withLiftedWhere). */
 export function liftFilters(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
+  const known = liftedDocuments.get(document);
+  if (known?.schema === schema) return known.document;
+  const lifted = liftDocument(schema, document);
+  liftedDocuments.set(document, { schema, document: lifted });
+  return lifted;
+}
+
+function liftDocument(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
   const query = schema.getQueryType();
   if (!query) return document;
   return {

@@ -12,11 +12,12 @@ import type { SubgraphSchema } from "../schema/model.ts";
 import type { QueryableStore } from "../store/entity-query.ts";
 import type { SubgraphStore } from "../store/types.ts";
 import { apiSchemaFor, type ApiSchema } from "./api-schema.ts";
-import { executeQueryJson, limitsWith, queryableStore, runDocument } from "./execute.ts";
+import { answerJson, limitsWith, queryableStore, runDocument } from "./execute.ts";
 import { answerBrowser } from "./graphiql-page.ts";
 import type { QueryLimits } from "./limits.ts";
 import { LruCache } from "./lru-cache.ts";
 import { prepareQuery } from "./prepare-query.ts";
+import { PreparedRequests } from "./prepared-requests.ts";
 import {
   ACCEPTED_CONTENT_TYPE,
   isAllowedOrigin,
@@ -64,6 +65,8 @@ interface Served {
   store: QueryableStore;
   schema: SubgraphSchema;
   api: ApiSchema;
+  /** POST bodies' preparations, for requests sent again. */
+  preparations: PreparedRequests;
   sockets: WebSocketServer | null;
   disposeSockets: (() => Promise<void>) | null;
 }
@@ -84,11 +87,13 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   const webSocket = webSocketLimitsWith(options.webSocket);
   const served = new Map<string, Served>();
   for (const [name, { store, schema }] of Object.entries(options.subgraphs)) {
+    const api = apiSchemaFor(schema);
     const entry: Served = {
       name,
       store: queryableStore(store),
       schema,
-      api: apiSchemaFor(schema),
+      api,
+      preparations: new PreparedRequests(api, limits),
       sockets: null,
       disposeSockets: null,
     };
@@ -235,6 +240,8 @@ async function handleHttp(
   if (!target)
     throw new HttpError(404, `no subgraph at ${new URL(request.url ?? "/", "http://localhost").pathname}`);
   let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+  // The request's exact text (POST only), under which its preparation is kept.
+  let text: string | null = null;
   if (request.method === "POST") {
     const type = request.headers["content-type"];
     if (!isJsonContentType(type))
@@ -244,7 +251,8 @@ async function handleHttp(
           ? `the request has no content type; send the query as \`${ACCEPTED_CONTENT_TYPE}\``
           : `unsupported content type \`${type}\`; send the query as \`${ACCEPTED_CONTENT_TYPE}\``,
       );
-    body = parseJson(await readBody(request), "request body") as typeof body;
+    text = await readBody(request);
+    body = parseJson(text, "request body") as typeof body;
     if (typeof body !== "object" || body === null)
       throw new HttpError(400, "the request body must be a JSON object");
   } else if (request.method === "GET") {
@@ -276,17 +284,13 @@ async function handleHttp(
     typeof body.operationName !== "string"
   )
     throw new HttpError(400, "`operationName` must be a string");
-  const answer = executeQueryJson(
-    target.store,
-    target.schema,
-    body.query,
-    body.variables as Record<string, unknown> | null,
-    {
-      operationName: body.operationName as string | null | undefined,
-      limits,
-    },
-  );
-  sendJsonText(response, 200, answer);
+  // operationName is accepted and not read, as graph-node never reads it.
+  const variables = body.variables as Record<string, unknown> | null | undefined;
+  const preparation =
+    text === null
+      ? prepareQuery(target.api, body.query, variables, limits, { subscriptions: false })
+      : target.preparations.prepare(text, body.query, variables);
+  sendJsonText(response, 200, answerJson(target.store, target.api, preparation, limits));
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
