@@ -1,11 +1,9 @@
 // The composer takes a stake's bounty from the facilitator's base token on each accept, so it needs
 // an allowance: never an unlimited one. Each accept reserves one bounty before it is sent; when the
-// allowance does not cover every accept in flight and this one, it is set to twice those, at least
-// BOUNTY_ALLOWANCE_BOUNTIES (one approval per top-up, each an intent of its own). The accepts still
-// queued for a reservation count as in flight: a burst of accepts from one decision waits for one
-// top-up, not for one every few accepts, and the next decision's burst, as large, for none (requests
-// come over several blocks, and each top-up holds its accepts back until it is mined). An approval is
-// sent after the
+// allowance does not cover every accept in flight and this one, it is set to those plus a bounded
+// number more (one approval per top-up, each an intent of its own). The accepts still queued for a
+// reservation count as in flight: a burst of accepts from one decision waits for one top-up, not for
+// one every few accepts. An approval is sent after the
 // accepts already out (the account's nonces keep that order), so they spend the allowance before
 // it and nothing reverts for want of it.
 import { Contract } from "ethers";
@@ -20,7 +18,7 @@ export interface AllowanceContext extends ChainReaders {
   transactions: TransactionManager;
 }
 
-/** The least allowance a top-up sets, in bounties. */
+/** How many bounties a top-up adds beyond the accepts in flight. */
 export const BOUNTY_ALLOWANCE_BOUNTIES = 10n;
 
 interface Reservations {
@@ -102,9 +100,6 @@ async function reserve(
     token.allowance(context.facilitator, composer),
   ]);
   if (bounty > 0n && allowance < bounty * (state.reserved + 1n)) {
-    // This accept, those out and those queued behind it.
-    const inFlight = state.reserved + state.queued + 1n;
-    const bounties = 2n * inFlight > BOUNTY_ALLOWANCE_BOUNTIES ? 2n * inFlight : BOUNTY_ALLOWANCE_BOUNTIES;
     const nonce = await context.providers.origin.getTransactionCount(context.facilitator, "latest");
     const outcome = await context.transactions.send({
       // The mined nonce names the top-up: a later one, after this allowance is spent, is a new intent.
@@ -112,7 +107,11 @@ async function reserve(
       step: "approveBounty",
       chain: "origin",
       to: baseToken,
-      data: token.interface.encodeFunctionData("approve", [composer, bounty * bounties]),
+      data: token.interface.encodeFunctionData("approve", [
+        composer,
+        // This accept and those queued behind it count as in flight.
+        bounty * (state.reserved + state.queued + BOUNTY_ALLOWANCE_BOUNTIES),
+      ]),
     });
     if (outcome.status !== "confirmed") return { refused: outcome };
   } else if (bounty > 0n && state.queued > 0n) {
