@@ -27,7 +27,10 @@ const TERMS = { gasPrice: parseUnits("1", "gwei"), gasLimit: 200_000n };
 const RPC_TIMEOUT_MS = 1000;
 /** How long the settling run, without faults, has before it is stopped. */
 const SETTLE_MS = 5000;
-/** How long a phase's first reorganisation waits for a transaction of the facilitator's near a head. */
+/** Kills and reorganisations each phase (stakes, redeems) meets before the rolls decide. */
+const PHASE_KILLS = 2;
+const PHASE_REORGS = 1;
+/** How long an owed reorganisation waits for a transaction of the facilitator's near a head. */
 const REORG_WAIT_MS = 3000;
 /** A run that has not said it started after this long is killed all the same. */
 const STARTUP_GRACE_MS = 30_000;
@@ -194,6 +197,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     const started = performance.now();
     let kills = 0;
     let reorgs = 0;
+    const killsIn = { Stake: 0, Redeem: 0 };
     const reorgsIn = { Stake: 0, Redeem: 0 };
     let phase: "Stake" | "Redeem" = "Stake";
     const completed = { stakes: 0, redeems: 0 };
@@ -239,17 +243,22 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       }
       await new Promise((resolve) => setTimeout(resolve, 500 + next() * 2500));
       const roll = next();
-      if (roll < 0.3 && killable(running)) {
+      // Each phase meets its share of faults whatever the rolls: a quick phase would otherwise meet
+      // few of them, by chance.
+      const owesKill = killsIn[phase] < PHASE_KILLS;
+      const owesReorg = reorgsIn[phase] < PHASE_REORGS;
+      if (killable(running) && (owesKill || roll < 0.3)) {
         running.child.kill("SIGKILL");
         await running.exited;
         kills++;
+        killsIn[phase]++;
         running = startRun();
-      } else if (roll < 0.6) {
-        // Whichever chain has a transaction of ours in its last blocks. Each phase has at least one:
-        // until it has, the roll waits for a transaction of ours to be mined.
+      } else if (owesReorg || roll < 0.6) {
+        // Whichever chain has a transaction of ours in its last blocks; one that is owed waits for a
+        // transaction of ours to be mined.
         const chains = next() < 0.5 ? CHAINS : [...CHAINS].reverse();
         const depth = 1 + Math.floor(next() * 3);
-        const waitMs = reorgsIn[phase] === 0 ? REORG_WAIT_MS : 0;
+        const waitMs = owesReorg ? REORG_WAIT_MS : 0;
         if ((await reorgNextWithout(chains.map(provider), facilitator.address, depth, waitMs)) > 0) {
           reorgs++;
           reorgsIn[phase]++;
