@@ -15,6 +15,7 @@ import {
 } from "../executor/bookkeeping/index.ts";
 import { stopWriter } from "../executor/stop-writer.ts";
 import { startPostgres, type ThrowawayPostgres } from "./helpers/postgres.ts";
+import pg from "pg";
 
 const KEY = "0x00000000000000000000000000000000000000F1";
 let server: ThrowawayPostgres | undefined;
@@ -86,6 +87,34 @@ test("PostgreSQL: a standby takes over a holder that stopped beating, whose writ
   const [row] = await second.leases();
   assert.equal(row?.token, 2);
 });
+
+test(
+  "PostgreSQL: a holder paused inside a write holds the lease row locked; the standby waits and takes over once the lock is gone",
+  { timeout: 60_000 },
+  async () => {
+    const url = await freshPostgres("lease_paused_in_write");
+    const first = await open(url);
+    const second = await open(url);
+    await first.acquireLease({ name: KEY, timing: { heartbeatMs: 3_600_000 } });
+    // The holder's write transaction, paused after its fence: the row stays locked until the
+    // server ends that session (idle_in_transaction_session_timeout), past the books' 20 s timeout.
+    const paused = new pg.Client({ connectionString: url });
+    await paused.connect();
+    try {
+      await paused.query("BEGIN");
+      await paused.query(`SELECT name FROM "Lease" WHERE name = $1 FOR UPDATE`, [KEY]);
+      const release = setTimeout(() => void paused.query("ROLLBACK"), 22_000);
+      try {
+        const taken = await second.acquireLease({ name: KEY, timing: { expireMs: 300, pollMs: 50 } });
+        assert.equal(taken.token, 2, "taken over once the paused session's lock was gone");
+      } finally {
+        clearTimeout(release);
+      }
+    } finally {
+      await paused.end();
+    }
+  },
+);
 
 test("PostgreSQL: a standby takes over as soon as the holder releases the lease", async () => {
   const url = await freshPostgres("lease_release");

@@ -19,6 +19,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "P2002";
 }
 
+/** PostgreSQL refused to wait longer for a lock (lock_timeout, SQLSTATE 55P03). */
+export function isLockTimeout(error: unknown): boolean {
+  return (error as { cause?: { originalCode?: unknown } } | null)?.cause?.originalCode === "55P03";
+}
+
 /** Another live process holds the books' writer lease, and these books allow no standby (SQLite). */
 export class BooksLeaseHeldError extends BooksError {
   override name = "BooksLeaseHeldError";

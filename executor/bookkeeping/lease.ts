@@ -9,7 +9,13 @@
 // expireMs), so the hosts' clocks need not agree; a holder that released the lease, or whose pid is
 // gone on this host, is taken over at once.
 import os from "node:os";
-import { BooksError, BooksLeaseHeldError, BooksLeaseLostError, isUniqueViolation } from "./errors.ts";
+import {
+  BooksError,
+  BooksLeaseHeldError,
+  BooksLeaseLostError,
+  isLockTimeout,
+  isUniqueViolation,
+} from "./errors.ts";
 import type { BooksClient, BooksTransaction } from "./prisma-client.ts";
 
 export interface LeaseRecord {
@@ -33,6 +39,13 @@ export interface LeaseTiming {
   /** How often a standby looks at the lease. */
   pollMs: number;
 }
+
+/**
+ * A holder paused inside a write keeps the lease row locked until the server ends its session
+ * (idle_in_transaction_session_timeout, longer than the transaction's own timeout): the takeover
+ * waits this long for the lock, then the standby goes back to waiting instead of failing.
+ */
+const TAKEOVER_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '1s'";
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { heartbeatMs: 1000, expireMs: 5000, pollMs: 500 };
 
@@ -205,13 +218,22 @@ export function writerLease(client: BooksClient, books: LeasedBooks): WriterLeas
         if (free) {
           // Conditional on the token and beat seen: of two standbys one wins, and a holder that beat
           // in the meantime keeps the lease.
-          const taken = await client.$transaction(async (tx) => {
-            const { count } = await tx.lease.updateMany({
-              where: { name, token: row.token, beat: row.beat },
-              data: { token: row.token + 1, beat: 0, releasedAt: null, ...me() },
+          let taken: LeaseRecord | undefined;
+          try {
+            taken = await client.$transaction(async (tx) => {
+              if (!books.exclusive) await tx.$executeRawUnsafe(TAKEOVER_LOCK_TIMEOUT);
+              const { count } = await tx.lease.updateMany({
+                where: { name, token: row.token, beat: row.beat },
+                data: { token: row.token + 1, beat: 0, releasedAt: null, ...me() },
+              });
+              return count === 1 ? tx.lease.findUniqueOrThrow({ where: { name } }) : undefined;
             });
-            return count === 1 ? tx.lease.findUniqueOrThrow({ where: { name } }) : undefined;
-          });
+          } catch (error) {
+            if (!isLockTimeout(error)) throw error;
+            // Still locked: the holder is paused inside a write. Waiting, the holder as seen.
+            await sleep(timing.pollMs, options.signal);
+            continue;
+          }
           if (taken) return hold(taken, options, timing);
           watched = undefined;
           continue;
