@@ -93,7 +93,15 @@ export async function benchmarkFaults({ options, stops, progress }: BenchContext
     for (const reverted of run.audit.reverted) {
       progress(`reverted: ${reverted.chain} block ${reverted.block} ${reverted.step} ${reverted.subject}`);
     }
-    if (run.settledExit !== 0) progress(`the settling run exited with ${run.settledExit}`);
+    if (run.audit.reverted.length > 0) {
+      const reasons = run.output.split("\n").filter((line) => line.includes('"msg":"transaction reverted"'));
+      for (const reason of reasons) progress(`the executor said: ${reason}`);
+    }
+    if (run.settledExit !== 0) {
+      progress(
+        `the settling run exited with ${run.settledExit}; its output ends:\n${run.output.slice(-4000)}`,
+      );
+    }
     const parameters = { flows, seed, faultRate: FAULT_RATE };
     const figure = (name: string, value: number, unit: string): Figure => ({
       name: `executor.faults.${name}`,
@@ -106,6 +114,8 @@ export async function benchmarkFaults({ options, stops, progress }: BenchContext
       figure("duplicates", run.audit.duplicates.length, "steps"),
       figure("reverted", run.audit.reverted.length, "transactions"),
       figure("secrets", run.secretsFound, "secrets"),
+      figure("secrets.checked", run.secretsChecked, "secrets"),
+      figure("unclean-stops", run.settledExit === 0 ? 0 : 1, "runs"),
       figure("kills", run.kills, "kills"),
       figure("reorgs", run.reorgs, "reorgs"),
       figure("rpc-failures", run.rpcFailures, "requests"),

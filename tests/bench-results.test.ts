@@ -225,37 +225,6 @@ test(
   },
 );
 
-test("npm run bench runs the faults benchmark end to end and merges its counts", { timeout: 300_000 }, () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-faults-"));
-  const resultsFile = path.join(dir, "results.json");
-  try {
-    const args = ["--only", "faults", "--fault-flows", "1", "--results", resultsFile];
-    const run = spawnSync("npm", ["run", "--silent", "bench", "--", ...args], {
-      encoding: "utf8",
-      timeout: 290_000,
-    });
-    assert.equal(run.status, 0, run.stdout + run.stderr);
-    const figures = readResults(resultsFile);
-    const value = (name: string) => {
-      const found = figures.find((item) => item.name === `executor.faults.${name}`);
-      assert.ok(found, `executor.faults.${name} written`);
-      assert.equal(found.parameters.flows, 1);
-      return found.value;
-    };
-    // One stake and one redeem, each completed once, nothing reverted, no secret in the output.
-    assert.equal(value("flows.completed"), 2);
-    assert.equal(value("duplicates"), 0);
-    assert.equal(value("reverted"), 0);
-    assert.equal(value("secrets"), 0);
-    assert.ok(value("rpc-failures") > 0, "the proxies failed requests");
-    for (const name of ["kills", "reorgs"]) assert.ok(value(name) >= 0);
-    assert.ok(value("seconds") > 0);
-    assert.match(run.stdout, /executor\.faults\.flows\.completed/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test("the faults benchmark refuses more flows than it has funded accounts, naming the option", () => {
   const run = spawnSync(
     "npm",
