@@ -14,6 +14,7 @@ import { applyPendingMigrations } from "./migrations.ts";
 import * as nonces from "./nonces.ts";
 import { createClient, type BooksClient, type BooksTransaction } from "./prisma-client.ts";
 import { afterFailure, DEFAULT_RETRY, type RetryPolicy } from "./backoff.ts";
+import * as hot from "./hot-queries.ts";
 import { recordMappers, WITH_ATTEMPTS, type AttemptRecord, type IntentKey } from "./records.ts";
 import { attemptContext, fieldBox, intentContext } from "./sealed-fields.ts";
 import { deriveKey, keyCheck, keyCheckMatches, newKeyDerivation, open, seal } from "./secret-box.ts";
@@ -130,26 +131,20 @@ function booksOn(
   }
 
   async function findIntent(tx: BooksTransaction, key: IntentKey) {
-    const intent = await tx.intent.findUnique({ where: intentWhere(key) });
+    const intent = await hot.intentByKey(tx, key.subject, key.step);
     if (intent === null) throw new BooksError(`${describe(key)} was never planned`);
     return intent;
   }
 
   async function findAttempt(tx: BooksTransaction, hash: string) {
-    const attempt = await tx.attempt.findUnique({
-      where: { hash: hash.toLowerCase() },
-      include: { slot: { include: { intent: true } }, replaces: { select: { hash: true } } },
-    });
+    const attempt = await hot.attemptByHash(tx, hash.toLowerCase());
     if (attempt === null) throw new BooksError(`no attempt with hash ${hash}`);
     return attempt;
   }
 
   /** An intent planned again (or failed) that takes a transaction is sending again. */
   async function reopenIntent(tx: BooksTransaction, intentId: number): Promise<void> {
-    await tx.intent.updateMany({
-      where: { id: intentId, status: { in: ["planned", "failed"] } },
-      data: { status: "sending" },
-    });
+    await hot.setIntentStatus(tx, intentId, "sending", ["planned", "failed"]);
   }
 
   async function loadAttempt(tx: BooksTransaction, hash: string): Promise<AttemptRecord> {
@@ -170,12 +165,10 @@ function booksOn(
       throw new BooksConflictError(`${describe(key)} is ${intent.status}: it takes no new transaction`);
     }
     // One live transaction per intent: another nonce would be a second effect.
-    const live = await tx.attempt.findFirst({
-      where: { slot: { intentId: intent.id }, status: { in: ["signed", "broadcast", "mined"] } },
-    });
-    if (live && live.hash !== hash) {
+    const live = await hot.attemptOfIntentIn(tx, intent.id, nonces.LIVE_ATTEMPT);
+    if (live !== null && live !== hash) {
       throw new BooksConflictError(
-        `${describe(key)} already has transaction ${live.hash} out: replace that one instead`,
+        `${describe(key)} already has transaction ${live} out: replace that one instead`,
       );
     }
     if (facts.chainId !== Number(intent.chainId)) {
@@ -189,47 +182,36 @@ function booksOn(
     if (next === undefined || facts.nonce >= next) {
       throw new BooksError(`${slotName} was not allocated by these books: allocateNonce first`);
     }
-    const released = await tx.releasedNonce.findUnique({
-      where: {
-        chainId_account_nonce: {
-          chainId: BigInt(facts.chainId),
-          account: facts.from,
-          nonce: facts.nonce,
-        },
-      },
-    });
-    if (released) throw new BooksConflictError(`${slotName} was released: allocate a nonce again`);
-    if (await tx.attempt.findUnique({ where: { hash } })) return loadAttempt(tx, hash);
+    if (await hot.isReleased(tx, BigInt(facts.chainId), facts.from, facts.nonce)) {
+      throw new BooksConflictError(`${slotName} was released: allocate a nonce again`);
+    }
+    const recorded = await hot.attemptByHash(tx, hash);
+    if (recorded) return attemptRecord(recorded, recorded.slot);
     const slotKey = { chainId: BigInt(facts.chainId), from: facts.from, nonce: facts.nonce };
-    const taken = await tx.nonceSlot.findUnique({
-      where: { chainId_from_nonce: slotKey },
-      include: { intent: true, attempts: { orderBy: { id: "desc" }, take: 1 } },
-    });
+    const taken =
+      (await hot.slotExists(tx, slotKey.chainId, slotKey.from, slotKey.nonce)) &&
+      (await tx.nonceSlot.findUnique({
+        where: { chainId_from_nonce: slotKey },
+        include: { intent: true, attempts: { orderBy: { id: "desc" }, take: 1 } },
+      }));
     if (taken) {
       throw new BooksConflictError(
         `${slotName} is already taken by ${describe(taken.intent)} (attempt ${taken.attempts[0]?.hash}): ` +
           "to send at that nonce again, record a replacement of that attempt",
       );
     }
-    await tx.nonceSlot.create({
-      data: {
-        ...slotKey,
-        intentId: intent.id,
-        attempts: {
-          create: {
-            hash,
-            maxFeePerGas: facts.maxFeePerGas.toString(),
-            maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
-            gasLimit: facts.gasLimit,
-            rawTransaction: sealTransaction(intent.step, facts),
-          },
-        },
+    await hot.insertSlotWithAttempt(
+      tx,
+      { ...slotKey, intentId: intent.id },
+      {
+        hash,
+        maxFeePerGas: facts.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: facts.maxPriorityFeePerGas.toString(),
+        gasLimit: facts.gasLimit,
+        rawTransaction: sealTransaction(intent.step, facts),
       },
-    });
-    await tx.intent.updateMany({
-      where: { id: intent.id, status: { in: ["planned", "failed"] } },
-      data: { status: "sending" },
-    });
+    );
+    await reopenIntent(tx, intent.id);
     return loadAttempt(tx, hash);
   }
 
@@ -243,15 +225,16 @@ function booksOn(
 
   async function storeSecretOnce(subject: string, sealed: ReturnType<typeof seal>, hashLock: string) {
     return write(async (tx) => {
-      const existing = await tx.secret.findUnique({ where: { subject } });
-      if (existing !== null) {
+      const stored = await hot.secretsOf(tx, subject, hashLock);
+      const existing = stored.find((row) => row.subject === subject);
+      if (existing !== undefined) {
         if (existing.hashLock === hashLock) return;
         throw new BooksConflictError(
           `subject ${subject} already has another secret (hash lock ${existing.hashLock})`,
         );
       }
-      const sameLock = await tx.secret.findUnique({ where: { hashLock } });
-      if (sameLock !== null) {
+      const sameLock = stored.find((row) => row.hashLock === hashLock);
+      if (sameLock !== undefined) {
         throw new BooksConflictError(
           `the secret with hash lock ${hashLock} is already stored for subject ${sameLock.subject}: never reuse a secret`,
         );
@@ -271,7 +254,7 @@ function booksOn(
       try {
         // One transaction, whether the intent is new, replanned or already there.
         const { row, created } = await write(async (tx) => {
-          const existing = await tx.intent.findUnique({ where: intentWhere(key) });
+          const existing = await hot.intentByKey(tx, key.subject, key.step);
           if (existing?.status === "failed") {
             // The backoff is the decision's to respect (a send asked for now is made now); conditional
             // on the status, so of concurrent plans one replans.
@@ -560,14 +543,8 @@ function booksOn(
     markBroadcast(hash) {
       return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
-        await tx.attempt.updateMany({
-          where: { id: attempt.id, status: "signed" },
-          data: { status: "broadcast" },
-        });
-        await tx.intent.updateMany({
-          where: { id: attempt.slot.intentId, status: { in: ["planned", "sending"] } },
-          data: { status: "sent" },
-        });
+        await hot.setAttemptStatus(tx, attempt.id, "broadcast", ["signed"]);
+        await hot.setIntentStatus(tx, attempt.slot.intentId, "sent", ["planned", "sending"]);
         return loadAttempt(tx, hash);
       });
     },
@@ -575,21 +552,12 @@ function booksOn(
     markMined(hash, blockNumber, options) {
       return write(async (tx) => {
         const attempt = await findAttempt(tx, hash);
-        await tx.attempt.update({ where: { id: attempt.id }, data: { status: "mined" } });
+        await hot.setAttemptStatus(tx, attempt.id, "mined");
         // Only one transaction per nonce can be in the chain.
-        await tx.attempt.updateMany({
-          where: { slotId: attempt.slotId, id: { not: attempt.id } },
-          data: { status: "dropped" },
-        });
-        const intent = await tx.intent.update({
-          where: { id: attempt.slot.intentId },
-          data: {
-            status: options?.confirmed === true ? "confirmed" : "mined",
-            minedHash: attempt.hash,
-            minedBlock: blockNumber,
-          },
-        });
-        return intentRecord(intent);
+        await hot.dropOtherAttempts(tx, attempt.slotId, attempt.id);
+        const status = options?.confirmed === true ? "confirmed" : "mined";
+        await hot.setIntentMined(tx, attempt.slot.intentId, status, attempt.hash, blockNumber);
+        return intentRecord(await hot.intentById(tx, attempt.slot.intentId));
       });
     },
 
@@ -602,9 +570,8 @@ function booksOn(
             `${describe(key)} is ${intent.status}: only a mined intent can be confirmed`,
           );
         }
-        return intentRecord(
-          await tx.intent.update({ where: { id: intent.id }, data: { status: "confirmed" } }),
-        );
+        await hot.setIntentStatus(tx, intent.id, "confirmed", ["mined"]);
+        return intentRecord(await hot.intentById(tx, intent.id));
       });
     },
 
@@ -708,10 +675,10 @@ function booksOn(
     async readSecret(lookup) {
       const key = requireKey();
       const row = await run((tx) =>
-        tx.secret.findUnique({
-          where:
-            "subject" in lookup ? { subject: lookup.subject } : { hashLock: lookup.hashLock.toLowerCase() },
-        }),
+        hot.secretBy(
+          tx,
+          "subject" in lookup ? { subject: lookup.subject } : { hashLock: lookup.hashLock.toLowerCase() },
+        ),
       );
       if (row === null) return undefined;
       const plain = open(key, row.subject, row);
@@ -754,9 +721,7 @@ function booksOn(
     },
 
     async intentsFor(subject) {
-      const rows = await run((tx) =>
-        tx.intent.findMany({ where: { subject }, include: WITH_ATTEMPTS, orderBy: { id: "asc" } }),
-      );
+      const rows = await run((tx) => hot.intentsOfSubject(tx, subject));
       return rows.map(intentWithAttempts);
     },
 

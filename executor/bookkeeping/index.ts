@@ -20,3 +20,4 @@ export type {
   IntentWithAttempts,
   SkipRecord,
 } from "./records.ts";
+export { signTransactionWith } from "./signed-transaction.ts";

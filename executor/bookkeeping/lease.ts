@@ -16,6 +16,7 @@ import {
   isLockTimeout,
   isUniqueViolation,
 } from "./errors.ts";
+import { fenceLease } from "./hot-queries.ts";
 import type { BooksClient, BooksTransaction } from "./prisma-client.ts";
 
 export interface LeaseRecord {
@@ -263,11 +264,7 @@ export function writerLease(client: BooksClient, books: LeasedBooks): WriterLeas
       if (state === "lost") throw lostError!;
       const { name, token } = held!;
       // An update, not a read: on PostgreSQL it holds the lease row's lock until this write commits.
-      const { count } = await tx.lease.updateMany({
-        where: { name, token, releasedAt: null },
-        data: { token },
-      });
-      if (count === 0) throw await lose(tx);
+      if ((await fenceLease(tx, name, token)) === 0) throw await lose(tx);
     },
 
     async release() {

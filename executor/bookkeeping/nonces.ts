@@ -4,6 +4,7 @@
 // one after the other and never see the same free nonce. SQLite runs one transaction at a time anyway.
 import { getAddress } from "ethers";
 import { BooksConflictError, BooksError, isUniqueViolation } from "./errors.ts";
+import * as hot from "./hot-queries.ts";
 import type { BooksTransaction } from "./prisma-client.ts";
 
 export interface NonceAccount {
@@ -43,14 +44,8 @@ export async function ensureCursor(write: BooksWrite, request: NonceAccount): Pr
 }
 
 /** Takes the cursor's lock and returns its next nonce; undefined when the account has no cursor. */
-export async function lockCursor(tx: BooksTransaction, request: NonceAccount): Promise<bigint | undefined> {
-  const where = cursorWhere(request);
-  const { count } = await tx.nonceCursor.updateMany({
-    where: where.chainId_account,
-    data: { updatedAt: new Date() },
-  });
-  if (count === 0) return undefined;
-  return (await tx.nonceCursor.findUniqueOrThrow({ where })).next;
+export function lockCursor(tx: BooksTransaction, request: NonceAccount): Promise<bigint | undefined> {
+  return hot.lockCursor(tx, BigInt(request.chainId), getAddress(request.account));
 }
 
 /** The lowest released nonce if any, else the cursor's next (at least chainNonce), which then moves on. */
@@ -60,16 +55,14 @@ export async function allocateNonce(tx: BooksTransaction, request: NonceRequest)
   if (next === undefined) throw new BooksError("allocateNonce: the cursor must exist (ensureCursor)");
   const floor = request.chainNonce ?? 0n;
   // Released nonces below the chain's count were used since, by something else.
-  await tx.releasedNonce.deleteMany({ where: { ...account, nonce: { lt: floor } } });
-  const released = await tx.releasedNonce.findFirst({ where: account, orderBy: { nonce: "asc" } });
-  if (released) {
-    await tx.releasedNonce.delete({
-      where: { chainId_account_nonce: { ...account, nonce: released.nonce } },
-    });
-    return released.nonce;
+  await hot.forgetReleasedBelow(tx, account.chainId, account.account, floor);
+  const released = await hot.lowestReleased(tx, account.chainId, account.account);
+  if (released !== undefined) {
+    await tx.releasedNonce.delete({ where: { chainId_account_nonce: { ...account, nonce: released } } });
+    return released;
   }
   const nonce = next > floor ? next : floor;
-  await tx.nonceCursor.update({ where: cursorWhere(request), data: { next: nonce + 1n } });
+  await hot.setCursorNext(tx, account.chainId, account.account, nonce + 1n);
   return nonce;
 }
 

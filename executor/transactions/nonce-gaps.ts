@@ -3,7 +3,7 @@
 // transaction of the account: it is filled with a no-op transfer to itself, booked as an intent of
 // its own and broadcast and followed by the transaction manager like any other.
 import { getAddress } from "ethers";
-import { BooksConflictError } from "../bookkeeping/index.ts";
+import { BooksConflictError, signTransactionWith } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentKey } from "../bookkeeping/records.ts";
 import { feeCap, feeFields, initialFees, marketFees } from "./fees.ts";
 import { errorText } from "./rpc-errors.ts";
@@ -139,7 +139,7 @@ export class NonceGapFiller {
     if (intent.status !== "planned") return this.sending.follow(key, started);
     if (this.stopping) return { status: "stopped" };
     const fees = initialFees(await marketFees(sender.provider), gas);
-    const raw = await sender.wallet.signTransaction({
+    const raw = await signTransactionWith(sender.wallet, {
       chainId: sender.chainId,
       nonce: Number(nonce),
       to: self,

@@ -4,7 +4,7 @@
 // bumped fees when it sits unmined, and resumed from the books after a crash. Nonce gaps are filled
 // by nonce-gaps.ts, through this manager's broadcast and follower.
 import { Transaction, type TransactionReceipt } from "ethers";
-import { BooksConflictError } from "../bookkeeping/index.ts";
+import { BooksConflictError, signTransactionWith } from "../bookkeeping/index.ts";
 import type { AttemptRecord, IntentWithAttempts } from "../bookkeeping/records.ts";
 import type { ChainName } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -240,7 +240,7 @@ export class TransactionManager {
     const { books } = this.options;
     const fees = initialFees(reads.market, this.options.gas);
     const sign = (nonce: bigint) =>
-      sender.wallet.signTransaction({
+      signTransactionWith(sender.wallet, {
         chainId: sender.chainId,
         nonce: Number(nonce),
         to: request.to,
@@ -542,7 +542,7 @@ export class TransactionManager {
     const fees = bumpedFees(attempt, await marketFees(sender.provider), gas);
     if (!fees) return "capped";
     const previous = Transaction.from(attempt.rawTransaction);
-    const raw = await sender.wallet.signTransaction({
+    const raw = await signTransactionWith(sender.wallet, {
       chainId: sender.chainId,
       nonce: previous.nonce,
       to: previous.to,
