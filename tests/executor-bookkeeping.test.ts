@@ -434,6 +434,24 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       }
     });
 
+    test("held hash locks: those of the subjects or hash locks asked for, none for none", async () => {
+      await withBooks(async (books) => {
+        const first = await books.storeSecret("0xfirst", `0x${"1a".repeat(32)}`);
+        const second = await books.storeSecret("0xsecond", `0x${"2b".repeat(32)}`);
+        await books.storeSecret("0xthird", `0x${"3c".repeat(32)}`);
+        const held = async (scope: { subjects: string[]; hashLocks: string[] }) =>
+          (await books.heldHashLocks(scope)).map((row) => `${row.subject} ${row.hashLock}`).sort();
+        // By subject, and by hash lock whatever its case.
+        assert.deepEqual(
+          await held({ subjects: ["0xfirst"], hashLocks: [second.toUpperCase().replace("0X", "0x")] }),
+          [`0xfirst ${first}`, `0xsecond ${second}`],
+        );
+        assert.deepEqual(await held({ subjects: [], hashLocks: [] }), []);
+        assert.deepEqual(await held({ subjects: ["0xnone"], hashLocks: [`0x${"00".repeat(32)}`] }), []);
+        assert.equal((await books.heldHashLocks()).length, 3);
+      });
+    });
+
     test("feed cursors and skips survive close and reopen", async () => {
       const url = await backend.freshUrl();
       const books = await openBooks({ url });

@@ -442,24 +442,17 @@ function booksOn(
     },
 
     async decisionIntents({ subjects, since }) {
-      const select = { subject: true, step: true, status: true, nextAttemptAt: true } as const;
-      return run(async (tx) => {
-        const inFlight = await tx.intent.findMany({
-          where: { status: { in: ["planned", "sending", "sent", "mined"] } },
-          select,
-        });
-        // The others matter while the snapshot still shows their subject (a failed or abandoned
-        // accept of a request still open), or shortly after their last change (a failed anchor
-        // backing off, a confirmed one the subgraph has not indexed yet).
-        const settled = await tx.intent.findMany({
-          where: {
-            status: { in: ["failed", "confirmed", "abandoned"] },
-            OR: [{ updatedAt: { gte: since } }, { subject: { in: subjects } }],
-          },
-          select,
-        });
-        return [...inFlight, ...settled];
-      });
+      // Besides those in flight, the others matter while the snapshot still shows their subject (a
+      // failed or abandoned accept of a request still open), or shortly after their last change (a
+      // failed anchor backing off, a confirmed one the subgraph has not indexed yet).
+      return run((tx) =>
+        hot.decisionIntents(
+          tx,
+          ["planned", "sending", "sent", "mined"],
+          ["failed", "confirmed", "abandoned"],
+          { subjects, since },
+        ),
+      );
     },
 
     async selectIntents({ subjectOrHash, step }) {
@@ -528,16 +521,11 @@ function booksOn(
     },
 
     async heldHashLocks(scope) {
-      const where =
-        scope === undefined
-          ? {}
-          : {
-              OR: [
-                { subject: { in: scope.subjects } },
-                { hashLock: { in: scope.hashLocks.map((hashLock) => hashLock.toLowerCase()) } },
-              ],
-            };
-      return run((tx) => tx.secret.findMany({ where, select: { subject: true, hashLock: true } }));
+      if (scope === undefined) {
+        return run((tx) => tx.secret.findMany({ select: { subject: true, hashLock: true } }));
+      }
+      const hashLocks = scope.hashLocks.map((hashLock) => hashLock.toLowerCase());
+      return run((tx) => hot.secretsFor(tx, scope.subjects, hashLocks));
     },
 
     markBroadcast(hash) {

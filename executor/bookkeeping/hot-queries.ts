@@ -328,3 +328,34 @@ export async function insertSlotWithAttempt(
     VALUES (${attempt.hash}, ${created!.id}, ${attempt.maxFeePerGas}, ${attempt.maxPriorityFeePerGas},
       ${attempt.gasLimit}, ${attempt.rawTransaction}, 'signed', ${now}, ${now})`;
 }
+
+/** `column IN (values)`, or a condition that holds for no row when there are no values. */
+function isAnyOf(column: string, values: readonly string[]): Prisma.Sql {
+  if (values.length === 0) return Prisma.sql`1 = 0`;
+  return Prisma.sql`${Prisma.raw(column)} IN (${Prisma.join(values)})`;
+}
+
+/** What a decision needs of each intent: those in `statuses`, and of `settled` those changed since `since` or of `subjects`. */
+export async function decisionIntents(
+  tx: BooksTransaction,
+  inFlight: readonly IntentStatus[],
+  settled: readonly IntentStatus[],
+  scope: { subjects: readonly string[]; since: Date },
+): Promise<Pick<Intent, "subject" | "step" | "status" | "nextAttemptAt">[]> {
+  return tx.$queryRaw`
+    SELECT "subject", "step", "status", "nextAttemptAt" FROM "Intent"
+    WHERE "status" IN (${statusList(inFlight)})
+      OR ("status" IN (${statusList(settled)})
+        AND ("updatedAt" >= ${scope.since} OR ${isAnyOf('"subject"', scope.subjects)}))`;
+}
+
+/** The subjects and hash locks of the secrets stored for `subjects` or under `hashLocks`. */
+export function secretsFor(
+  tx: BooksTransaction,
+  subjects: readonly string[],
+  hashLocks: readonly string[],
+): Promise<{ subject: string; hashLock: string }[]> {
+  return tx.$queryRaw`
+    SELECT "subject", "hashLock" FROM "Secret"
+    WHERE ${isAnyOf('"subject"', subjects)} OR ${isAnyOf('"hashLock"', hashLocks)}`;
+}
