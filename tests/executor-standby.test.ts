@@ -56,6 +56,22 @@ async function waitForLog(process: ExecutorProcess, msg: string, timeoutMs = 60_
   }
 }
 
+/** The process's exit code; fails with its output when it has not exited within `timeoutMs`. */
+async function exitWithin(process: ExecutorProcess, timeoutMs = 60_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`still running after ${timeoutMs} ms:\n${process.output()}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([process.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** `facilitator stop`: its exit code and output. */
 async function runStop(configFile: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(
@@ -100,7 +116,7 @@ test(
     const first = start(stack.configFile);
     await waitForLog(first, "executor started");
     const second = start(stack.configFile);
-    assert.equal(await second.exited, 1, second.output());
+    assert.equal(await exitWithin(second), 1, second.output());
     const file = path.join(stack.dir, "books.sqlite");
     assert.ok(second.output().includes(file), second.output());
     assert.ok(second.output().includes(`pid ${first.child.pid} on host ${os.hostname()}`), second.output());
@@ -109,7 +125,7 @@ test(
     const stopped = await runStop(stack.configFile);
     assert.equal(stopped.code, 0, stopped.output);
     assert.ok(stopped.output.includes(`pid ${first.child.pid}`), stopped.output);
-    assert.equal(await first.exited, 0, first.output());
+    assert.equal(await exitWithin(first), 0, first.output());
     assert.ok(logged(first, "stopped").length === 1, first.output());
   },
 );
@@ -160,7 +176,8 @@ test(
     await writer.exited;
     await waitForLog(standby, "executor started", 30_000);
 
-    const deadline = Date.now() + 240_000;
+    // Well inside the test's timeout, so that a stall fails with the standby's output.
+    const deadline = Date.now() + 150_000;
     while ((await progressedOnBoth(stack, "Stake")).size < STAKERS.length) {
       assert.ok(Date.now() < deadline, `stakes still open:\n${standby.output()}`);
       await sleep(250);
@@ -196,7 +213,7 @@ test(
     standby.child.kill("SIGSTOP");
     await waitForLog(third, "writer lease acquired", 60_000);
     standby.child.kill("SIGCONT");
-    assert.equal(await standby.exited, 1, standby.output());
+    assert.equal(await exitWithin(standby), 1, standby.output());
     const [lost] = logged(standby, "writer lease lost");
     assert.match(String(lost?.error), /no longer holds the writer lease/, standby.output());
     assert.match(String(lost?.error), new RegExp(`pid ${third.child.pid} on host ${os.hostname()}`));
@@ -204,7 +221,7 @@ test(
     const stopped = await runStop(configFile);
     assert.equal(stopped.code, 0, stopped.output);
     assert.ok(stopped.output.includes(`pid ${third.child.pid}`), stopped.output);
-    assert.equal(await third.exited, 0, third.output());
+    assert.equal(await exitWithin(third), 0, third.output());
     const audited = await auditChains(
       { origin: stack.net.origin.provider, auxiliary: stack.net.auxiliary.provider },
       facilitator,

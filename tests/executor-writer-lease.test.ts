@@ -103,12 +103,16 @@ test(
     try {
       await paused.query("BEGIN");
       await paused.query(`SELECT name FROM "Lease" WHERE name = $1 FOR UPDATE`, [KEY]);
-      const release = setTimeout(() => void paused.query("ROLLBACK"), 22_000);
+      // Awaited before the connection ends: the standby's takeover can come back before the
+      // ROLLBACK's own answer, and ending the connection then would reject it unhandled.
+      let rolledBack: Promise<unknown> = Promise.resolve();
+      const release = setTimeout(() => (rolledBack = paused.query("ROLLBACK")), 22_000);
       try {
         const taken = await second.acquireLease({ name: KEY, timing: { expireMs: 300, pollMs: 50 } });
         assert.equal(taken.token, 2, "taken over once the paused session's lock was gone");
       } finally {
         clearTimeout(release);
+        await rolledBack;
       }
     } finally {
       await paused.end();
