@@ -69,14 +69,21 @@ test("a proven height whose anchor was evicted still confirms", { timeout: 180_0
   const anchor = bindAuxiliary(net.deployment, net.auxiliary.provider).anchor;
   assert.match(await anchor.getStateRoot(height), /^0x0+$/, "the Anchor no longer holds the proven height");
 
+  // The executor's log, for a failure's message.
+  const logged: string[] = [];
   executor = await startExecutor(
     stack.config,
     { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "warn", write: () => undefined }), metrics: createMetrics() },
+    {
+      logger: createLogger({ level: "info", write: (line) => void logged.push(line) }),
+      metrics: createMetrics(),
+    },
   );
   const deadline = Date.now() + 30_000;
   while ((await coGateway.getInboxMessageStatus(stake.messageHash)) !== DECLARED) {
-    if (Date.now() > deadline) throw new Error("not confirmed within 30 s");
+    if (Date.now() > deadline) {
+      throw new Error(`not confirmed within 30 s; the executor said:\n${logged.join("\n")}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await waitForProgressed(stack, "Stake", 1);
