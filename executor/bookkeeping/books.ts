@@ -225,7 +225,7 @@ function booksOn(
 
   async function storeSecretOnce(subject: string, sealed: ReturnType<typeof seal>, hashLock: string) {
     return write(async (tx) => {
-      const stored = await hot.secretsOf(tx, subject, hashLock);
+      const stored = await hot.secretsFor(tx, [subject], [hashLock]);
       const existing = stored.find((row) => row.subject === subject);
       if (existing !== undefined) {
         if (existing.hashLock === hashLock) return;

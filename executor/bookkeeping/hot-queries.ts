@@ -302,16 +302,6 @@ export async function secretBy(
   return rows[0] ?? null;
 }
 
-/** The secrets stored for `subject` or under `hashLock` (at most two rows). */
-export function secretsOf(
-  tx: BooksTransaction,
-  subject: string,
-  hashLock: string,
-): Promise<{ subject: string; hashLock: string }[]> {
-  return tx.$queryRaw`
-    SELECT "subject", "hashLock" FROM "Secret" WHERE "subject" = ${subject} OR "hashLock" = ${hashLock}`;
-}
-
 /** A new nonce slot of the intent, holding its first attempt (signed). */
 export async function insertSlotWithAttempt(
   tx: BooksTransaction,
