@@ -89,6 +89,15 @@ export async function benchmarkFaults({ options, stops, progress }: BenchContext
       progress,
       stops,
     });
+    const open = flows * 2 - run.completed.stakes - run.completed.redeems;
+    if (open > 0) {
+      // What the executor said about the flows it did not complete, and all of it kept for a look.
+      keepDataDir = true;
+      writeFileSync(path.join(dataDir, "executor.log"), run.output);
+      const warnings = run.output.split("\n").filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+      progress(`${open} flows still open; the executor's last warnings:\n${warnings.slice(-30).join("\n")}`);
+      progress(`kept ${dataDir} (the books, executor.log) for a look`);
+    }
     if (run.audit.duplicates.length > 0) progress(`duplicates: ${run.audit.duplicates.join(", ")}`);
     for (const reverted of run.audit.reverted) {
       progress(`reverted: ${reverted.chain} block ${reverted.block} ${reverted.step} ${reverted.subject}`);

@@ -68,23 +68,36 @@ export class ReorgWatch {
   private async checkChains(): Promise<number> {
     const { books, logger, metrics, senders } = this.options;
     let reopened = 0;
+    const failed = (chain: string, error: unknown) => {
+      // The node may be down: the next look tries again.
+      metrics.errors.inc({ kind: "reorgWatch" });
+      logger.debug("reorganisation check failed", { chain, error: errorText(error) });
+    };
     for (const sender of Object.values(senders)) {
       if (this.stopping) break;
+      let intents: IntentRecord[];
       try {
         const head = await sender.provider.getBlockNumber();
-        const from = BigInt(Math.max(0, head - REORG_WINDOW_BLOCKS));
-        // A mined intent is with its follower, which sees the receipt go on its own.
-        for (const intent of await books.confirmedSince(sender.chainId, from)) {
-          if (intent.minedHash === null) continue;
+        intents = await books.confirmedSince(sender.chainId, BigInt(Math.max(0, head - REORG_WINDOW_BLOCKS)));
+      } catch (error) {
+        failed(sender.name, error);
+        continue;
+      }
+      // A mined intent is with its follower, which sees the receipt go on its own. Each intent is
+      // looked at on its own: behind a node that fails a share of requests, a look that gave up at
+      // the first failure would seldom reach the newest intents before they left the window.
+      for (const intent of intents) {
+        if (this.stopping) break;
+        if (intent.minedHash === null) continue;
+        try {
           if (await sender.provider.getTransactionReceipt(intent.minedHash)) continue;
           await unmineReorganised(this.options, sender, { ...intent, minedHash: intent.minedHash });
-          this.reopened({ subject: intent.subject, step: intent.step });
-          reopened++;
+        } catch (error) {
+          failed(sender.name, error);
+          continue;
         }
-      } catch (error) {
-        // The node may be down: the next look tries again.
-        metrics.errors.inc({ kind: "reorgWatch" });
-        logger.debug("reorganisation check failed", { chain: sender.name, error: errorText(error) });
+        this.reopened({ subject: intent.subject, step: intent.step });
+        reopened++;
       }
     }
     return reopened;
