@@ -10,6 +10,7 @@
 // read (a raw transaction, anvil's evm_mine) is sent once, to the next URL only when the connection
 // was refused, so nothing the node may have received is sent again here.
 import { FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { getUrlJoiningOnce } from "./http-transport.ts";
 
 export interface ConnectOptions {
   /** How often ethers polls for receipts and blocks (ms). */
@@ -87,6 +88,7 @@ class FailoverProvider extends JsonRpcProvider {
   /** One HTTP exchange; throws on anything but JSON-RPC responses (which may carry errors). */
   private async post(url: string, payload: JsonRpcPayload | JsonRpcPayload[]): Promise<RpcResponse[]> {
     const request = new FetchRequest(url);
+    request.getUrlFunc = getUrlJoiningOnce;
     request.timeout = this.timeoutMs;
     request.body = JSON.stringify(payload);
     request.setHeader("content-type", "application/json");

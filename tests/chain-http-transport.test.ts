@@ -1,0 +1,88 @@
+// The providers' HTTP transport (chain/http-transport.ts) behind connectChain: a large answer sent in
+// many chunks arrives whole, a gzip answer is unpacked, a node that stays silent fails the request at
+// the timeout, and an HTTP error without JSON-RPC in it is an error naming the status.
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { connectChain } from "../chain/provider.ts";
+
+type Answer = (body: { id: number; method: string }, response: http.ServerResponse) => void;
+let answer: Answer = () => undefined;
+const sockets = new Set<import("node:net").Socket>();
+const server = http.createServer((request, response) => {
+  const parts: Buffer[] = [];
+  request.on("data", (part: Buffer) => parts.push(part));
+  request.on("end", () => answer(JSON.parse(Buffer.concat(parts).toString()), response));
+});
+server.on("connection", (socket) => {
+  sockets.add(socket);
+  socket.on("close", () => sockets.delete(socket));
+});
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+after(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const logs = Array.from({ length: 3000 }, (_, index) => ({
+  logIndex: `0x${index.toString(16)}`,
+  data: `0x${index.toString(16).padStart(64, "0").repeat(8)}`,
+}));
+
+test("an answer of megabytes written in small chunks arrives whole", async () => {
+  answer = ({ id }, response) => {
+    const text = Buffer.from(JSON.stringify({ jsonrpc: "2.0", id, result: logs }));
+    response.writeHead(200, { "content-type": "application/json" });
+    for (let offset = 0; offset < text.length; offset += 16_384)
+      response.write(text.subarray(offset, offset + 16_384));
+    response.end();
+  };
+  const provider = connectChain(url, 1515, { retries: 0 });
+  try {
+    const result = (await provider.send("eth_getLogs", [{}])) as typeof logs;
+    assert.ok(JSON.stringify(logs).length > 1_500_000);
+    assert.deepEqual(result, logs);
+  } finally {
+    provider.destroy();
+  }
+});
+
+test("a gzip answer is unpacked", async () => {
+  answer = ({ id }, response) => {
+    response.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+    response.end(gzipSync(JSON.stringify({ jsonrpc: "2.0", id, result: "0x2a" })));
+  };
+  const provider = connectChain(url, 1515, { retries: 0 });
+  try {
+    assert.equal(await provider.send("eth_blockNumber", []), "0x2a");
+  } finally {
+    provider.destroy();
+  }
+});
+
+// Ethers' own wait would be five minutes: the test's ten seconds catch a timeout not applied.
+test("a node that stays silent fails the request at the timeout", { timeout: 10_000 }, async () => {
+  answer = () => undefined; // never answers
+  const provider = connectChain(url, 1515, { retries: 0, timeoutMs: 300 });
+  try {
+    await assert.rejects(provider.send("eth_blockNumber", []), /timeout/);
+  } finally {
+    provider.destroy();
+  }
+});
+
+test("an HTTP error that is not JSON-RPC is an error naming the status", async () => {
+  answer = (_, response) => {
+    response.writeHead(502, { "content-type": "text/plain" });
+    response.end("bad gateway");
+  };
+  const provider = connectChain(url, 1515, { retries: 0 });
+  try {
+    await assert.rejects(provider.send("eth_blockNumber", []), /502/);
+  } finally {
+    provider.destroy();
+  }
+});
