@@ -18,6 +18,7 @@ import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-a
 import { checkStartup } from "./startup-checks.ts";
 import { errorText } from "./transactions/rpc-errors.ts";
 import { holdWriterLease } from "./writer-lease.ts";
+import type { LastSeenBlocks } from "./transactions/reorg-watch.ts";
 import { TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
@@ -284,8 +285,12 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     // A nonce whose transaction the node refused, and whose intent is not sent again, would hold back
     // every later transaction of the facilitator on that chain: such gaps are filled on a timer.
     transactions.watchNonceGaps();
-    // A confirmed transaction that a reorganisation took out of the chain is sent again and followed.
-    transactions.watchReorgs((intent) => track(intent, () => transactions.follow(intent)));
+    // A confirmed transaction that a reorganisation took out of the chain is sent again and followed;
+    // the first looks reach back below the blocks the last run had seen, for reorganisations while
+    // the executor was away.
+    const lastSeen: LastSeenBlocks = {};
+    for (const chain of CHAINS) lastSeen[chain] = (await books.readCursor(chain))?.number;
+    transactions.watchReorgs((intent) => track(intent, () => transactions.follow(intent)), { lastSeen });
   }
   async function recoverUntilDone(): Promise<void> {
     for (let failures = 0; !stopping; failures++) {

@@ -3,6 +3,8 @@
 // that gave up at the first failure, behind the fault suite's proxies (20% of requests failed), seldom
 // reached the newest confirmed intents before they left the watched window, and a confirmation a
 // reorganisation took out stayed undone for good (the fault suite's redeem that never completed).
+// And after a start, the first looks reach back below the blocks the last run had seen: a
+// transaction taken out while the executor was away may be deeper than the window by then.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { JsonRpcProvider, TransactionReceipt, Wallet } from "ethers";
@@ -11,12 +13,16 @@ import type { IntentKey, IntentRecord } from "../executor/bookkeeping/records.ts
 import type { GasPolicy } from "../executor/config.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
-import { ReorgWatch } from "../executor/transactions/reorg-watch.ts";
+import {
+  REORG_WINDOW_BLOCKS,
+  ReorgWatch,
+  type LastSeenBlocks,
+} from "../executor/transactions/reorg-watch.ts";
 import type { ChainSender } from "../executor/transactions/sending.ts";
 
 const CHAIN_ID = 1515;
 
-function confirmed(id: number, minedHash: string): IntentRecord {
+function confirmed(id: number, minedHash: string, minedBlock = 90n): IntentRecord {
   const now = new Date();
   return {
     id,
@@ -28,7 +34,7 @@ function confirmed(id: number, minedHash: string): IntentRecord {
     calldata: "0x",
     value: 0n,
     minedHash,
-    minedBlock: 90n,
+    minedBlock,
     errorKind: null,
     errorMessage: null,
     failures: 0,
@@ -38,24 +44,25 @@ function confirmed(id: number, minedHash: string): IntentRecord {
   };
 }
 
-test("a receipt lookup that fails does not keep the watch from the intents after it", async () => {
-  const failing = confirmed(1, "0xaa");
-  const reorganised = confirmed(2, "0xbb");
-  const stillMined = confirmed(3, "0xcc");
+/** A watch over one chain at `head`, on books holding `intents`; receipts from `receipt`. */
+function watchOver(
+  intents: IntentRecord[],
+  head: number,
+  receipt: (hash: string) => TransactionReceipt | null,
+  lastSeen: LastSeenBlocks = {},
+) {
   const unmined: string[] = [];
+  const lookups: string[] = [];
   const books = {
-    confirmedSince: async () =>
-      [failing, reorganised, stillMined].filter((intent) => !unmined.includes(intent.minedHash!)),
+    confirmedSince: async (_chainId: number, from: bigint) =>
+      intents.filter((intent) => intent.minedBlock! >= from && !unmined.includes(intent.minedHash!)),
     markUnmined: async (hash: string) => void unmined.push(hash),
   } as unknown as Books;
-  const lookups: string[] = [];
-  let lookupFails = true;
   const provider = {
-    getBlockNumber: async () => 100,
+    getBlockNumber: async () => head,
     getTransactionReceipt: async (hash: string) => {
       lookups.push(hash);
-      if (hash === failing.minedHash && lookupFails) throw new Error("HTTP 500 from the node");
-      return hash === stillMined.minedHash ? ({ blockNumber: 90 } as TransactionReceipt) : null;
+      return receipt(hash);
     },
   } as unknown as JsonRpcProvider;
   const sender: ChainSender = {
@@ -76,6 +83,23 @@ test("a receipt lookup that fails does not keep the watch from the intents after
       metrics,
     },
     (intent) => void reopened.push(intent),
+    lastSeen,
+  );
+  return { watch, unmined, lookups, reopened, metrics };
+}
+
+test("a receipt lookup that fails does not keep the watch from the intents after it", async () => {
+  const failing = confirmed(1, "0xaa");
+  const reorganised = confirmed(2, "0xbb");
+  const stillMined = confirmed(3, "0xcc");
+  let lookupFails = true;
+  const { watch, unmined, lookups, reopened, metrics } = watchOver(
+    [failing, reorganised, stillMined],
+    100,
+    (hash) => {
+      if (hash === failing.minedHash && lookupFails) throw new Error("HTTP 500 from the node");
+      return hash === stillMined.minedHash ? ({ blockNumber: 90 } as TransactionReceipt) : null;
+    },
   );
 
   assert.equal(await watch.check(), 1);
@@ -88,4 +112,29 @@ test("a receipt lookup that fails does not keep the watch from the intents after
   lookupFails = false;
   assert.equal(await watch.check(), 1);
   assert.deepEqual(unmined, ["0xbb", "0xaa"]);
+});
+
+test("after a start the first look reaches below the blocks the last run had seen, then the window", async () => {
+  const head = 1000;
+  // Taken out while the executor was away, at block 500; the last run had seen block 520.
+  const away = confirmed(1, "0xaa", 500n);
+  const older = confirmed(2, "0xbb", 400n); // below what the last run had seen, less the window
+  const recent = confirmed(3, "0xcc", BigInt(head - 10));
+  const gone = (hash: string) =>
+    hash === recent.minedHash ? ({ blockNumber: head - 10 } as TransactionReceipt) : null;
+
+  const fresh = watchOver([away, older, recent], head, gone);
+  assert.equal(await fresh.watch.check(), 0, "a watch without a last seen block looks at the window only");
+  assert.deepEqual(fresh.lookups, ["0xcc"]);
+
+  const restarted = watchOver([away, older, recent], head, gone, { origin: 520n });
+  assert.equal(await restarted.watch.check(), 1);
+  assert.ok(520 - REORG_WINDOW_BLOCKS > 400 && 520 - REORG_WINDOW_BLOCKS <= 500);
+  assert.deepEqual(restarted.lookups, ["0xaa", "0xcc"]);
+  assert.deepEqual(restarted.reopened, [{ subject: away.subject, step: away.step }]);
+  // A look that went through: the next ones watch the window only.
+  restarted.lookups.length = 0;
+  restarted.unmined.length = 0; // the books show it confirmed at block 500 again
+  assert.equal(await restarted.watch.check(), 0);
+  assert.deepEqual(restarted.lookups, ["0xcc"]);
 });

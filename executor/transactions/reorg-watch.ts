@@ -4,6 +4,7 @@
 // transaction. Recently mined intents are checked on a timer; one whose transaction has no receipt
 // any more is sent again: its signed attempt is broadcast again at its own nonce and followed.
 import type { IntentKey, IntentRecord } from "../bookkeeping/records.ts";
+import type { ChainName } from "../config.ts";
 import { errorText } from "./rpc-errors.ts";
 import type { ChainSender, TransactionManagerOptions } from "./sending.ts";
 
@@ -30,17 +31,32 @@ export async function unmineReorganised(
 
 /** How far below the head a mined transaction is still watched, in blocks. */
 export const REORG_WINDOW_BLOCKS = 64;
+/**
+ * How far further back the first looks after a start reach, at most: back to the window below the
+ * last block the executor had seen before it stopped, since a reorganisation while it was away
+ * may have taken out a transaction now deeper than the window. Bounded, so that a start after a
+ * long stop does not look up the receipt of every transaction since.
+ */
+export const REORG_CATCH_UP_BLOCKS = 4096;
+
+/** The block each chain's decisions had last seen (the feed's cursor), before this start. */
+export type LastSeenBlocks = Partial<Record<ChainName, bigint>>;
 
 export class ReorgWatch {
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<number> | undefined;
   private stopping = false;
+  /** Each chain's last seen block until a look at that chain went through without a failure. */
+  private readonly catchUp: LastSeenBlocks;
 
   constructor(
     private readonly options: TransactionManagerOptions,
     /** Takes up an intent sent again (the manager follows it). */
     private readonly reopened: (intent: IntentKey) => void,
-  ) {}
+    lastSeen: LastSeenBlocks = {},
+  ) {
+    this.catchUp = { ...lastSeen };
+  }
 
   /** Checks every `intervalMs` until stop(). */
   watch(intervalMs: number): void {
@@ -57,6 +73,17 @@ export class ReorgWatch {
   /** Settles when the check under way, if any, has returned. */
   async drained(): Promise<void> {
     await this.pass?.catch(() => undefined);
+  }
+
+  /** The lowest block whose intents a look at `chain` checks, with the head at `head`. */
+  private lowestWatched(chain: ChainName, head: number): bigint {
+    const window = head - REORG_WINDOW_BLOCKS;
+    const seen = this.catchUp[chain];
+    const lowest =
+      seen === undefined
+        ? window
+        : Math.min(window, Math.max(Number(seen) - REORG_WINDOW_BLOCKS, window - REORG_CATCH_UP_BLOCKS));
+    return BigInt(Math.max(0, lowest));
   }
 
   /** One look over every chain; how many intents were sent again. One look at a time. */
@@ -78,7 +105,7 @@ export class ReorgWatch {
       let intents: IntentRecord[];
       try {
         const head = await sender.provider.getBlockNumber();
-        intents = await books.confirmedSince(sender.chainId, BigInt(Math.max(0, head - REORG_WINDOW_BLOCKS)));
+        intents = await books.confirmedSince(sender.chainId, this.lowestWatched(sender.name, head));
       } catch (error) {
         failed(sender.name, error);
         continue;
@@ -86,6 +113,7 @@ export class ReorgWatch {
       // A mined intent is with its follower, which sees the receipt go on its own. Each intent is
       // looked at on its own: behind a node that fails a share of requests, a look that gave up at
       // the first failure would seldom reach the newest intents before they left the window.
+      let clean = true;
       for (const intent of intents) {
         if (this.stopping) break;
         if (intent.minedHash === null) continue;
@@ -94,11 +122,13 @@ export class ReorgWatch {
           await unmineReorganised(this.options, sender, { ...intent, minedHash: intent.minedHash });
         } catch (error) {
           failed(sender.name, error);
+          clean = false;
           continue;
         }
         this.reopened({ subject: intent.subject, step: intent.step });
         reopened++;
       }
+      if (clean && !this.stopping) delete this.catchUp[sender.name];
     }
     return reopened;
   }

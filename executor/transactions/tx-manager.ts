@@ -19,7 +19,7 @@ import {
 } from "./fees.ts";
 import { HeadClock } from "./head-clock.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
-import { ReorgWatch, unmineReorganised } from "./reorg-watch.ts";
+import { ReorgWatch, unmineReorganised, type LastSeenBlocks } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
@@ -119,11 +119,15 @@ export class TransactionManager {
 
   /**
    * Looks on a timer (until stop()) for confirmed transactions that a reorganisation took out of
-   * the chain, sends each again and hands its intent to `reopened` to be followed.
+   * the chain, sends each again and hands its intent to `reopened` to be followed. The first looks
+   * reach back to below `lastSeen`, the blocks the executor had seen before this start.
    */
-  watchReorgs(reopened: (intent: { subject: string; step: string }) => void, intervalMs = 2000): void {
+  watchReorgs(
+    reopened: (intent: { subject: string; step: string }) => void,
+    { intervalMs = 2000, lastSeen = {} }: { intervalMs?: number; lastSeen?: LastSeenBlocks } = {},
+  ): void {
     if (this.stopping) return;
-    this.reorgs ??= new ReorgWatch(this.options, reopened);
+    this.reorgs ??= new ReorgWatch(this.options, reopened, lastSeen);
     this.reorgs.watch(intervalMs);
   }
 
