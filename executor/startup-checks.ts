@@ -12,6 +12,7 @@ import type { ServedPair } from "./supported-gateways.ts";
 import { bindAuxiliary, bindOrigin } from "../chain/mosaic-contracts.ts";
 import type { ChainName } from "./config.ts";
 import type { Logger } from "./observability/logger.ts";
+import { errorText } from "./transactions/rpc-errors.ts";
 
 export class StartupCheckError extends Error {
   override name = "StartupCheckError";
@@ -148,15 +149,49 @@ async function checkRoles(input: StartupCheckInput, chain: ChainName): Promise<v
   }
 }
 
+/** Tries of a chain's checks whose node stopped answering on the way, before they are left to the work. */
+const CHECK_TRIES = 3;
+const CHECK_RETRY_PAUSE_MS = 500;
+
+/**
+ * Whether a read failed for want of an answer (a timeout, a dropped connection, an HTTP error),
+ * after the provider's own retries, rather than with one (a revert, undecodable data).
+ */
+function unanswered(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^(TIMEOUT|SERVER_ERROR|NETWORK_ERROR|E[A-Z]+)$/.test(code);
+}
+
+async function checkChain(input: StartupCheckInput, chain: ChainName): Promise<void> {
+  await checkCode(input, chain);
+  const pairs = await pairProblem(input.deployment, input.pairs, chain, input.providers[chain]);
+  if (pairs !== undefined) throw new StartupCheckError(pairs);
+  await checkRoles(input, chain);
+}
+
 /** Throws a StartupCheckError for the first check that fails. */
 export async function checkStartup(input: StartupCheckInput): Promise<void> {
   const reachable = await checkChainIds(input);
   for (const chain of CHAINS) {
     // A chain none of whose URLs answers is checked when its node is back: the work retries reads.
     if (!reachable.has(chain)) continue;
-    await checkCode(input, chain);
-    const pairs = await pairProblem(input.deployment, input.pairs, chain, input.providers[chain]);
-    if (pairs !== undefined) throw new StartupCheckError(pairs);
-    await checkRoles(input, chain);
+    // So is one whose node stops answering during the checks, and keeps not answering: a node
+    // that drops a request now and then must not keep the executor from starting.
+    for (let tries = 1; ; tries++) {
+      try {
+        await checkChain(input, chain);
+        break;
+      } catch (error) {
+        if (!unanswered(error)) throw error;
+        if (tries >= CHECK_TRIES) {
+          input.logger.warn("start-up check: the node stopped answering; the checks are left to the work", {
+            chain,
+            error: errorText(error),
+          });
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, CHECK_RETRY_PAUSE_MS));
+      }
+    }
   }
 }

@@ -9,6 +9,7 @@ import { encryptKeystoreJsonSync } from "ethers";
 import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { bindOrigin } from "../chain/mosaic-contracts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
+import { startRpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 import { readConfig } from "../executor/config.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
@@ -112,6 +113,36 @@ test("the anchoring role without the Anchors' organization rights is refused", a
     }),
     /anchoring: 0x[0-9a-fA-F]{40} is neither owner nor admin of the origin Anchor's organization/,
   );
+});
+
+// The fault suite's executors failed to start about one time in four: a node dropping 20% of
+// requests made one of the checks' forty-odd reads fail after the provider's own retries.
+test("a node that stops answering during the checks: they are tried again, then left to the work", async () => {
+  const proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
+  try {
+    const throughProxy = (config: Record<string, unknown>) => {
+      const chains = config.chains as Record<string, Record<string, unknown>>;
+      chains.origin = { ...chains.origin, rpcUrl: proxy.url };
+    };
+    // One read's three attempts fail: the checks' second try goes through.
+    proxy.fail("eth_getCode", "http500", 3);
+    const lines: string[] = [];
+    const executor = await start(throughProxy, lines);
+    await executor.stop();
+    assert.equal(proxy.failed("eth_getCode"), 3);
+    assert.ok(!lines.some((line) => line.includes("checks are left to the work")), lines.join("\n"));
+
+    // Every read fails: the executor starts all the same, and says so.
+    proxy.fail("eth_getCode", "http500", Infinity);
+    const failing: string[] = [];
+    const degraded = await start(throughProxy, failing);
+    await degraded.stop();
+    const warning = failing.find((line) => line.includes("checks are left to the work"));
+    assert.ok(warning, failing.join("\n"));
+    assert.match(warning, /"chain":"origin"/);
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test("a key without base token for a bounty starts with a warning", async () => {
