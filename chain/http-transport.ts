@@ -49,7 +49,7 @@ export const getUrlJoiningOnce: FetchGetUrlFunc = (req, signal) =>
           statusCode: response.statusCode ?? 0,
           statusMessage: response.statusMessage ?? "",
           headers,
-          body: body && new Uint8Array(body.buffer, body.byteOffset, body.length),
+          body,
         });
       });
     });

@@ -115,8 +115,8 @@ test("the anchoring role without the Anchors' organization rights is refused", a
   );
 });
 
-// The fault suite's executors failed to start about one time in four: a node dropping 20% of
-// requests made one of the checks' forty-odd reads fail after the provider's own retries.
+// In one fault run, 4 of 22 executor starts failed: a node dropping 20% of requests made one of the
+// checks' reads (each contract's code, the pairs, the roles) fail after the provider's own retries.
 test("a node that stops answering during the checks: they are tried again, then left to the work", async () => {
   const proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
   try {
