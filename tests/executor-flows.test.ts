@@ -16,10 +16,12 @@ import {
   SECRETS_PASSPHRASE,
   type ExecutorStack,
 } from "./helpers/executor-stack.ts";
-import { waitForProgressed } from "./helpers/executor-watch.ts";
+import { waitForConfirmed, waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 
 const USERS = Array.from({ length: 24 }, (_, index) => index + 2);
+const STAKE_STEPS = ["acceptStake", "confirmStakeIntent", "progressStake", "progressMint"];
+const REDEEM_STEPS = ["acceptRedeem", "confirmRedeemIntent", "progressRedeem", "progressUnstake"];
 const lines: string[] = [];
 let stack: ExecutorStack;
 let executor: RunningExecutor;
@@ -65,6 +67,8 @@ test(
     );
     const redeems = await waitForProgressed(stack, "Redeem", USERS.length);
     assert.equal(redeems.size, USERS.length);
+    // The last steps are indexed before the executor's next look at their receipts records them.
+    await waitForConfirmed(executor.books, [...STAKE_STEPS, ...REDEEM_STEPS], USERS.length);
 
     // Each step's effect was sent once: one intent per (message, step), each mined by one attempt.
     await executor.stop();
@@ -73,10 +77,10 @@ test(
       const intents = await books.recent(10_000);
       const confirmed = intents.filter((intent) => intent.status === "confirmed");
       const count = (step: string) => confirmed.filter((intent) => intent.step === step).length;
-      for (const step of ["acceptStake", "confirmStakeIntent", "progressStake", "progressMint"]) {
+      for (const step of STAKE_STEPS) {
         assert.equal(count(step), USERS.length, `${step} once per stake`);
       }
-      for (const step of ["acceptRedeem", "confirmRedeemIntent", "progressRedeem", "progressUnstake"]) {
+      for (const step of REDEEM_STEPS) {
         assert.equal(count(step), USERS.length, `${step} once per redeem`);
       }
       assert.ok(count("proveGateway") >= 2, "proofs in both directions");
