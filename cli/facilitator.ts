@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Wallet } from "ethers";
 import { readDeploymentFile } from "../chain/deployment-file.ts";
 import {
-  BooksConflictError,
+  IntentStatusConflictError,
   openBooks,
   type Books,
   type IntentRecord,
@@ -588,8 +588,9 @@ async function changeIntents(
             : `${name}: abandoned (${updated.errorMessage})`,
         );
       } catch (error) {
-        if (!(error instanceof BooksConflictError)) throw error;
-        console.log(`${name}: left alone, it is ${intent.status}`);
+        // The status that refused the change: the executor may have changed it since it was read.
+        if (!(error instanceof IntentStatusConflictError)) throw error;
+        console.log(`${name}: left alone, it is ${error.status}`);
       }
     }
     return changed > 0 ? 0 : 1;

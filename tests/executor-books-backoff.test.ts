@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Wallet } from "ethers";
-import { BooksConflictError, openBooks, type Books } from "../executor/bookkeeping/index.ts";
+import { IntentStatusConflictError, openBooks, type Books } from "../executor/bookkeeping/index.ts";
 import { startPostgres, type ThrowawayPostgres } from "./helpers/postgres.ts";
 
 const CHAIN = 1000;
@@ -161,8 +161,14 @@ for (const backend of [sqlite(), postgres()]) {
       const sent = { subject: "0xfa14", step: "progressMint" };
       await books.planIntent(plan(sent.subject, sent.step));
       await sendOne(books, sent);
-      await assert.rejects(books.abandonIntent(sent, "no"), BooksConflictError);
-      await assert.rejects(books.retryIntent(sent), BooksConflictError);
+      // The refusal names the status its own write read (the operator's CLI prints it).
+      const refusedBy = (status: string) => (error: unknown) =>
+        error instanceof IntentStatusConflictError && error.status === status;
+      await assert.rejects(books.abandonIntent(sent, "no"), refusedBy("sent"));
+      await assert.rejects(books.retryIntent(sent), refusedBy("sent"));
+      const planned = { subject: "0xfa16", step: "acceptStake" };
+      await books.planIntent(plan(planned.subject));
+      await assert.rejects(books.abandonIntent(planned, "no"), refusedBy("planned"));
       await assert.rejects(books.retryIntent({ subject: "0xnone", step: "acceptStake" }), /never planned/);
     });
 

@@ -8,7 +8,13 @@ import type { KeyObject } from "node:crypto";
 import { getAddress, getBytes, hexlify, keccak256 } from "ethers";
 import type { Books, BooksOptions, Failure } from "./books-api.ts";
 import { booksDatabase, redactUrl } from "./database.ts";
-import { BooksConflictError, BooksError, BooksPassphraseError, isUniqueViolation } from "./errors.ts";
+import {
+  BooksConflictError,
+  BooksError,
+  BooksPassphraseError,
+  IntentStatusConflictError,
+  isUniqueViolation,
+} from "./errors.ts";
 import { writerLease, type WriterLease } from "./lease.ts";
 import { applyPendingMigrations } from "./migrations.ts";
 import * as nonces from "./nonces.ts";
@@ -481,8 +487,9 @@ function booksOn(
       return write(async (tx) => {
         const intent = await findIntent(tx, key);
         if (intent.status !== "failed" && intent.status !== "abandoned") {
-          throw new BooksConflictError(
+          throw new IntentStatusConflictError(
             `${describe(key)} is ${intent.status}: only a failed or abandoned intent is retried`,
+            intent.status,
           );
         }
         return intentRecord(
@@ -499,9 +506,10 @@ function booksOn(
         const intent = await findIntent(tx, key);
         if (intent.status === "abandoned") return intentRecord(intent);
         if (intent.status !== "failed") {
-          throw new BooksConflictError(
+          throw new IntentStatusConflictError(
             `${describe(key)} is ${intent.status}: only a failed intent can be abandoned ` +
               "(one being sent or in flight may still land)",
+            intent.status,
           );
         }
         const last =

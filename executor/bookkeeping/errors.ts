@@ -9,6 +9,17 @@ export class BooksConflictError extends BooksError {
   override name = "BooksConflictError";
 }
 
+/** An intent's status refused the change; `status` is the one read by the refusing write. */
+export class IntentStatusConflictError extends BooksConflictError {
+  override name = "IntentStatusConflictError";
+  constructor(
+    message: string,
+    readonly status: string,
+  ) {
+    super(message);
+  }
+}
+
 /** No passphrase was given, or not the one the secrets were stored with. */
 export class BooksPassphraseError extends BooksError {
   override name = "BooksPassphraseError";

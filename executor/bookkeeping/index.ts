@@ -6,6 +6,7 @@ export {
   BooksLeaseHeldError,
   BooksLeaseLostError,
   BooksPassphraseError,
+  IntentStatusConflictError,
 } from "./errors.ts";
 export { DEFAULT_LEASE_TIMING, type AcquireOptions, type LeaseRecord, type LeaseTiming } from "./lease.ts";
 export type { NonceAccount, NonceRequest, NonceSlotKey } from "./nonces.ts";
