@@ -83,6 +83,10 @@ class SqliteStore implements QueryableStore {
       // Up to 64 MiB of pages (2 MiB by default): the tables' index pages that indexing writes all
       // over (ids are hashes) stay in memory rather than being read back from the file.
       this.db.pragma("cache_size = -65536");
+      // Each block is a savepoint in a transaction held over a range (applyBlock): a savepoint's
+      // journal of the pages it changes goes to a temporary file by default, which cost about a
+      // third of indexing's writes here; in memory it holds one block's pages.
+      this.db.pragma("temp_store = MEMORY");
       for (const sql of META_DDL) this.db.exec(sql);
       const ddl = [...this.layouts.values()].flatMap(tableDdl);
       this.checkOwnership(deployment, ddl.join(";\n"));
