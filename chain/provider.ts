@@ -8,9 +8,17 @@
 // an HTTP error) are tried again at the next URL and then again after a pause, and several URLs of
 // one chain are used in order, starting from the one that answered last. Anything that is not a
 // read (a raw transaction, anvil's evm_mine) is sent once, to the next URL only when the connection
-// was refused, so nothing the node may have received is sent again here.
-import { FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } from "ethers";
-import { getUrlJoiningOnce } from "./http-transport.ts";
+// was refused, so nothing the node may have received is sent again here. An answer larger than
+// the transport's bound (http-transport.ts) is not asked for again.
+import {
+  FetchRequest,
+  JsonRpcProvider,
+  Network,
+  type FetchGetUrlFunc,
+  type JsonRpcPayload,
+  type JsonRpcResult,
+} from "ethers";
+import { AnswerTooLargeError, getUrlWithin, MAX_ANSWER_BYTES } from "./http-transport.ts";
 
 export interface ConnectOptions {
   /** How often ethers polls for receipts and blocks (ms). */
@@ -19,6 +27,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Rounds over every URL a read is tried again after the first, with a doubling pause. */
   retries?: number;
+  /** The largest answer taken (bytes, unpacked); a larger one fails the request. */
+  maxAnswerBytes?: number;
 }
 
 export const DEFAULT_RPC_TIMEOUT_MS = 4000;
@@ -59,6 +69,7 @@ class FailoverProvider extends JsonRpcProvider {
     chainId: number,
     private readonly timeoutMs: number,
     private readonly retries: number,
+    private readonly getUrl: FetchGetUrlFunc,
   ) {
     super(urls[0], Network.from(chainId), { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 });
   }
@@ -79,6 +90,8 @@ class FailoverProvider extends JsonRpcProvider {
         } catch (error) {
           failure = error;
           if (!read && !connectionRefused(error)) throw error;
+          // Asked again, any node gives the same answer: the caller must ask for less.
+          if (error instanceof AnswerTooLargeError) throw error;
         }
       }
     }
@@ -88,7 +101,7 @@ class FailoverProvider extends JsonRpcProvider {
   /** One HTTP exchange; throws on anything but JSON-RPC responses (which may carry errors). */
   private async post(url: string, payload: JsonRpcPayload | JsonRpcPayload[]): Promise<RpcResponse[]> {
     const request = new FetchRequest(url);
-    request.getUrlFunc = getUrlJoiningOnce;
+    request.getUrlFunc = this.getUrl;
     request.timeout = this.timeoutMs;
     request.body = JSON.stringify(payload);
     request.setHeader("content-type", "application/json");
@@ -128,10 +141,11 @@ export function connectChain(
     pollingIntervalMs = 250,
     timeoutMs = DEFAULT_RPC_TIMEOUT_MS,
     retries = DEFAULT_READ_RETRIES,
+    maxAnswerBytes = MAX_ANSWER_BYTES,
   } = typeof options === "number" ? { pollingIntervalMs: options } : options;
   const urls = typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls;
   if (urls.length === 0) throw new Error(`connectChain: no RPC URL for chain ${chainId}`);
-  const provider = new FailoverProvider(urls, chainId, timeoutMs, retries);
+  const provider = new FailoverProvider(urls, chainId, timeoutMs, retries, getUrlWithin(maxAnswerBytes));
   provider.pollingInterval = pollingIntervalMs;
   return provider;
 }

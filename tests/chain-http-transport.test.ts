@@ -1,6 +1,7 @@
 // The providers' HTTP transport (chain/http-transport.ts) behind connectChain: a large answer sent in
 // many chunks arrives whole, a gzip answer is unpacked, a node that stays silent fails the request at
-// the timeout, and an HTTP error without JSON-RPC in it is an error naming the status.
+// the timeout, an HTTP error without JSON-RPC in it is an error naming the status, and an answer
+// past the bound (streamed, announced or gzip) is refused as too large.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -82,6 +83,53 @@ test("an HTTP error that is not JSON-RPC is an error naming the status", async (
   const provider = connectChain(url, 1515, { retries: 0 });
   try {
     await assert.rejects(provider.send("eth_blockNumber", []), /502/);
+  } finally {
+    provider.destroy();
+  }
+});
+
+test("an answer past the bound is refused as too large, and not asked for again", async () => {
+  let asked = 0;
+  const text = () => JSON.stringify({ jsonrpc: "2.0", id: 1, result: logs });
+  const cases: [string, (response: http.ServerResponse, id: number) => void][] = [
+    // Streamed without a length: refused as it passes the bound.
+    ["chunked", (response) => response.end(text())],
+    // Announced: refused before it is read.
+    ["announced", (response) => response.end(text())],
+    // A small gzip that unpacks past the bound.
+    ["gzip", (response) => response.end(gzipSync(text()))],
+  ];
+  for (const [name, write] of cases) {
+    answer = ({ id }, response) => {
+      asked++;
+      const headers: http.OutgoingHttpHeaders = { "content-type": "application/json" };
+      if (name === "gzip") headers["content-encoding"] = "gzip";
+      if (name === "announced") headers["content-length"] = Buffer.byteLength(text());
+      response.writeHead(200, headers);
+      write(response, id);
+    };
+    asked = 0;
+    const provider = connectChain(url, 1515, { retries: 2, maxAnswerBytes: 1_000_000 });
+    try {
+      await assert.rejects(
+        provider.send("eth_getLogs", [{}]),
+        (error: Error & { code?: string }) =>
+          error.code === "ANSWER_TOO_LARGE" && /exceeded 1000000 bytes/.test(error.message),
+        name,
+      );
+      assert.equal(asked, 1, `${name}: asked once, not again at each retry`);
+    } finally {
+      provider.destroy();
+    }
+  }
+  // Within the bound the same answer passes.
+  answer = ({ id }, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ jsonrpc: "2.0", id, result: logs }));
+  };
+  const provider = connectChain(url, 1515, { retries: 0, maxAnswerBytes: 2_000_000 });
+  try {
+    assert.equal(((await provider.send("eth_getLogs", [{}])) as unknown[]).length, logs.length);
   } finally {
     provider.destroy();
   }

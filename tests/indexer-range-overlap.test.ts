@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { connectChain } from "../chain/provider.ts";
 import { FIRST_USER_INDEX } from "../devnet/accounts.ts";
+import { AnswerTooLargeError, MAX_ANSWER_BYTES } from "../chain/http-transport.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import { closeSubgraph, openSubgraph } from "../indexer/host.ts";
 import { ChainReader, type LogQuery } from "../indexer/ingest/chain-reader.ts";
@@ -33,6 +34,12 @@ test("the next range holds about the target count of logs at the last answer's d
   const capped = new AdaptiveRange({ initial: 5_000, max: 8_000 });
   capped.succeeded(0, 5_000);
   assert.equal(capped.blocks, 8_000);
+});
+
+test("a range whose answer the transport refused as too large is asked for again in half", () => {
+  const range = new AdaptiveRange({ initial: 80 });
+  assert.equal(range.failed(new AnswerTooLargeError(MAX_ANSWER_BYTES)), true);
+  assert.equal(range.blocks, 40);
 });
 
 let net: DevNetwork;

@@ -1,7 +1,7 @@
 // The blocking JSON-RPC of the mapping's host functions (ethereum.call) follows a node's temporary
 // and permanent redirects (307, 308) with the same POST, as fetch and the executor's provider do,
-// and refuses a redirect loop with an error that says so. The node runs on a worker thread: the
-// call blocks this one.
+// and refuses a redirect loop with an error that says so, and an answer past its bound. The node runs
+// on a worker thread: the call blocks this one.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
@@ -21,6 +21,14 @@ const NODE = `
       if (moved) {
         response.writeHead(Number(moved[1]), { location: "/node" });
         return response.end();
+      }
+      if (request.url === "/endless") {
+        response.writeHead(200, { "content-type": "application/json" });
+        const chunk = Buffer.alloc(65536, 32);
+        const more = () => { while (response.write(chunk)); };
+        response.on("drain", more);
+        response.on("close", () => response.off("drain", more));
+        return more();
       }
       if (request.url === "/loop") {
         response.writeHead(307, { location: "/loop" });
@@ -58,6 +66,18 @@ test("a redirect loop ends in an error naming the redirects", async () => {
   const rpc = new SyncRpc(`${base}/loop`, 5000);
   try {
     assert.throws(() => rpc.call("eth_chainId", []), /eth_chainId to .*\/loop failed: more than 5 redirects/);
+  } finally {
+    await rpc.close();
+  }
+});
+
+test("an answer past the bound ends the call with an error that says so", async () => {
+  const rpc = new SyncRpc(`${base}/endless`, 5000, 1_000_000);
+  try {
+    assert.throws(
+      () => rpc.call("eth_call", []),
+      /eth_call to .*\/endless failed: the node's answer exceeded 1000000 bytes/,
+    );
   } finally {
     await rpc.close();
   }

@@ -5,7 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import { workerData } from "node:worker_threads";
 
-const { port, signal } = workerData;
+const { port, signal, maxAnswerBytes } = workerData;
 // A node behind a redirect keeps working, as with fetch: 307 and 308 keep the POST and its body.
 const MAX_REDIRECTS = 5;
 const agents = {
@@ -27,7 +27,14 @@ function post(url, body, timeoutMs) {
       },
       (response) => {
         const chunks = [];
-        response.on("data", (chunk) => chunks.push(chunk));
+        let received = 0;
+        // An answer without end would take the process's memory: refused past the bound.
+        response.on("data", (chunk) => {
+          received += chunk.length;
+          if (received > maxAnswerBytes)
+            request.destroy(new Error(`the node's answer exceeded ${maxAnswerBytes} bytes`));
+          else chunks.push(chunk);
+        });
         response.on("end", () =>
           resolve({
             status: response.statusCode,

@@ -1,6 +1,7 @@
 // Blocking JSON-RPC for host functions. A mapping's imports are synchronous, so ethereum.call
 // cannot await; the request runs on a worker thread while this thread waits on a shared flag.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { MAX_ANSWER_BYTES } from "../../chain/http-transport.ts";
 
 export class SyncRpcError extends Error {
   override name = "SyncRpcError";
@@ -21,13 +22,14 @@ export class SyncRpc {
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 30_000,
+    maxAnswerBytes = MAX_ANSWER_BYTES,
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     // The worker is plain JavaScript: without the parent's loader flags (tsx) it starts in a
     // fraction of the time, and the first ethereum.call waits for it to start.
     this.worker = new Worker(new URL("./sync-rpc-worker.mjs", import.meta.url), {
-      workerData: { port: port2, signal: this.signal },
+      workerData: { port: port2, signal: this.signal, maxAnswerBytes },
       transferList: [port2],
       execArgv: [],
     });
