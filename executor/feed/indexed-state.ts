@@ -115,10 +115,32 @@ export class SubgraphReader {
       const query = `query($after: Bytes!) { page: ${field}(first: ${PAGE}, orderBy: id, where: { ${where} id_gt: $after },
         block: { number: ${block} }) { ${fields} } }`;
       const page = (await this.client.request<{ page: Raw[] }>(query, { after })).page;
+      after = this.checkPage(field, page, after);
       rows.push(...page);
       if (page.length < PAGE) return rows;
-      after = page.at(-1)!.id as string;
     }
+  }
+
+  /**
+   * A page's rows must be at most a page, with ids rising past the last page's: a subgraph that
+   * answered the same full page again would otherwise be asked for the next one forever. Returns
+   * the page's last id.
+   */
+  private checkPage(field: string, page: unknown, after: string): string {
+    if (!Array.isArray(page) || page.length > PAGE)
+      throw new Error(`the subgraph at ${this.url} answered ${field} with no page of at most ${PAGE} rows`);
+    let last = after;
+    for (const row of page as Raw[]) {
+      const id = row?.id;
+      // Bytes ids as lower-case hex of whole bytes: their text order is their byte order.
+      if (typeof id !== "string" || !/^0x(?:[0-9a-f]{2})*$/.test(id) || id <= last) {
+        throw new Error(
+          `the subgraph at ${this.url} answered ${field} out of order: id ${String(id)} after ${last} (ids must rise)`,
+        );
+      }
+      last = id;
+    }
+    return last;
   }
 
   async recent(field: string, fields: string, block: number): Promise<Raw[]> {
