@@ -2,6 +2,7 @@
 // it works against graph-node as well as the embedded host). Each chain is read at one block
 // (`block: { number }`), so its entities are a consistent snapshot.
 import { GraphQLClient } from "graphql-request";
+import { boundedFetch } from "./bounded-fetch.ts";
 import type {
   ChainState,
   IndexedGatewayProof,
@@ -90,7 +91,7 @@ function redeemRequest(raw: Raw): IndexedRedeemRequest {
 export class SubgraphReader {
   private readonly client: GraphQLClient;
   constructor(readonly url: string) {
-    this.client = new GraphQLClient(url);
+    this.client = new GraphQLClient(url, { fetch: boundedFetch() });
   }
 
   async head(): Promise<{ number: number; hash: string } | null> {

@@ -1,16 +1,39 @@
-// The executor pages through a subgraph's entities by id (SubgraphReader.all). The subgraph is not
-// trusted: a page that does not move past the last one, or holds more than a page, ends the read
-// with an error naming the subgraph, rather than asking for the next page forever.
+// The executor reads the subgraphs (SubgraphReader), which it does not trust. Paging through
+// entities by id, a page that does not move past the last one, or holds more than a page, ends the
+// read with an error naming the subgraph, rather than asking for the next page forever; an answer
+// without end is refused past the bound rather than taking the executor's memory.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { boundedFetch, MAX_SUBGRAPH_ANSWER_BYTES } from "../executor/feed/bounded-fetch.ts";
 import { SubgraphReader } from "../executor/feed/indexed-state.ts";
 
 type Page = (after: string, asked: number) => { id: string }[];
 let page: Page = () => [];
 let asked = 0;
 const server = http.createServer((request, response) => {
+  if (request.url === "/endless") {
+    response.writeHead(200, { "content-type": "application/json" });
+    const chunk = Buffer.alloc(1 << 20, 32);
+    const more = () => {
+      while (!response.destroyed && response.write(chunk));
+    };
+    response.on("drain", more);
+    return more();
+  }
+  if (request.url === "/announced" || request.url === "/gzip") {
+    const body = JSON.stringify({ data: { page: rows(1, 100) } });
+    const gzip = request.url === "/gzip";
+    const bytes = gzip ? gzipSync(body) : Buffer.from(body);
+    response.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": bytes.length,
+      ...(gzip ? { "content-encoding": "gzip" } : {}),
+    });
+    return response.end(bytes);
+  }
   const parts: Buffer[] = [];
   request.on("data", (part: Buffer) => parts.push(part));
   request.on("end", () => {
@@ -21,7 +44,10 @@ const server = http.createServer((request, response) => {
 });
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/subgraphs/name/origin`;
-after(() => new Promise((resolve) => server.close(resolve)));
+after(() => {
+  server.closeAllConnections(); // an endless answer a reader did not refuse would keep it open
+  return new Promise((resolve) => server.close(resolve));
+});
 
 const id = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ id: id(from + i) }));
@@ -53,4 +79,20 @@ test("a page of more rows than asked for, or ids not in order, is refused", asyn
   await assert.rejects(read(), /out of order: id 0x0+1 after 0x0+2/);
   page = () => [{ id: "0xABCD" }];
   await assert.rejects(read(), /out of order: id 0xABCD after 0x/);
+});
+
+test("an answer without end is refused past the bound", { timeout: 30_000 }, async () => {
+  const endless = new SubgraphReader(new URL("/endless", url).href);
+  await assert.rejects(
+    endless.head(),
+    new RegExp(`the subgraph at .*/endless answered more than ${MAX_SUBGRAPH_ANSWER_BYTES} bytes`),
+  );
+});
+
+test("an answer announced past the bound, or unpacking past it, is refused", async () => {
+  const small = boundedFetch(1000);
+  await assert.rejects(small(new URL("/announced", url)), /answered more than 1000 bytes/);
+  await assert.rejects(small(new URL("/gzip", url)), /answered more than 1000 bytes/);
+  const text = await (await boundedFetch(100_000)(new URL("/gzip", url))).text();
+  assert.equal((JSON.parse(text) as { data: { page: unknown[] } }).data.page.length, 100);
 });
