@@ -7,7 +7,7 @@ import { parseEther, parseUnits, type JsonRpcProvider } from "ethers";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { openBooks } from "../executor/bookkeeping/index.ts";
 import { startExecutorStack, type ExecutorStack } from "./helpers/executor-stack.ts";
-import { progressedOnBoth } from "./helpers/executor-watch.ts";
+import { progressedOnBoth, REDEEM_STEPS, STAKE_STEPS } from "./helpers/executor-watch.ts";
 import { spawnExecutor, type ExecutorProcess } from "./helpers/executor-process.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 
@@ -123,14 +123,14 @@ test(
     try {
       const intents = await books.recent(10_000);
       const mined = intents.filter((intent) => intent.minedHash !== null);
-      for (const step of ["acceptStake", "confirmStakeIntent", "progressStake", "progressMint"]) {
+      for (const step of STAKE_STEPS) {
         assert.equal(
           mined.filter((intent) => intent.step === step).length,
           STAKERS.length,
           `${step} once per stake`,
         );
       }
-      for (const step of ["acceptRedeem", "confirmRedeemIntent", "progressRedeem", "progressUnstake"]) {
+      for (const step of REDEEM_STEPS) {
         assert.equal(
           mined.filter((intent) => intent.step === step).length,
           STAKERS.length,

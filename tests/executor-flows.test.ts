@@ -16,12 +16,10 @@ import {
   SECRETS_PASSPHRASE,
   type ExecutorStack,
 } from "./helpers/executor-stack.ts";
-import { waitForConfirmed, waitForProgressed } from "./helpers/executor-watch.ts";
+import { REDEEM_STEPS, STAKE_STEPS, waitForConfirmed, waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 
 const USERS = Array.from({ length: 24 }, (_, index) => index + 2);
-const STAKE_STEPS = ["acceptStake", "confirmStakeIntent", "progressStake", "progressMint"];
-const REDEEM_STEPS = ["acceptRedeem", "confirmRedeemIntent", "progressRedeem", "progressUnstake"];
 const lines: string[] = [];
 let stack: ExecutorStack;
 let executor: RunningExecutor;

@@ -19,6 +19,10 @@ export async function progressedOnBoth(stack: ExecutorStack, kind: "Stake" | "Re
   return new Set(origin!.map((row) => row.id as string).filter((id) => onAuxiliary.has(id)));
 }
 
+/** A stake's steps and a redeem's, in their order (each is sent once per flow). */
+export const STAKE_STEPS = ["acceptStake", "confirmStakeIntent", "progressStake", "progressMint"];
+export const REDEEM_STEPS = ["acceptRedeem", "confirmRedeemIntent", "progressRedeem", "progressUnstake"];
+
 export async function waitForProgressed(
   stack: ExecutorStack,
   kind: "Stake" | "Redeem",
