@@ -1,4 +1,5 @@
-// The executor reads the subgraphs (SubgraphReader), which it does not trust. Paging through
+// The executor reads the subgraphs (SubgraphReader), which it does not trust. The head block it
+// pins its queries to must be a block number and hash. Paging through
 // entities by id, a page that does not move past the last one, or holds more than a page, ends the
 // read with an error naming the subgraph, rather than asking for the next page forever; an answer
 // without end is refused past the bound rather than taking the executor's memory.
@@ -13,6 +14,7 @@ import { SubgraphReader } from "../executor/feed/indexed-state.ts";
 type Page = (after: string, asked: number) => { id: string }[];
 let page: Page = () => [];
 let asked = 0;
+let headBlock: unknown = null;
 const server = http.createServer((request, response) => {
   if (request.url === "/endless") {
     response.writeHead(200, { "content-type": "application/json" });
@@ -33,6 +35,10 @@ const server = http.createServer((request, response) => {
       ...(gzip ? { "content-encoding": "gzip" } : {}),
     });
     return response.end(bytes);
+  }
+  if (request.url === "/head") {
+    response.writeHead(200, { "content-type": "application/json" });
+    return response.end(JSON.stringify({ data: { _meta: { block: headBlock } } }));
   }
   const parts: Buffer[] = [];
   request.on("data", (part: Buffer) => parts.push(part));
@@ -95,4 +101,26 @@ test("an answer announced past the bound, or unpacking past it, is refused", asy
   await assert.rejects(small(new URL("/gzip", url)), /answered more than 1000 bytes/);
   const text = await (await boundedFetch(100_000)(new URL("/gzip", url))).text();
   assert.equal((JSON.parse(text) as { data: { page: unknown[] } }).data.page.length, 100);
+});
+
+test("a head that is no block number and hash is refused", async () => {
+  const reader = new SubgraphReader(new URL("/head", url).href);
+  const hash = `0x${"ab".repeat(32)}`;
+  headBlock = { number: 7, hash };
+  assert.deepEqual(await reader.head(), { number: 7, hash });
+  for (const bad of [
+    { number: "7 } } stakeRequests { id", hash },
+    { number: -1, hash },
+    { number: 1.5, hash },
+    { number: 7, hash: null },
+    { number: 7, hash: "0x1234" },
+    null,
+  ]) {
+    headBlock = bad;
+    await assert.rejects(
+      reader.head(),
+      /answered _meta.block .*, not a block number and hash/,
+      JSON.stringify(bad),
+    );
+  }
 });

@@ -1,6 +1,7 @@
 // Reads the state the decision needs from the two subgraphs over HTTP (graph-node's query API, so
 // it works against graph-node as well as the embedded host). Each chain is read at one block
 // (`block: { number }`), so its entities are a consistent snapshot.
+import { isHexString } from "ethers";
 import { GraphQLClient } from "graphql-request";
 import { boundedFetch } from "./bounded-fetch.ts";
 import type {
@@ -95,16 +96,28 @@ export class SubgraphReader {
   }
 
   async head(): Promise<{ number: number; hash: string } | null> {
+    let block: unknown;
     try {
-      const data = await this.client.request<{ _meta: { block: { number: number; hash: string } } }>(
-        `{ _meta { block { number hash } } }`,
-      );
-      return data._meta.block;
+      block = (
+        await this.client.request<{ _meta?: { block?: unknown } }>(`{ _meta { block { number hash } } }`)
+      )._meta?.block;
     } catch (error) {
       // graph-node's answer before a subgraph's first block; anything else is a fault.
       if (/has not started syncing yet/.test(String(error))) return null;
       throw error;
     }
+    // The block every query is pinned to (its number is written into them) and the books' cursor.
+    const { number, hash } = (block ?? {}) as { number?: unknown; hash?: unknown };
+    if (
+      !Number.isSafeInteger(number) ||
+      (number as number) < 0 ||
+      typeof hash !== "string" ||
+      !isHexString(hash, 32)
+    )
+      throw new Error(
+        `the subgraph at ${this.url} answered _meta.block ${JSON.stringify(block)}, not a block number and hash`,
+      );
+    return { number: number as number, hash };
   }
 
   /** Every entity of `field` matching `where`, paged by id as graph-node recommends. */
