@@ -61,6 +61,11 @@ export async function decisionRecords(
         backingOff:
           intent.status === "failed" && intent.nextAttemptAt !== null && intent.nextAttemptAt.getTime() > now,
       })),
-    acceptances: held.map(({ subject, hashLock }) => ({ requestHash: subject, hashLock, holdsSecret: true })),
+    acceptances: held.map(({ subject, hashLock, messageHash }) => ({
+      requestHash: subject,
+      hashLock,
+      messageHash,
+      holdsSecret: true,
+    })),
   };
 }

@@ -98,10 +98,18 @@ function world(flow: (typeof FLOWS)[number], message: IndexedMessage, sourceLate
   };
 }
 
-const records = {
+/** Our accept of the flow's request, which declared the flow's message under OUR_LOCK. */
+const recordsOf = (flow: (typeof FLOWS)[number]) => ({
   intents: [],
-  acceptances: [{ requestHash: id("request"), hashLock: OUR_LOCK, holdsSecret: true }],
-};
+  acceptances: [
+    {
+      requestHash: id("request"),
+      hashLock: OUR_LOCK,
+      messageHash: declared(flow, OUR_LOCK).id,
+      holdsSecret: true,
+    },
+  ],
+});
 
 const anchors = (decision: Decision) =>
   decision.actions.flatMap((action) =>
@@ -113,7 +121,7 @@ const anchorWaits = (decision: Decision) =>
 describe("anchor turns", () => {
   for (const flow of FLOWS) {
     test(`${flow.kind}: the slot's leader anchors once a declaration needs it, guarded against a newer anchor`, () => {
-      const decision = decide(world(flow, declared(flow, OUR_LOCK), 101n), records, policy(LEADER));
+      const decision = decide(world(flow, declared(flow, OUR_LOCK), 101n), recordsOf(flow), policy(LEADER));
       assert.deepEqual(anchors(decision), [`${flow.source}@101 on ${flow.target}`]);
       const anchor = decision.actions.find((action) => action.step === "anchor")!;
       assert.deepEqual(anchor.preconditions, [
@@ -123,7 +131,7 @@ describe("anchor turns", () => {
     });
 
     test(`${flow.kind}: the next anchorer waits its turn, takeoverBlocks after the leader's`, () => {
-      const decision = decide(world(flow, declared(flow, OUR_LOCK), 104n), records, policy(SECOND));
+      const decision = decide(world(flow, declared(flow, OUR_LOCK), 104n), recordsOf(flow), policy(SECOND));
       assert.deepEqual(anchors(decision), []);
       assert.deepEqual(anchorWaits(decision), [`${flow.source}@104: anchorTurn`]);
       const wait = decision.waiting.find((item) => item.for === "anchorTurn")!;
@@ -132,12 +140,12 @@ describe("anchor turns", () => {
     });
 
     test(`${flow.kind}: the next anchorer takes over once its turn has come`, () => {
-      const decision = decide(world(flow, declared(flow, OUR_LOCK), 105n), records, policy(SECOND));
+      const decision = decide(world(flow, declared(flow, OUR_LOCK), 105n), recordsOf(flow), policy(SECOND));
       assert.deepEqual(anchors(decision), [`${flow.source}@105 on ${flow.target}`]);
     });
 
     test(`${flow.kind}: among anchorers, a message another facilitator accepted is anchored for too`, () => {
-      const decision = decide(world(flow, declared(flow, THEIR_LOCK), 101n), records, policy(LEADER));
+      const decision = decide(world(flow, declared(flow, THEIR_LOCK), 101n), recordsOf(flow), policy(LEADER));
       assert.deepEqual(anchors(decision), [`${flow.source}@101 on ${flow.target}`]);
     });
   }
@@ -145,8 +153,11 @@ describe("anchor turns", () => {
   test("alone (no anchorers listed): only our own messages are anchored for, with no turns", () => {
     const flow = FLOWS[0]!;
     const alone = policy(SECOND, []);
-    assert.deepEqual(anchors(decide(world(flow, declared(flow, THEIR_LOCK), 101n), records, alone)), []);
-    const ours = decide(world(flow, declared(flow, OUR_LOCK), 101n), records, alone);
+    assert.deepEqual(
+      anchors(decide(world(flow, declared(flow, THEIR_LOCK), 101n), recordsOf(flow), alone)),
+      [],
+    );
+    const ours = decide(world(flow, declared(flow, OUR_LOCK), 101n), recordsOf(flow), alone);
     assert.deepEqual(anchors(ours), [`origin@101 on auxiliary`]);
     assert.equal(ours.actions[0]!.preconditions.length, 1);
   });

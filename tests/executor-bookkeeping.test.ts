@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { Wallet } from "ethers";
+import { keccak256, Wallet } from "ethers";
 import pg from "pg";
 import {
   BooksConflictError,
@@ -449,6 +449,32 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         assert.deepEqual(await held({ subjects: [], hashLocks: [] }), []);
         assert.deepEqual(await held({ subjects: ["0xnone"], hashLocks: [`0x${"00".repeat(32)}`] }), []);
         assert.equal((await books.heldHashLocks()).length, 3);
+      });
+    });
+
+    test("a secret keeps the hash of the message its accept declares; a malformed one is refused", async () => {
+      await withBooks(async (books) => {
+        const declared = `0x${"D4".repeat(32)}`;
+        const hashLock = await books.storeSecret("0xdeclaring", `0x${"4d".repeat(32)}`, declared);
+        await books.storeSecret("0xbefore", `0x${"5e".repeat(32)}`);
+        const rows = await books.heldHashLocks({ subjects: ["0xdeclaring", "0xbefore"], hashLocks: [] });
+        assert.deepEqual(
+          rows
+            .map(({ subject, hashLock, messageHash }) => ({ subject, hashLock, messageHash }))
+            .sort((a, b) => a.subject.localeCompare(b.subject)),
+          [
+            { subject: "0xbefore", hashLock: keccak256(`0x${"5e".repeat(32)}`), messageHash: null },
+            { subject: "0xdeclaring", hashLock, messageHash: declared.toLowerCase() },
+          ],
+        );
+        assert.equal(
+          (await books.heldHashLocks()).find((row) => row.subject === "0xdeclaring")?.messageHash,
+          declared.toLowerCase(),
+        );
+        await assert.rejects(
+          books.storeSecret("0xbad", `0x${"6f".repeat(32)}`, "0x1234"),
+          /a message hash is 32 bytes written as 0x-prefixed hex/,
+        );
       });
     });
 

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { getAddress, id } from "ethers";
 import {
   decide,
+  type AcceptanceRecord,
   type Action,
   type ChainName,
   type Decision,
@@ -215,7 +216,12 @@ const redeemRequests = (requests: (IndexedStakeRequest | IndexedRedeemRequest)[]
 
 const REQUEST = id("request 1");
 const MESSAGE = id("message 1");
-const OURS = { requestHash: REQUEST, hashLock: OUR_LOCK, holdsSecret: true };
+const OURS: AcceptanceRecord = {
+  requestHash: REQUEST,
+  hashLock: OUR_LOCK,
+  messageHash: MESSAGE,
+  holdsSecret: true,
+};
 
 function records(intents: IntentRecord[] = [], acceptances = [OURS]): ExecutorRecords {
   return { intents, acceptances };
@@ -628,6 +634,51 @@ for (const flow of [STAKE, REDEEM]) {
       });
     });
 
+    test("declared by someone else under our (public) hash lock: neither confirmed nor progressed, ours is", () => {
+      // Our accept's hash lock is public once sent: anyone may declare a message of their own under
+      // it. Progressing that one would reveal our secret while ours is still open.
+      const reused = outbox(flow, id("their message under our hash lock"));
+      const decision = decide(
+        world(flow, {
+          outbox: [declared, reused],
+          inbox: [inbox(flow, declared, "Confirmed", 120n), inbox(flow, reused, "Confirmed", 120n)],
+          anchored: [120n],
+          proven: [120n],
+        }),
+        records([{ subject: MESSAGE, step: flow.confirm, status: "confirmed" }]),
+        POLICY,
+      );
+      assert.deepEqual(summary(decision), {
+        actions: [
+          `${flow.progressSource} ${MESSAGE} on ${flow.source}`,
+          `${flow.progressTarget} ${MESSAGE} on ${flow.target}`,
+        ],
+        skips: [`${flow.progressSource} ${reused.id}: notAcceptedByUs`],
+        waiting: [],
+      });
+      assert.match(decision.skips[0]!.detail, /declared by someone else under the hash lock of our accept/);
+
+      const unconfirmed = decide(
+        world(flow, { outbox: [reused], anchored: [120n], proven: [120n] }),
+        records(),
+        POLICY,
+      );
+      assert.deepEqual(summary(unconfirmed), {
+        actions: [],
+        skips: [`${flow.confirm} ${reused.id}: notAcceptedByUs`],
+        waiting: [],
+      });
+    });
+
+    test("books from before the declared message was kept: the hash lock alone says ours", () => {
+      const decision = decide(
+        world(flow, { outbox: [declared], anchored: [120n], proven: [120n] }),
+        records([], [{ ...OURS, messageHash: null }]),
+        POLICY,
+      );
+      assert.deepEqual(summary(decision).actions, [`${flow.confirm} ${MESSAGE} on ${flow.target}`]);
+    });
+
     test("a message at another gateway is not looked at", () => {
       const elsewhere = { ...declared, gateway: OTHER_GATEWAY };
       const decision = decide(world(flow, { outbox: [elsewhere], anchored: [120n] }), records(), POLICY);
@@ -644,6 +695,7 @@ describe("choosing the proof height over several pending messages", () => {
   const acceptances = [m100, m110, m130].map((m, i) => ({
     requestHash: id(`request ${i}`),
     hashLock: m.hashLock ?? "",
+    messageHash: m.id,
     holdsSecret: true,
   }));
   const messages = [m100, m110, m130];
@@ -1016,8 +1068,18 @@ describe("both flows at once, and purity", () => {
   const executorRecords = records(
     [],
     [
-      { requestHash: id("stake request"), hashLock: id("stake lock"), holdsSecret: true },
-      { requestHash: id("redeem request"), hashLock: id("redeem lock"), holdsSecret: true },
+      {
+        requestHash: id("stake request"),
+        hashLock: id("stake lock"),
+        messageHash: stake.id,
+        holdsSecret: true,
+      },
+      {
+        requestHash: id("redeem request"),
+        hashLock: id("redeem lock"),
+        messageHash: redeem.id,
+        holdsSecret: true,
+      },
     ],
   );
 

@@ -135,7 +135,9 @@ function world(parts: {
 
 const records = (intents: IntentRecord[] = []) => ({
   intents,
-  acceptances: [{ requestHash: id("our stake request"), hashLock: OUR_LOCK, holdsSecret: true }],
+  acceptances: [
+    { requestHash: id("our stake request"), hashLock: OUR_LOCK, messageHash: DECLARED.id, holdsSecret: true },
+  ],
 });
 
 function summary(decision: Decision) {

@@ -16,7 +16,6 @@ const address = (byte: string) => `0x${byte.repeat(20)}`;
 const FIRST = { gateway: getAddress(address("a1")), coGateway: getAddress(address("c1")) };
 const SECOND = { gateway: getAddress(address("a2")), coGateway: getAddress(address("c2")) };
 const FACILITATOR = address("f1");
-const OUR_LOCK = id("hash lock of our secret");
 
 const POLICY: Policy = {
   facilitator: getAddress(FACILITATOR),
@@ -65,6 +64,9 @@ function redeemRequest(requestId: string, cogateway: string) {
   };
 }
 
+/** The hash lock of our secret behind the message our accept declared. */
+const lockOf = (messageHash: string) => id(`hash lock of ${messageHash}`);
+
 function stakeOutbox(messageHash: string, gateway: string): IndexedMessage {
   return {
     id: messageHash,
@@ -78,7 +80,7 @@ function stakeOutbox(messageHash: string, gateway: string): IndexedMessage {
     amount: 10n,
     gasPrice: 1n,
     gasLimit: 1n,
-    hashLock: OUR_LOCK,
+    hashLock: lockOf(messageHash),
     blockHeight: null,
     declaredBlock: 5n,
     confirmedBlock: null,
@@ -118,7 +120,12 @@ const MESSAGE_1 = id("message of the first pair");
 const MESSAGE_2 = id("message of the second pair");
 const ours = (...intents: ExecutorRecords["intents"]): ExecutorRecords => ({
   intents,
-  acceptances: [{ requestHash: id("request"), hashLock: OUR_LOCK, holdsSecret: true }],
+  acceptances: [MESSAGE_1, MESSAGE_2].map((messageHash) => ({
+    requestHash: id(`request of ${messageHash}`),
+    hashLock: lockOf(messageHash),
+    messageHash,
+    holdsSecret: true,
+  })),
 });
 
 test("requests are accepted at the gateway of their own pair", () => {

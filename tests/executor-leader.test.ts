@@ -346,7 +346,9 @@ describe("proofs are shared work", () => {
         state,
         {
           intents: [{ subject: REQUEST, step: flow.accept, status: "confirmed" }],
-          acceptances: [{ requestHash: REQUEST, hashLock: ourLock, holdsSecret: true }],
+          acceptances: [
+            { requestHash: REQUEST, hashLock: ourLock, messageHash: declared.id, holdsSecret: true },
+          ],
         },
         policy(WORKER_A),
       );

@@ -268,7 +268,12 @@ for (const flow of [STAKE, REDEEM]) {
           provenOnTarget: [120n],
           anchoredOnTarget: [120n, 170n],
         }),
-        { intents: [], acceptances: [{ requestHash: id("request"), hashLock: OUR_LOCK, holdsSecret: true }] },
+        {
+          intents: [],
+          acceptances: [
+            { requestHash: id("request"), hashLock: OUR_LOCK, messageHash: FORWARD, holdsSecret: true },
+          ],
+        },
         POLICY,
       );
       assert.deepEqual(summary(decision), {

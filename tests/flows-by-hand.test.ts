@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parseEther } from "ethers";
+import { messageHash } from "../chain/message-hashes.ts";
 import { provenStorageRoot } from "../chain/proofs.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
@@ -42,6 +43,16 @@ describe("flows driven by hand on the development network", () => {
     assert.ok(bounty > 0n, "the development gateway has a non-zero bounty");
     assert.equal(await origin.baseToken.balanceOf(facilitator), baseBefore - bounty, "bounty deposited");
     assert.equal(await origin.gateway.getOutboxMessageStatus(stake.messageHash), 1n, "declared on origin");
+    // The executor computes the hash the accept declares, to know that message from others under
+    // the same (public) hash lock.
+    assert.equal(
+      messageHash("stake", {
+        ...stake,
+        gateway: net.deployment.origin.contracts.gateway,
+        sender: stake.stakerProxy,
+      }),
+      stake.messageHash.toLowerCase(),
+    );
 
     const anchored = await anchorOriginOnAuxiliary(net);
     assert.ok(anchored.blockHeight >= stake.declarationBlock);
@@ -138,6 +149,14 @@ describe("flows driven by hand on the development network", () => {
       await auxiliary.coGateway.getOutboxMessageStatus(redeem.messageHash),
       1n,
       "declared on auxiliary",
+    );
+    assert.equal(
+      messageHash("redeem", {
+        ...redeem,
+        gateway: net.deployment.auxiliary.contracts.coGateway,
+        sender: redeem.redeemerProxy,
+      }),
+      redeem.messageHash.toLowerCase(),
     );
     assert.equal(await auxiliary.utilityToken.balanceOf(redeemer.address), stakeAmount - request.amount);
 

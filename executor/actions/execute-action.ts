@@ -1,9 +1,10 @@
 // Turns a decided action into its transaction and hands it to the transaction manager: the unlock
 // secret is generated and stored before an accept is sent, proofs are built at the decided height,
 // and preconditions are read again first.
-import { Contract, hexlify, keccak256, randomBytes } from "ethers";
+import { Contract, hexlify, keccak256, randomBytes, ZeroAddress } from "ethers";
 import { blockHeader } from "../../chain/blocks.ts";
-import type { CoGateway } from "../../chain/contract-types.ts";
+import type { CoGateway, OstComposer, RedeemPool } from "../../chain/contract-types.ts";
+import { messageHash, type MessageTerms } from "../../chain/message-hashes.ts";
 import {
   buildGatewayProof,
   buildMessageProof,
@@ -45,11 +46,50 @@ function proofSource(context: ActionContext, chain: ChainName, action: Action): 
   };
 }
 
-/** The request's hash lock: of the secret already stored for it, or of a new one stored now. */
-async function hashLockFor(context: ActionContext, requestHash: string): Promise<string> {
-  const stored = await context.books.readSecret({ subject: requestHash });
+type AcceptAction = Extract<Action, { step: "acceptStake" | "acceptRedeem" }>;
+
+/**
+ * The request's hash lock: of the secret already stored for it, or of a new one stored now with the
+ * hash of the message the accept will declare under it (the decision takes only that message for
+ * ours). The message's sender is the request's proxy, read from the chain; without one there is no
+ * open request to accept.
+ */
+async function hashLockFor(context: ActionContext, action: AcceptAction): Promise<string | { drop: string }> {
+  if (action.secret.kind === "reuse") return action.secret.hashLock;
+  const stored = await context.books.readSecret({ subject: action.subject });
   if (stored) return keccak256(stored);
-  return context.books.storeSecret(requestHash, hexlify(randomBytes(32)));
+  const sender = await proxyOf(context, action);
+  if (sender === ZeroAddress)
+    return {
+      drop: `the request's ${action.step === "acceptStake" ? "staker" : "redeemer"} has no proxy on chain`,
+    };
+  const secret = hexlify(randomBytes(32));
+  const terms: MessageTerms = {
+    ...action,
+    sender,
+    hashLock: keccak256(secret),
+    gateway: action.step === "acceptStake" ? action.gateway : action.cogateway,
+  };
+  const kind = action.step === "acceptStake" ? "stake" : "redeem";
+  return context.books.storeSecret(action.subject, secret, messageHash(kind, terms));
+}
+
+/** The proxy the composer (stakes) or the pool (redeems) declares the request's message from. */
+async function proxyOf(context: ActionContext, action: AcceptAction): Promise<string> {
+  if (action.step === "acceptStake") {
+    const composer = new Contract(
+      context.deployment.origin.contracts.ostComposer,
+      mosaicInterface("OSTComposer"),
+      context.providers.origin,
+    ) as OstComposer;
+    return composer.stakerProxies(action.staker);
+  }
+  const pool = new Contract(
+    context.deployment.auxiliary.contracts.redeemPool,
+    mosaicInterface("RedeemPool"),
+    context.providers.auxiliary,
+  ) as RedeemPool;
+  return pool.redeemerProxies(action.redeemer);
 }
 
 async function transactionFor(
@@ -59,8 +99,8 @@ async function transactionFor(
   const base = { subject: action.subject, step: action.step, chain: action.chain };
   switch (action.step) {
     case "acceptStake": {
-      const hashLock =
-        action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
+      const hashLock = await hashLockFor(context, action);
+      if (typeof hashLock !== "string") return hashLock;
       const args = [
         action.amount,
         action.beneficiary,
@@ -78,8 +118,8 @@ async function transactionFor(
       };
     }
     case "acceptRedeem": {
-      const hashLock =
-        action.secret.kind === "reuse" ? action.secret.hashLock : await hashLockFor(context, action.subject);
+      const hashLock = await hashLockFor(context, action);
+      if (typeof hashLock !== "string") return hashLock;
       const cogatewayContract = new Contract(
         action.cogateway,
         mosaicInterface("EIP20CoGateway"),

@@ -5,6 +5,7 @@ import type { RetryPolicy } from "./backoff.ts";
 import type {
   AttemptRecord,
   BlockCursor,
+  HeldHashLock,
   IntentKey,
   IntentPlan,
   IntentRecord,
@@ -92,13 +93,10 @@ export interface Books {
   /** The operator gives a failed intent up: abandoned with `reason` (and its last error). Refused in flight. */
   abandonIntent(intent: IntentKey, reason: string): Promise<IntentRecord>;
   /**
-   * The subjects and hash locks of the stored secrets (never the secrets): all of them, or those of
-   * the given subjects or hash locks.
+   * The subjects, hash locks and declared messages of the stored secrets (never the secrets): all of
+   * them, or those of the given subjects or hash locks.
    */
-  heldHashLocks(scope?: {
-    subjects: string[];
-    hashLocks: string[];
-  }): Promise<{ subject: string; hashLock: string }[]>;
+  heldHashLocks(scope?: { subjects: string[]; hashLocks: string[] }): Promise<HeldHashLock[]>;
   /**
    * Records a signed transaction (type 2, or type 0 on a chain without a base fee) of the intent BEFORE
    * it is broadcast, taking its nonce slot. A reverted attempt is not live: a new one may follow it.
@@ -155,8 +153,11 @@ export interface Books {
   markReverted(hash: string, failure: Omit<Failure, "attemptHash" | "abandon">): Promise<IntentRecord>;
   allocateNonce(request: NonceRequest): Promise<bigint>;
   releaseNonce(slot: NonceSlotKey): Promise<void>;
-  /** Stores the subject's unlock secret (32 bytes, 0x hex) encrypted; returns its hash lock. */
-  storeSecret(subject: string, secret: string): Promise<string>;
+  /**
+   * Stores the subject's unlock secret (32 bytes, 0x hex) encrypted, with the hash of the message the
+   * subject's accept declares under it; returns its hash lock.
+   */
+  storeSecret(subject: string, secret: string, messageHash?: string): Promise<string>;
   /** The plain secret (0x hex), by subject or by hash lock; undefined when none is stored. */
   readSecret(lookup: { subject: string } | { hashLock: string }): Promise<string | undefined>;
   /** Writes the feed's cursor, unless it is the one this process last wrote for that feed. */

@@ -229,7 +229,12 @@ function booksOn(
     knownCursors.add(account);
   }
 
-  async function storeSecretOnce(subject: string, sealed: ReturnType<typeof seal>, hashLock: string) {
+  async function storeSecretOnce(
+    subject: string,
+    sealed: ReturnType<typeof seal>,
+    hashLock: string,
+    messageHash: string | null,
+  ) {
     return write(async (tx) => {
       const stored = await hot.secretsFor(tx, [subject], [hashLock]);
       const existing = stored.find((row) => row.subject === subject);
@@ -245,7 +250,7 @@ function booksOn(
           `the secret with hash lock ${hashLock} is already stored for subject ${sameLock.subject}: never reuse a secret`,
         );
       }
-      await tx.secret.create({ data: { subject, hashLock, ...sealed } });
+      await tx.secret.create({ data: { subject, hashLock, messageHash, ...sealed } });
     });
   }
 
@@ -530,7 +535,9 @@ function booksOn(
 
     async heldHashLocks(scope) {
       if (scope === undefined) {
-        return run((tx) => tx.secret.findMany({ select: { subject: true, hashLock: true } }));
+        return run((tx) =>
+          tx.secret.findMany({ select: { subject: true, hashLock: true, messageHash: true } }),
+        );
       }
       const hashLocks = scope.hashLocks.map((hashLock) => hashLock.toLowerCase());
       return run((tx) => hot.secretsFor(tx, scope.subjects, hashLocks));
@@ -651,19 +658,22 @@ function booksOn(
       return write((tx) => nonces.releaseNonce(tx, slot));
     },
 
-    async storeSecret(subject, secret) {
+    async storeSecret(subject, secret, messageHash) {
       const key = requireKey();
       if (!SECRET_FORMAT.test(secret))
         throw new BooksError("a secret is 32 bytes written as 0x-prefixed hex");
+      if (messageHash !== undefined && !SECRET_FORMAT.test(messageHash))
+        throw new BooksError("a message hash is 32 bytes written as 0x-prefixed hex");
+      const declared = messageHash?.toLowerCase() ?? null;
       const plain = getBytes(secret);
       const hashLock = keccak256(plain);
       const sealed = seal(key, subject, plain);
       try {
-        await storeSecretOnce(subject, sealed, hashLock);
+        await storeSecretOnce(subject, sealed, hashLock, declared);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Stored concurrently: the checks now see that row.
-        await storeSecretOnce(subject, sealed, hashLock);
+        await storeSecretOnce(subject, sealed, hashLock, declared);
       }
       return hashLock;
     },

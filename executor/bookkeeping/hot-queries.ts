@@ -8,7 +8,7 @@
 // Statuses are written into the SQL text, not bound: PostgreSQL compares an enum column with an
 // untyped literal but not with a text parameter. They come from this module's callers' constants.
 import { Prisma, type Attempt, type Intent, type NonceSlot } from "./generated/sqlite/client.ts";
-import type { AttemptStatus, IntentStatus } from "./records.ts";
+import type { AttemptStatus, HeldHashLock, IntentStatus } from "./records.ts";
 import type { SealedSecret } from "./secret-box.ts";
 import type { BooksTransaction } from "./prisma-client.ts";
 
@@ -344,8 +344,8 @@ export function secretsFor(
   tx: BooksTransaction,
   subjects: readonly string[],
   hashLocks: readonly string[],
-): Promise<{ subject: string; hashLock: string }[]> {
+): Promise<HeldHashLock[]> {
   return tx.$queryRaw`
-    SELECT "subject", "hashLock" FROM "Secret"
+    SELECT "subject", "hashLock", "messageHash" FROM "Secret"
     WHERE ${isAnyOf('"subject"', subjects)} OR ${isAnyOf('"hashLock"', hashLocks)}`;
 }

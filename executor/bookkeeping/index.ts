@@ -14,6 +14,7 @@ export type {
   AttemptRecord,
   AttemptStatus,
   BlockCursor,
+  HeldHashLock,
   IntentKey,
   IntentPlan,
   IntentRecord,

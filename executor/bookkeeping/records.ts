@@ -129,3 +129,11 @@ export function recordMappers(box: FieldBox) {
 
   return { intentRecord, attemptRecord, intentWithAttempts };
 }
+
+/** A stored secret as the decision sees it: never the secret itself. */
+export interface HeldHashLock {
+  subject: string;
+  hashLock: string;
+  /** The message the subject's accept declares under the hash lock; null in books kept before it was. */
+  messageHash: string | null;
+}

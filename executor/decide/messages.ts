@@ -174,10 +174,14 @@ function ownHashLock(
       detail: "the message's hash lock is not indexed",
     });
   } else if (acceptance === undefined) {
+    const holder = records.holderOf(message);
     decision.skips.push({
       ...key,
       reason: "notAcceptedByUs",
-      detail: "accepted by another facilitator: we do not hold its secret",
+      detail:
+        holder === undefined
+          ? "accepted by another facilitator: we do not hold its secret"
+          : `declared by someone else under the hash lock of our accept of ${holder.requestHash}, which declared ${holder.messageHash}: progressing it would reveal our secret`,
     });
   } else if (!acceptance.holdsSecret) {
     decision.skips.push({

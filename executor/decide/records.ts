@@ -18,6 +18,11 @@ export interface IntentRecord extends IntentKey {
 export interface AcceptanceRecord {
   requestHash: string;
   hashLock: string;
+  /**
+   * The message the accept declares (its hash, from the request's terms, proxy and hash lock); null
+   * when the books kept none (books from before they did): then the hash lock alone says ours.
+   */
+  messageHash: string | null;
   /** Whether the unlock secret behind hashLock is in the executor's secret store. */
   holdsSecret: boolean;
 }
@@ -87,11 +92,19 @@ export class Records {
   }
 
   /**
-   * Ours means accepted with a hash lock this executor chose; matching on the hash lock (unique to
-   * our secret) rather than on the request also rejects a request that another facilitator
-   * accepted after our own attempt failed.
+   * Ours means the message our accept declared: under a hash lock this executor chose (which also
+   * rejects a request that another facilitator accepted after our own attempt failed) and with the
+   * hash that accept declares. The hash lock is public from the accept on, so anyone may declare
+   * other messages under it; progressing one of those would reveal the secret of ours.
    */
   acceptanceOf(message: IndexedMessage): AcceptanceRecord | undefined {
+    const record = this.holderOf(message);
+    if (record?.messageHash === null || record?.messageHash === message.id.toLowerCase()) return record;
+    return undefined;
+  }
+
+  /** The acceptance whose hash lock the message carries, whichever message it declared. */
+  holderOf(message: IndexedMessage): AcceptanceRecord | undefined {
     const { hashLock } = message;
     if (hashLock === null) return undefined;
     return this.byHashLock.get(hashLock.toLowerCase());
