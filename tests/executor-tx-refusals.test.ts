@@ -209,6 +209,38 @@ test(
 );
 
 test(
+  "an estimate below the gas a transaction costs before it runs fails the dry run; nothing is signed",
+  { timeout: 60_000 },
+  async () => {
+    // anvil's own words for a gas limit below that cost are a permanent refusal.
+    await assert.rejects(
+      outside.sendTransaction({ to: payee, gasLimit: 20_000n }),
+      (error: unknown) => classifyRpcError(error) === "gasLimitTooLow",
+    );
+    // A node that answers an estimate of 0: a gas limit from it (20,000) could never be mined.
+    const subject = "0x" + "a6".repeat(32);
+    const original = providers.origin.send;
+    const send = original.bind(providers.origin);
+    providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) =>
+      method === "eth_estimateGas" ? "0x0" : send(method, params);
+    const sent = proxy!.seen("eth_sendRawTransaction");
+    let result: Outcome;
+    try {
+      result = await manager.send(payout(subject));
+    } finally {
+      providers.origin.send = original;
+    }
+    assert.equal(result.status, "failed", JSON.stringify(result));
+    assert.equal((result as { kind: string }).kind, "badEstimate");
+    assert.match((result as { message: string }).message, /estimated 0 gas, below the 21000/);
+    assert.deepEqual(await attemptsOf(subject), [], "nothing was signed");
+    assert.equal(proxy!.seen("eth_sendRawTransaction"), sent, "nothing was sent");
+    const [intent] = await books.intentsFor(subject);
+    assert.equal(intent?.errorKind, "dryRun:badEstimate");
+  },
+);
+
+test(
   "a chain without a base fee (berlin) gets legacy transactions, and they are mined",
   { timeout: 60_000 },
   async () => {
@@ -252,6 +284,7 @@ test("geth's words for the permanent refusals are classified as anvil's are", ()
   const kinds = [
     "transaction type not supported",
     "exceeds block gas limit",
+    "intrinsic gas too low: have 21000, want 22024",
     "tx fee (1.10 ether) exceeds the configured cap (1.00 ether)",
     "max fee per gas higher than 2^256-1",
     "invalid chain id for signer",
@@ -260,6 +293,7 @@ test("geth's words for the permanent refusals are classified as anvil's are", ()
   assert.deepEqual(kinds, [
     "unsupportedType",
     "gasLimitTooHigh",
+    "gasLimitTooLow",
     "feeCap",
     "feeCap",
     "invalidTransaction",

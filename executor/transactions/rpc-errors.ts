@@ -14,7 +14,8 @@ export type RpcErrorKind =
  * Refusals that sending the same transaction again cannot change: its intent fails with the node's
  * words (a plan built afresh may succeed), and the nonce it held is reused or filled.
  */
-export type PermanentRefusal = "unsupportedType" | "gasLimitTooHigh" | "feeCap" | "invalidTransaction";
+export type PermanentRefusal =
+  "unsupportedType" | "gasLimitTooHigh" | "gasLimitTooLow" | "feeCap" | "invalidTransaction";
 
 const PATTERNS: [RpcErrorKind, RegExp][] = [
   // geth: "transaction type not supported"; anvil before London: "EIP-1559 style fee params … not supported".
@@ -24,6 +25,8 @@ const PATTERNS: [RpcErrorKind, RegExp][] = [
   ],
   // geth: "exceeds block gas limit"; anvil: "tx.gas_limit > env.block.gas_limit".
   ["gasLimitTooHigh", /exceeds block gas limit|gas_?limit > .*block.?gas_?limit/i],
+  // geth: "intrinsic gas too low"; anvil: "intrinsic gas too low" / "gas floor … too low" (EIP-7623).
+  ["gasLimitTooLow", /intrinsic gas too low|floor data gas|gas floor/i],
   // geth's RPC fee cap ("tx fee (…) exceeds the configured cap"), fee fields out of range.
   ["feeCap", /exceeds the configured cap|fee per gas higher than|tip above fee cap/i],
   ["invalidTransaction", /invalid chain ?id|invalid sender|chain ?id mismatch|incorrect chain ?id/i],

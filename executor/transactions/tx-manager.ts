@@ -21,6 +21,7 @@ import { HeadClock } from "./head-clock.ts";
 import { NonceGapFiller } from "./nonce-gaps.ts";
 import { ReorgWatch, unmineReorganised, type LastSeenBlocks } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
+import { intrinsicGas } from "./intrinsic-gas.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
 
@@ -197,6 +198,16 @@ export class TransactionManager {
       log.warn("dry run failed; not sent", { kind, error: message });
       await books.markFailed(key, { kind: `dryRun:${kind}`, message });
       return { status: "failed", kind, message };
+    }
+    const floor = intrinsicGas(request.data);
+    if (estimated.value < floor) {
+      // Below what the transaction costs before it runs: a node's wrong answer. Sent with a gas
+      // limit from it, it would be refused again at every rebroadcast.
+      const message = `the node estimated ${estimated.value} gas, below the ${floor} the transaction costs before it runs`;
+      metrics.errors.inc({ kind: "dryRun:badEstimate" });
+      log.warn("dry run failed; not sent", { kind: "badEstimate", error: message });
+      await books.markFailed(key, { kind: "dryRun:badEstimate", message });
+      return { status: "failed", kind: "badEstimate", message };
     }
     const gasLimit = (estimated.value * 130n) / 100n + 20_000n;
     let prepared: { attempt: AttemptRecord; fees: Fees };
