@@ -447,6 +447,12 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
           [`0xfirst ${first}`, `0xsecond ${second}`],
         );
         assert.deepEqual(await held({ subjects: [], hashLocks: [] }), []);
+        // More than one statement may bind (SQLite: 32,766; PostgreSQL: 65,535) of each.
+        const many = (prefix: string) => Array.from({ length: 70_000 }, (_, n) => `0x${prefix}${n}`);
+        assert.deepEqual(
+          await held({ subjects: [...many("5b"), "0xfirst"], hashLocks: [...many("1c"), second] }),
+          [`0xfirst ${first}`, `0xsecond ${second}`],
+        );
         assert.deepEqual(await held({ subjects: ["0xnone"], hashLocks: [`0x${"00".repeat(32)}`] }), []);
         assert.equal((await books.heldHashLocks()).length, 3);
       });

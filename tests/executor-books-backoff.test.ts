@@ -235,6 +235,20 @@ for (const backend of [sqlite(), postgres()]) {
           `${abandonedListed.subject} acceptStake abandoned`,
         ].sort(),
       );
+      // A snapshot may name more subjects than one statement may bind (SQLite: 32,766; PostgreSQL:
+      // 65,535): the same intents are loaded.
+      const many = Array.from({ length: 70_000 }, (_, n) => `0xf111${n}`);
+      const fromMany = await books.decisionIntents({
+        subjects: [...many, failedListed.subject, confirmedListed.subject, abandonedListed.subject],
+        since: new Date(Date.now() + 60_000),
+      });
+      assert.deepEqual(
+        fromMany
+          .filter((intent) => intent.subject.startsWith("0xd0a"))
+          .map((intent) => `${intent.subject} ${intent.step} ${intent.status}`)
+          .sort(),
+        keys,
+      );
       const failed = loaded.find((intent) => intent.subject === failedListed.subject);
       assert.ok(failed?.nextAttemptAt instanceof Date, "the decision sees when a failed intent is due");
 

@@ -319,11 +319,26 @@ export async function insertSlotWithAttempt(
       ${attempt.gasLimit}, ${attempt.rawTransaction}, 'signed', ${now}, ${now})`;
 }
 
-/** `column IN (values)`, or a condition that holds for no row when there are no values. */
+/**
+ * Values bound in one statement at most: SQLite refuses more than 32,766 variables and PostgreSQL
+ * more than 65,535, and a snapshot may name more subjects than that (a backlog, or a subgraph that
+ * answers with endless rows). Longer lists are asked for in parts.
+ */
+const VALUES_PER_STATEMENT = 5_000;
+
+/** `column IN (values)` for values bound in one statement (see VALUES_PER_STATEMENT). */
 function isAnyOf(column: string, values: readonly string[]): Prisma.Sql {
-  if (values.length === 0) return Prisma.sql`1 = 0`;
   return Prisma.sql`${Prisma.raw(column)} IN (${Prisma.join(values)})`;
 }
+
+function inParts<T>(values: readonly T[]): T[][] {
+  const parts: T[][] = [];
+  for (let start = 0; start < values.length; start += VALUES_PER_STATEMENT)
+    parts.push(values.slice(start, start + VALUES_PER_STATEMENT));
+  return parts;
+}
+
+type DecisionIntentRow = Pick<Intent, "subject" | "step" | "status" | "nextAttemptAt">;
 
 /** What a decision needs of each intent: those in `statuses`, and of `settled` those changed since `since` or of `subjects`. */
 export async function decisionIntents(
@@ -331,21 +346,41 @@ export async function decisionIntents(
   inFlight: readonly IntentStatus[],
   settled: readonly IntentStatus[],
   scope: { subjects: readonly string[]; since: Date },
-): Promise<Pick<Intent, "subject" | "step" | "status" | "nextAttemptAt">[]> {
-  return tx.$queryRaw`
+): Promise<DecisionIntentRow[]> {
+  const rows: DecisionIntentRow[] = await tx.$queryRaw`
     SELECT "subject", "step", "status", "nextAttemptAt" FROM "Intent"
     WHERE "status" IN (${statusList(inFlight)})
-      OR ("status" IN (${statusList(settled)})
-        AND ("updatedAt" >= ${scope.since} OR ${isAnyOf('"subject"', scope.subjects)}))`;
+      OR ("status" IN (${statusList(settled)}) AND "updatedAt" >= ${scope.since})`;
+  const seen = new Set(rows.map((row) => `${row.subject} ${row.step}`));
+  for (const subjects of inParts(scope.subjects)) {
+    const older: DecisionIntentRow[] = await tx.$queryRaw`
+      SELECT "subject", "step", "status", "nextAttemptAt" FROM "Intent"
+      WHERE "status" IN (${statusList(settled)}) AND ${isAnyOf('"subject"', subjects)}`;
+    for (const row of older) {
+      const key = `${row.subject} ${row.step}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push(row);
+    }
+  }
+  return rows;
 }
 
 /** The subjects and hash locks of the secrets stored for `subjects` or under `hashLocks`. */
-export function secretsFor(
+export async function secretsFor(
   tx: BooksTransaction,
   subjects: readonly string[],
   hashLocks: readonly string[],
 ): Promise<HeldHashLock[]> {
-  return tx.$queryRaw`
-    SELECT "subject", "hashLock", "messageHash" FROM "Secret"
-    WHERE ${isAnyOf('"subject"', subjects)} OR ${isAnyOf('"hashLock"', hashLocks)}`;
+  const bySubject = new Map<string, HeldHashLock>();
+  const parts: [string, string[]][] = [
+    ...inParts(subjects).map((part): [string, string[]] => ['"subject"', part]),
+    ...inParts(hashLocks).map((part): [string, string[]] => ['"hashLock"', part]),
+  ];
+  for (const [column, values] of parts) {
+    const rows: HeldHashLock[] = await tx.$queryRaw`
+      SELECT "subject", "hashLock", "messageHash" FROM "Secret" WHERE ${isAnyOf(column, values)}`;
+    for (const row of rows) bySubject.set(row.subject, row);
+  }
+  return [...bySubject.values()];
 }
