@@ -100,3 +100,66 @@ test("a read that hangs at the first RPC URL is answered by the second within th
     await chain.stop();
   }
 });
+
+test("a receipt of another transaction, or naming a block that does not hold ours, is not taken for mined", async () => {
+  const origin = stack!.providers.origin;
+  // A real receipt of a transaction mined before: what a confused node might answer instead of ours.
+  const other = await devWallet(6)
+    .connect(origin)
+    .sendTransaction({ to: devWallet(5).address, value: 1n });
+  await other.wait();
+  const otherReceipt = (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<
+    string,
+    unknown
+  >;
+  await origin.send("evm_setAutomine", [false]);
+  const subject = "0x" + "e3".repeat(32);
+  const original = origin.send;
+  const send = original.bind(origin);
+  const answers: string[] = [];
+  let forged: (hash: string) => Record<string, unknown> = () => otherReceipt;
+  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+    if (method !== "eth_getTransactionReceipt") return send(method, params);
+    const hash = (params as string[])[0]!;
+    answers.push(hash);
+    return forged(hash);
+  };
+  try {
+    const outcome = manager.send({
+      chain: "origin",
+      subject,
+      step: "payout",
+      to: devWallet(5).address,
+      data: "0x",
+      value: 1n,
+    });
+    const intentStatus = async () => (await books.intentsFor(subject))[0]?.status;
+    // The follower looks again while it has not settled the intent.
+    const looks = async (count: number) => {
+      const [start, deadline] = [answers.length, Date.now() + 15_000];
+      while (answers.length < start + count) {
+        assert.ok(
+          Date.now() < deadline,
+          `the follower stopped looking; the intent is ${await intentStatus()}`,
+        );
+        await sleep(50);
+      }
+    };
+    await looks(3);
+    assert.equal(await intentStatus(), "sent", "another transaction's receipt is not ours");
+    // Ours, it says, in the other transaction's block: that block does not hold it.
+    forged = (hash) => ({ ...otherReceipt, transactionHash: hash });
+    await looks(3);
+    assert.equal(await intentStatus(), "sent", "a block that does not hold ours");
+    origin.send = original;
+    await origin.send("evm_mine", []);
+    const result = await outcome;
+    assert.equal(result.status, "confirmed", JSON.stringify(result));
+    const mined = await origin.getTransactionReceipt((result as { hash: string }).hash);
+    assert.equal((result as { block: number }).block, mined!.blockNumber);
+    assert.notEqual(mined!.blockNumber, Number(otherReceipt.blockNumber));
+  } finally {
+    origin.send = original;
+    await origin.send("evm_setAutomine", [true]);
+  }
+});

@@ -36,6 +36,33 @@ export interface TransactionRequest {
   value?: bigint;
 }
 
+/**
+ * Whether the block the receipt names is the chain's block at that height and holds the transaction.
+ * A receipt taken as confirmed is for good (only blocks near the head are watched for reorganisations
+ * afterwards), and one taken as reverted sets its attempt aside.
+ */
+async function inCanonicalBlock(
+  sender: ChainSender,
+  hash: string,
+  receipt: TransactionReceipt,
+  logger: Logger,
+): Promise<boolean> {
+  // A node behind the one that answered the receipt may not have the block yet: looked at again.
+  const block = await sender.provider.getBlock(receipt.blockNumber);
+  if (!block) return false;
+  const holds =
+    block.hash === receipt.blockHash &&
+    block.transactions.some((tx) => tx.toLowerCase() === hash.toLowerCase());
+  if (!holds) {
+    logger.warn("a receipt names a block that does not hold the transaction; looking again", {
+      hash,
+      block: receipt.blockNumber,
+      blockHash: receipt.blockHash,
+    });
+  }
+  return holds;
+}
+
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
 const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
@@ -454,6 +481,11 @@ export class TransactionManager {
     if (mined) {
       const { attempt, receipt } = mined;
       const recorded = intent.status === "mined" && intent.minedHash === attempt.hash;
+      const head = await sender.provider.getBlockNumber();
+      const deep = head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations);
+      // Checked before a receipt is first written, taken as confirmed, or taken as reverted.
+      const settles = !recorded || deep || receipt.status !== 1;
+      if (settles && !(await inCanonicalBlock(sender, attempt.hash, receipt, logger))) return undefined;
       if (receipt.status !== 1) {
         if (!recorded) await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
         const message = await revertMessage(sender.provider, attempt.rawTransaction, receipt.blockNumber);
@@ -468,8 +500,6 @@ export class TransactionManager {
         await books.markReverted(attempt.hash, { kind: "revert", message });
         return { status: "failed", kind: "revert", message };
       }
-      const head = await sender.provider.getBlockNumber();
-      const deep = head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations);
       // A block already deep enough is recorded mined and confirmed in one write.
       if (!recorded) await books.markMined(attempt.hash, BigInt(receipt.blockNumber), { confirmed: deep });
       else if (deep) await books.markConfirmed(key);
@@ -530,7 +560,16 @@ export class TransactionManager {
     for (const attempt of [...intent.attempts].reverse()) {
       if (attempt.status === "reverted") continue;
       const receipt = await sender.provider.getTransactionReceipt(attempt.hash);
-      if (receipt) return { attempt, receipt };
+      if (!receipt) continue;
+      // A receipt of another transaction is the node's mistake, not a sign that ours was mined.
+      if (receipt.hash.toLowerCase() !== attempt.hash.toLowerCase()) {
+        this.options.logger.warn("the node answered a receipt of another transaction", {
+          hash: attempt.hash,
+          answered: receipt.hash,
+        });
+        continue;
+      }
+      return { attempt, receipt };
     }
     return undefined;
   }
