@@ -1,8 +1,9 @@
 // The executor reads the subgraphs (SubgraphReader), which it does not trust. The head block it
 // pins its queries to must be a block number and hash. Paging through
 // entities by id, a page that does not move past the last one, or holds more than a page, ends the
-// read with an error naming the subgraph, rather than asking for the next page forever; an answer
-// without end is refused past the bound rather than taking the executor's memory.
+// read with an error naming the subgraph, rather than asking for the next page forever, and so do
+// pages that rise without end; an answer without end is refused past the bound rather than taking
+// the executor's memory.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -43,9 +44,9 @@ const server = http.createServer((request, response) => {
   const parts: Buffer[] = [];
   request.on("data", (part: Buffer) => parts.push(part));
   request.on("end", () => {
-    const { variables } = JSON.parse(Buffer.concat(parts).toString()) as { variables: { after: string } };
+    const { variables } = JSON.parse(Buffer.concat(parts).toString()) as { variables?: { after: string } };
     response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify({ data: { page: page(variables.after, ++asked) } }));
+    response.end(JSON.stringify({ data: { page: page(variables?.after ?? "", ++asked) } }));
   });
 });
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -86,6 +87,25 @@ test("a page of more rows than asked for, or ids not in order, is refused", asyn
   page = () => [{ id: "0xABCD" }];
   await assert.rejects(read(), /out of order: id 0xABCD after 0x/);
 });
+
+test(
+  "pages that rise without end are refused past 100,000 rows; a recent page past its size too",
+  { timeout: 30_000 },
+  async () => {
+    page = (_, n) => rows(1000 * n + 1, 1000);
+    asked = 0;
+    await assert.rejects(read(), /answered more than 100000 stakeRequests at block 100; refusing to read on/);
+    assert.equal(asked, 100);
+    const recent = new SubgraphReader(url);
+    page = () => rows(1, 100);
+    assert.equal((await recent.recent("anchoredStateRoots", "id", 100)).length, 100);
+    page = () => rows(1, 101);
+    await assert.rejects(
+      recent.recent("anchoredStateRoots", "id", 100),
+      /answered anchoredStateRoots with no page of at most 100 rows/,
+    );
+  },
+);
 
 test("an answer without end is refused past the bound", { timeout: 30_000 }, async () => {
   const endless = new SubgraphReader(new URL("/endless", url).href);

@@ -15,6 +15,11 @@ import type {
 } from "../decide/index.ts";
 
 const PAGE = 1000;
+/**
+ * Rows of one entity type in one snapshot at most: far past any backlog of open requests and
+ * messages, and a bound on a subgraph that answers page after rising page without end.
+ */
+const MAX_ROWS = 100_000;
 /** Anchored roots and proofs older than the newest of these are never chosen again. */
 const RECENT_HEIGHTS = 100;
 
@@ -132,6 +137,10 @@ export class SubgraphReader {
       after = this.checkPage(field, page, after);
       rows.push(...page);
       if (page.length < PAGE) return rows;
+      if (rows.length >= MAX_ROWS)
+        throw new Error(
+          `the subgraph at ${this.url} answered more than ${MAX_ROWS} ${field} at block ${block}; refusing to read on`,
+        );
     }
   }
 
@@ -160,7 +169,12 @@ export class SubgraphReader {
   async recent(field: string, fields: string, block: number): Promise<Raw[]> {
     const query = `{ page: ${field}(first: ${RECENT_HEIGHTS}, orderBy: blockHeight, orderDirection: desc,
       block: { number: ${block} }) { ${fields} } }`;
-    return (await this.client.request<{ page: Raw[] }>(query)).page;
+    const page = (await this.client.request<{ page: unknown }>(query)).page;
+    if (!Array.isArray(page) || page.length > RECENT_HEIGHTS)
+      throw new Error(
+        `the subgraph at ${this.url} answered ${field} with no page of at most ${RECENT_HEIGHTS} rows`,
+      );
+    return page as Raw[];
   }
 }
 
