@@ -163,3 +163,59 @@ test("a receipt of another transaction, or naming a block that does not hold our
     await origin.send("evm_setAutomine", [true]);
   }
 });
+
+test("a mined intent stays mined while the node answers another transaction's receipt", async () => {
+  const { providers, senders } = stack!;
+  const origin = providers.origin;
+  const other = await devWallet(6)
+    .connect(origin)
+    .sendTransaction({ to: devWallet(5).address, value: 1n });
+  await other.wait();
+  const otherReceipt = (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<
+    string,
+    unknown
+  >;
+  await origin.send("evm_setAutomine", [false]);
+  // Two blocks on top make it confirmed: after one it is mined, and followed on.
+  senders.origin.confirmations = 2;
+  const subject = "0x" + "e4".repeat(32);
+  const original = origin.send;
+  const send = original.bind(origin);
+  let forging = false;
+  let forgedAnswers = 0;
+  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+    if (method !== "eth_getTransactionReceipt" || !forging) return send(method, params);
+    forgedAnswers += 1;
+    return otherReceipt;
+  };
+  try {
+    const outcome = manager.send({
+      chain: "origin",
+      subject,
+      step: "payout",
+      to: devWallet(5).address,
+      data: "0x",
+      value: 1n,
+    });
+    const intent = async () => (await books.intentsFor(subject))[0];
+    while ((await intent())?.status !== "sent") await sleep(50);
+    await send("evm_mine", []);
+    while ((await intent())?.status !== "mined") await sleep(50);
+    forging = true;
+    await send("evm_mine", []);
+    const deadline = Date.now() + 15_000;
+    while (forgedAnswers < 5) {
+      assert.ok(Date.now() < deadline, "the follower stopped looking");
+      await sleep(50);
+    }
+    assert.equal((await intent())?.status, "mined", "another transaction's receipt does not unmine ours");
+    forging = false;
+    const result = await outcome;
+    assert.equal(result.status, "confirmed", JSON.stringify(result));
+    assert.equal((result as { block: number }).block, Number((await intent())?.minedBlock));
+  } finally {
+    origin.send = original;
+    senders.origin.confirmations = 1;
+    await send("evm_setAutomine", [true]);
+  }
+});

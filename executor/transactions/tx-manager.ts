@@ -478,6 +478,8 @@ export class TransactionManager {
     const sender = this.sender(Number(intent.chainId));
     progress.chainId = sender.chainId;
     const mined = await this.minedAttempt(sender, intent);
+    // A receipt of another transaction says nothing of ours, not even that it left its block.
+    if (mined === "doubtful") return undefined;
     if (mined) {
       const { attempt, receipt } = mined;
       const recorded = intent.status === "mined" && intent.minedHash === attempt.hash;
@@ -552,26 +554,30 @@ export class TransactionManager {
     return undefined;
   }
 
-  /** The attempt in a block, with its receipt; a reverted one was settled and is not read again. */
+  /**
+   * The attempt in a block, with its receipt; a reverted one was settled and is not read again.
+   * "doubtful" when the node answered a receipt of another transaction for one of them.
+   */
   private async minedAttempt(
     sender: ChainSender,
     intent: IntentWithAttempts,
-  ): Promise<{ attempt: AttemptRecord; receipt: TransactionReceipt } | undefined> {
+  ): Promise<{ attempt: AttemptRecord; receipt: TransactionReceipt } | "doubtful" | undefined> {
+    let doubtful = false;
     for (const attempt of [...intent.attempts].reverse()) {
       if (attempt.status === "reverted") continue;
       const receipt = await sender.provider.getTransactionReceipt(attempt.hash);
       if (!receipt) continue;
-      // A receipt of another transaction is the node's mistake, not a sign that ours was mined.
       if (receipt.hash.toLowerCase() !== attempt.hash.toLowerCase()) {
         this.options.logger.warn("the node answered a receipt of another transaction", {
           hash: attempt.hash,
           answered: receipt.hash,
         });
+        doubtful = true;
         continue;
       }
       return { attempt, receipt };
     }
-    return undefined;
+    return doubtful ? "doubtful" : undefined;
   }
 
   private async rebroadcast(sender: ChainSender, attempt: AttemptRecord): Promise<void> {
