@@ -1,9 +1,9 @@
 // The executor reads the subgraphs (SubgraphReader), which it does not trust. The head block it
 // pins its queries to must be a block number and hash. Paging through
 // entities by id, a page that does not move past the last one, or holds more than a page, ends the
-// read with an error naming the subgraph, rather than asking for the next page forever, and so do
-// pages that rise without end; an answer without end is refused past the bound rather than taking
-// the executor's memory.
+// read with an error naming the subgraph, rather than asking for the next page forever, and so does
+// a page of recent heights longer than asked for; an answer without end is refused past the bound
+// rather than taking the executor's memory.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -88,24 +88,16 @@ test("a page of more rows than asked for, or ids not in order, is refused", asyn
   await assert.rejects(read(), /out of order: id 0xABCD after 0x/);
 });
 
-test(
-  "pages that rise without end are refused past 100,000 rows; a recent page past its size too",
-  { timeout: 30_000 },
-  async () => {
-    page = (_, n) => rows(1000 * n + 1, 1000);
-    asked = 0;
-    await assert.rejects(read(), /answered more than 100000 stakeRequests at block 100; refusing to read on/);
-    assert.equal(asked, 100);
-    const recent = new SubgraphReader(url);
-    page = () => rows(1, 100);
-    assert.equal((await recent.recent("anchoredStateRoots", "id", 100)).length, 100);
-    page = () => rows(1, 101);
-    await assert.rejects(
-      recent.recent("anchoredStateRoots", "id", 100),
-      /answered anchoredStateRoots with no page of at most 100 rows/,
-    );
-  },
-);
+test("a page of recent heights holds at most the heights asked for", async () => {
+  const recent = new SubgraphReader(url);
+  page = () => rows(1, 100);
+  assert.equal((await recent.recent("anchoredStateRoots", "id", 100)).length, 100);
+  page = () => rows(1, 101);
+  await assert.rejects(
+    recent.recent("anchoredStateRoots", "id", 100),
+    /answered anchoredStateRoots with no page of at most 100 rows/,
+  );
+});
 
 test("an answer without end is refused past the bound", { timeout: 30_000 }, async () => {
   const endless = new SubgraphReader(new URL("/endless", url).href);

@@ -15,11 +15,6 @@ import type {
 } from "../decide/index.ts";
 
 const PAGE = 1000;
-/**
- * Rows of one entity type in one snapshot at most: far past any backlog of open requests and
- * messages, and a bound on a subgraph that answers page after rising page without end.
- */
-const MAX_ROWS = 100_000;
 /** Anchored roots and proofs older than the newest of these are never chosen again. */
 const RECENT_HEIGHTS = 100;
 
@@ -137,10 +132,6 @@ export class SubgraphReader {
       after = this.checkPage(field, page, after);
       rows.push(...page);
       if (page.length < PAGE) return rows;
-      if (rows.length >= MAX_ROWS)
-        throw new Error(
-          `the subgraph at ${this.url} answered more than ${MAX_ROWS} ${field} at block ${block}; refusing to read on`,
-        );
     }
   }
 
