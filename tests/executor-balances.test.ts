@@ -21,6 +21,7 @@ import {
 } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
+import { until } from "./helpers/wait-until.ts";
 
 const USER = 2;
 const HOLDER = 9;
@@ -45,16 +46,6 @@ async function metric(series: string): Promise<number> {
   const line = text.split("\n").find((row) => row.startsWith(`${series} `));
   assert.ok(line, `${series} in /metrics:\n${text}`);
   return Number(line.slice(series.length + 1));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 async function skipOf(

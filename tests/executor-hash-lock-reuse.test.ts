@@ -24,6 +24,7 @@ import {
 } from "./helpers/executor-stack.ts";
 import { STAKE_STEPS, waitForConfirmed, waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestStake } from "./helpers/manual-flows.ts";
+import { until } from "./helpers/wait-until.ts";
 
 const TERMS = { gasPrice: 0n, gasLimit: 0n };
 let stack: ExecutorStack;
@@ -41,16 +42,6 @@ after(async () => {
   await executor?.stop();
   await stack?.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 test(
   "a message declared by someone else under our hash lock is refused; ours completes",

@@ -3,6 +3,7 @@
 // a read that hangs at the first RPC URL is answered by the second one.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { JsonRpcProvider } from "ethers";
 import { connectChain } from "../chain/provider.ts";
 import { devWallet } from "../devnet/accounts.ts";
 import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
@@ -42,6 +43,16 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A payment of 1 wei on origin: the plainest transaction the manager can follow. */
+const payout = (subject: string) => ({
+  chain: "origin" as const,
+  subject,
+  step: "payout",
+  to: devWallet(5).address,
+  data: "0x",
+  value: 1n,
+});
+
 async function stalledGauge(): Promise<number> {
   const metric = await metrics.followersStalled.get();
   return metric.values[0]?.value ?? 0;
@@ -51,14 +62,7 @@ test("receipts that fail for a while stall the follower, which retries until the
   const subject = "0x" + "e1".repeat(32);
   const FAILURES = 9;
   originProxy.fail("eth_getTransactionReceipt", "http500", FAILURES);
-  const outcome = manager.send({
-    chain: "origin",
-    subject,
-    step: "payout",
-    to: devWallet(5).address,
-    data: "0x",
-    value: 1n,
-  });
+  const outcome = manager.send(payout(subject));
   let seenStalled: { stalled: number; lastError: string | null } | undefined;
   let gaugeStalled = 0;
   let settled = false;
@@ -101,17 +105,18 @@ test("a read that hangs at the first RPC URL is answered by the second within th
   }
 });
 
-test("a receipt of another transaction, or naming a block that does not hold ours, is not taken for mined", async () => {
-  const origin = stack!.providers.origin;
-  // A real receipt of a transaction mined before: what a confused node might answer instead of ours.
+/** A real receipt of a transaction mined just now: what a confused node might answer instead of ours. */
+async function anotherReceipt(origin: JsonRpcProvider): Promise<Record<string, unknown>> {
   const other = await devWallet(6)
     .connect(origin)
     .sendTransaction({ to: devWallet(5).address, value: 1n });
   await other.wait();
-  const otherReceipt = (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<
-    string,
-    unknown
-  >;
+  return (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<string, unknown>;
+}
+
+test("a receipt of another transaction, or naming a block that does not hold ours, is not taken for mined", async () => {
+  const origin = stack!.providers.origin;
+  const otherReceipt = await anotherReceipt(origin);
   await origin.send("evm_setAutomine", [false]);
   const subject = "0x" + "e3".repeat(32);
   const original = origin.send;
@@ -125,14 +130,7 @@ test("a receipt of another transaction, or naming a block that does not hold our
     return forged(hash);
   };
   try {
-    const outcome = manager.send({
-      chain: "origin",
-      subject,
-      step: "payout",
-      to: devWallet(5).address,
-      data: "0x",
-      value: 1n,
-    });
+    const outcome = manager.send(payout(subject));
     const intentStatus = async () => (await books.intentsFor(subject))[0]?.status;
     // The follower looks again while it has not settled the intent.
     const looks = async (count: number) => {
@@ -167,14 +165,7 @@ test("a receipt of another transaction, or naming a block that does not hold our
 test("a mined intent stays mined while the node answers another transaction's receipt", async () => {
   const { providers, senders } = stack!;
   const origin = providers.origin;
-  const other = await devWallet(6)
-    .connect(origin)
-    .sendTransaction({ to: devWallet(5).address, value: 1n });
-  await other.wait();
-  const otherReceipt = (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<
-    string,
-    unknown
-  >;
+  const otherReceipt = await anotherReceipt(origin);
   await origin.send("evm_setAutomine", [false]);
   // Two blocks on top make it confirmed: after one it is mined, and followed on.
   senders.origin.confirmations = 2;
@@ -189,14 +180,7 @@ test("a mined intent stays mined while the node answers another transaction's re
     return otherReceipt;
   };
   try {
-    const outcome = manager.send({
-      chain: "origin",
-      subject,
-      step: "payout",
-      to: devWallet(5).address,
-      data: "0x",
-      value: 1n,
-    });
+    const outcome = manager.send(payout(subject));
     const intent = async () => (await books.intentsFor(subject))[0];
     while ((await intent())?.status !== "sent") await sleep(50);
     await send("evm_mine", []);
