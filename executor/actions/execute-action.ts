@@ -3,7 +3,7 @@
 // and preconditions are read again first.
 import { Contract, hexlify, keccak256, randomBytes, ZeroAddress } from "ethers";
 import { blockHeader } from "../../chain/blocks.ts";
-import type { CoGateway, OstComposer, RedeemPool } from "../../chain/contract-types.ts";
+import type { CoGateway } from "../../chain/contract-types.ts";
 import { messageHash, type MessageTerms } from "../../chain/message-hashes.ts";
 import {
   buildGatewayProof,
@@ -19,7 +19,7 @@ import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
 import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
 import { reserveBountyAllowance } from "./bounty-allowance.ts";
-import { brokenPrecondition, type ChainReaders } from "./preconditions.ts";
+import { brokenPrecondition, composerOf, redeemPoolOf, type ChainReaders } from "./preconditions.ts";
 import { revertCall } from "./revert-calls.ts";
 
 export interface ActionContext extends ChainReaders {
@@ -58,38 +58,25 @@ async function hashLockFor(context: ActionContext, action: AcceptAction): Promis
   if (action.secret.kind === "reuse") return action.secret.hashLock;
   const stored = await context.books.readSecret({ subject: action.subject });
   if (stored) return keccak256(stored);
+  const stake = action.step === "acceptStake";
   const sender = await proxyOf(context, action);
   if (sender === ZeroAddress)
-    return {
-      drop: `the request's ${action.step === "acceptStake" ? "staker" : "redeemer"} has no proxy on chain`,
-    };
+    return { drop: `the request's ${stake ? "staker" : "redeemer"} has no proxy on chain` };
   const secret = hexlify(randomBytes(32));
   const terms: MessageTerms = {
     ...action,
     sender,
     hashLock: keccak256(secret),
-    gateway: action.step === "acceptStake" ? action.gateway : action.cogateway,
+    gateway: stake ? action.gateway : action.cogateway,
   };
-  const kind = action.step === "acceptStake" ? "stake" : "redeem";
-  return context.books.storeSecret(action.subject, secret, messageHash(kind, terms));
+  return context.books.storeSecret(action.subject, secret, messageHash(stake ? "stake" : "redeem", terms));
 }
 
 /** The proxy the composer (stakes) or the pool (redeems) declares the request's message from. */
-async function proxyOf(context: ActionContext, action: AcceptAction): Promise<string> {
-  if (action.step === "acceptStake") {
-    const composer = new Contract(
-      context.deployment.origin.contracts.ostComposer,
-      mosaicInterface("OSTComposer"),
-      context.providers.origin,
-    ) as OstComposer;
-    return composer.stakerProxies(action.staker);
-  }
-  const pool = new Contract(
-    context.deployment.auxiliary.contracts.redeemPool,
-    mosaicInterface("RedeemPool"),
-    context.providers.auxiliary,
-  ) as RedeemPool;
-  return pool.redeemerProxies(action.redeemer);
+function proxyOf(context: ActionContext, action: AcceptAction): Promise<string> {
+  return action.step === "acceptStake"
+    ? composerOf(context).stakerProxies(action.staker)
+    : redeemPoolOf(context).redeemerProxies(action.redeemer);
 }
 
 async function transactionFor(

@@ -24,7 +24,7 @@ function gatewayOn(chain: ChainName, action: Action, readers: ChainReaders): Gat
   return new Contract(address, mosaicInterface("EIP20Gateway"), readers.providers[chain]) as Gateway;
 }
 
-function composerOf(readers: ChainReaders): OstComposer {
+export function composerOf(readers: ChainReaders): OstComposer {
   return new Contract(
     readers.deployment.origin.contracts.ostComposer,
     mosaicInterface("OSTComposer"),
@@ -32,7 +32,7 @@ function composerOf(readers: ChainReaders): OstComposer {
   ) as OstComposer;
 }
 
-function redeemPoolOf(readers: ChainReaders): RedeemPool {
+export function redeemPoolOf(readers: ChainReaders): RedeemPool {
   return new Contract(
     readers.deployment.auxiliary.contracts.redeemPool,
     mosaicInterface("RedeemPool"),

@@ -366,7 +366,7 @@ export async function decisionIntents(
   return rows;
 }
 
-/** The subjects and hash locks of the secrets stored for `subjects` or under `hashLocks`. */
+/** The subjects, hash locks and declared message hashes of the secrets stored for `subjects` or under `hashLocks`. */
 export async function secretsFor(
   tx: BooksTransaction,
   subjects: readonly string[],
