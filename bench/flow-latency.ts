@@ -98,3 +98,12 @@ export function summarizeSteps(
   }
   return summary;
 }
+
+/** Each step that some flow took in fewer blocks than its floor, with how many flows did. */
+export function underFloor(flows: FlowBlocks[], blockTimeSeconds: number): string[] {
+  const perFlow = flows.map((flow) => stepBlocks(flow, blockTimeSeconds));
+  return STEPS.flatMap((step) => {
+    const count = perFlow.filter((steps) => steps[step] < STEP_FLOORS[step]).length;
+    return count === 0 ? [] : [`${step} in ${count} of ${flows.length} flows`];
+  });
+}

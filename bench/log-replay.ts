@@ -1,11 +1,13 @@
 // The floor under indexing: the same eth_getLogs ranges the indexer asked for, each log decoded
 // as the indexer decodes it (the runtime's triggers), and nothing else (no blocks, handlers,
-// contract calls or store). And the ranges' logs and blocks recorded in memory, so that indexing
-// can be timed without the node's answers (the processing rate).
+// contract calls or store). And the ranges' logs and blocks, with the answers to the logs' declared
+// calls, recorded in memory, so that indexing can be timed without the node's answers (the
+// processing rate).
 import type { ChainReader, ChainSource, LogQuery } from "../indexer/ingest/chain-reader.ts";
 import { toPointer } from "../indexer/ingest/chain-reader.ts";
 import type { IndexerProgress } from "../indexer/ingest/subgraph-indexer.ts";
 import type { RawBlock, RawLog } from "../indexer/runtime/chain-data.ts";
+import { callKey } from "../indexer/runtime/host-imports.ts";
 import type { SubgraphRuntime } from "../indexer/runtime/subgraph-runtime.ts";
 import type { BlockPointer } from "../indexer/store/types.ts";
 
@@ -88,6 +90,7 @@ export class RecordedChain implements ChainSource {
     private readonly logList: RawLog[],
     private readonly blocks: Map<number, RawBlock>,
     private readonly pointers: Map<number, BlockPointer>,
+    private readonly answers: Map<string, string>,
   ) {}
 
   /** Reads the ranges' logs and blocks from `chain`, with the subgraph's log filter. */
@@ -98,17 +101,18 @@ export class RecordedChain implements ChainSource {
   ): Promise<RecordedChain> {
     const filter = runtime.logFilter();
     const logs: RawLog[] = [];
-    const numbers = new Set<number>();
-    for (const range of ranges) {
-      const found = await chain.logs({ ...range, addresses: filter.addresses, topics: filter.topics });
-      logs.push(...found);
-      for (const log of found) numbers.add(Number(log.blockNumber));
-    }
+    for (const range of ranges)
+      logs.push(...(await chain.logs({ ...range, addresses: filter.addresses, topics: filter.topics })));
+    const byBlock = groupByBlock(logs);
     const blocks = new Map<number, RawBlock>();
-    for (const number of numbers) {
+    // The answers to the logs' declared calls, read with them as the indexer reads them.
+    const answers = new Map<string, string>();
+    for (const [number, blockLogs] of byBlock) {
       const block = await chain.block(number, true);
       if (!block) throw new Error(`block ${number} is not on the chain any more`);
       blocks.set(number, block);
+      for (const request of runtime.declaredCalls(number, blockLogs))
+        answers.set(answerKey(request, block.hash), await chain.call(request, block.hash));
     }
     const pointers = new Map<number, BlockPointer>();
     for (const range of ranges)
@@ -118,7 +122,7 @@ export class RecordedChain implements ChainSource {
         if (!pointer) throw new Error(`block ${number} is not on the chain any more`);
         pointers.set(number, pointer);
       }
-    return new RecordedChain(ranges.at(-1)?.toBlock ?? 0, logs, blocks, pointers);
+    return new RecordedChain(ranges.at(-1)?.toBlock ?? 0, logs, blocks, pointers, answers);
   }
 
   get logCount(): number {
@@ -141,6 +145,13 @@ export class RecordedChain implements ChainSource {
     return Promise.resolve(pointer);
   }
 
+  /** A declared call's recorded answer (any other call was not recorded: the handler asks the node). */
+  call(request: { to: string; data: string }, blockHash: string): Promise<string> {
+    const answer = this.answers.get(answerKey(request, blockHash));
+    if (answer === undefined) return Promise.reject(new Error("this call was not recorded for the replay"));
+    return Promise.resolve(answer);
+  }
+
   logs(query: LogQuery): Promise<RawLog[]> {
     return Promise.resolve(
       this.logList.filter((log) => {
@@ -150,3 +161,6 @@ export class RecordedChain implements ChainSource {
     );
   }
 }
+
+const answerKey = (request: { to: string; data: string }, blockHash: string) =>
+  `${blockHash}:${callKey(request.to, request.data)}`;

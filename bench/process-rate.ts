@@ -1,6 +1,8 @@
 // The processing rate: each subgraph indexed again from scratch, into a fresh SQLite file, from
 // the logs and blocks of the timed run held in memory, so the node's answers are not timed (as
-// Ponder's and graph-node's benchmarks count). Contract calls of the handlers still go to the node.
+// Ponder's and graph-node's benchmarks count). The answers to the calls the manifests declare are
+// held with them (the indexer makes those calls early, with the range's logs); any other contract
+// call of a handler still goes to the node.
 // Each subgraph is indexed twice, with a fresh module instance per trigger and with reused ones,
 // and every entity change of the two must be the same: the check on instance reuse over the
 // whole benchmark.

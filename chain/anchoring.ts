@@ -4,6 +4,7 @@ import { Contract, type ContractRunner, type JsonRpcProvider } from "ethers";
 import type { Anchor } from "./contract-types.ts";
 import { blockHeader, headBlockNumber } from "./blocks.ts";
 import { mosaicInterface } from "./mosaic-artifacts.ts";
+import { receiptOf } from "./receipts.ts";
 
 export interface AnchorTarget {
   /** The Anchor contract on the chain that records the roots. */
@@ -54,8 +55,7 @@ export async function anchorStateRoot(
   const { stateRoot } = await blockHeader(source, height);
   const response = await anchor.anchorStateRoot(height, stateRoot);
   // Not forever: a transaction that a reorganisation or the node dropped never gets a receipt.
-  const receipt = await response.wait(1, ANCHOR_RECEIPT_TIMEOUT_MS);
-  if (!receipt || receipt.status !== 1)
-    throw new Error(`anchorStateRoot(${height}) failed on ${target.anchorAddress}`);
+  const receipt = await receiptOf(response.provider, response.hash, ANCHOR_RECEIPT_TIMEOUT_MS);
+  if (receipt.status !== 1) throw new Error(`anchorStateRoot(${height}) failed on ${target.anchorAddress}`);
   return { blockHeight: height, stateRoot, transactionHash: receipt.hash };
 }

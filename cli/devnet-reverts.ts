@@ -17,7 +17,7 @@ import {
   stakeAndRevert,
   type ProvingChains,
 } from "../devnet/direct-flows.ts";
-import { mined } from "../devnet/user-requests.ts";
+import { mined } from "../chain/receipts.ts";
 import { runCommand, wholeNumber } from "./command.ts";
 
 const DEFAULT_DEPLOYMENT_FILE = ".devnet/deployment.json";

@@ -11,6 +11,7 @@ import { headBlockNumber } from "../chain/blocks.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
 import { followNewHeads, webSocketUrlOf, type NewHeads } from "../chain/new-heads.ts";
+import { receiptOf } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "./accounts.ts";
 
 type ChainName = "origin" | "auxiliary";
@@ -247,9 +248,9 @@ export function startAnchorer(options: AnchorerOptions): Anchorer {
         sent.map(
           (hash, index) =>
             hash &&
-            providers[directions[index]!.target]
-              .waitForTransaction(hash, 1, RECEIPT_TIMEOUT_MS)
-              .catch((error: Error) => options.onError?.(error)),
+            receiptOf(providers[directions[index]!.target], hash, RECEIPT_TIMEOUT_MS).catch((error: Error) =>
+              options.onError?.(error),
+            ),
         ),
       );
     },

@@ -28,6 +28,7 @@ import {
   type Artifact,
   type MosaicContractName,
 } from "../chain/mosaic-artifacts.ts";
+import { receiptOf, ReceiptTimeoutError } from "../chain/receipts.ts";
 import { sendPair, type SentPair, type SharedContracts } from "./deploy-pair.ts";
 
 export interface ChainEndpoint {
@@ -148,21 +149,21 @@ class ChainDeployer {
     this.pending = [];
     const deployed: string[] = [];
     const results = await Promise.allSettled(
-      stage.map(async ({ response }) => response.wait(1, STAGE_TIMEOUT_MS)),
+      stage.map(async ({ response }) => receiptOf(response.provider, response.hash, STAGE_TIMEOUT_MS)),
     );
     for (const [index, result] of results.entries()) {
       const { label, address } = stage[index]!;
       const what = address ? `deploying ${label}` : label;
       if (result.status === "rejected") {
-        const error = result.reason as Error & { code?: string; shortMessage?: string };
+        const error = result.reason as Error & { shortMessage?: string };
         throw new Error(
-          error.code === "TIMEOUT"
+          error instanceof ReceiptTimeoutError
             ? `${this.chainName}: ${what} was not mined within ${STAGE_TIMEOUT_MS / 1000} s: is the chain making blocks?`
             : `${this.chainName}: ${what} failed: ${error.shortMessage ?? error.message}`,
         );
       }
       const receipt = result.value;
-      if (!receipt || receipt.status !== 1) throw new Error(`${this.chainName}: ${what} failed`);
+      if (receipt.status !== 1) throw new Error(`${this.chainName}: ${what} failed`);
       this.firstBlock = Math.min(this.firstBlock ?? receipt.blockNumber, receipt.blockNumber);
       if (address) deployed.push(`${this.chainName}: ${label} at ${address}`);
     }

@@ -5,6 +5,7 @@
 import { parseEther, toQuantity, type JsonRpcProvider } from "ethers";
 import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
 import { bindOrigin, bindPairOnOrigin } from "../chain/mosaic-contracts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, facilitatorIndex, FIRST_USER_INDEX, ROLE_INDEX } from "./accounts.ts";
 import { DEV_MNEMONIC } from "./anvil.ts";
 import { deployMosaic } from "./deploy-mosaic.ts";
@@ -121,5 +122,5 @@ async function grantTokens(
       sent.push(await pairToken.mint(devWallet(index).address, DEV_TOKEN_GRANT, { nonce: nonce++ }));
     }
   }
-  await Promise.all(sent.map((response) => response.wait()));
+  await Promise.all(sent.map(async (response) => mined(response)));
 }

@@ -14,7 +14,8 @@ import {
   provenStorageRoot,
   type ProofSource,
 } from "../chain/proofs.ts";
-import { mined, type MosaicChains, type Request } from "./user-requests.ts";
+import { mined } from "../chain/receipts.ts";
+import type { MosaicChains, Request } from "./user-requests.ts";
 
 /** A message declared by its sender directly at a gateway; the sender holds the secret. */
 export interface DirectMessage extends Request {

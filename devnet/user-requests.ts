@@ -1,7 +1,7 @@
 // What a user of Mosaic does: ask the OSTComposer to stake, or the RedeemPool to redeem, paying the
 // facilitator through the request's gasPrice and gasLimit. The development network's demo and the
 // tests send requests through these.
-import type { BaseWallet, Provider, TransactionReceipt } from "ethers";
+import type { BaseWallet, Provider } from "ethers";
 import { gatewayPairs, type Deployment, type GatewayPair } from "../chain/deployment-file.ts";
 import {
   bindAuxiliary,
@@ -10,6 +10,7 @@ import {
   bindPairOnOrigin,
   emittedEvent,
 } from "../chain/mosaic-contracts.ts";
+import { mined } from "../chain/receipts.ts";
 
 /** A deployment and a provider per chain: a development network, or any chains. */
 export interface MosaicChains {
@@ -47,14 +48,6 @@ export interface RequestedRedeem extends Request {
  */
 function withMargin(estimate: bigint): bigint {
   return (estimate * 5n) / 4n;
-}
-
-export async function mined(
-  call: Promise<{ wait(): Promise<TransactionReceipt | null> }>,
-): Promise<TransactionReceipt> {
-  const receipt = await (await call).wait();
-  if (!receipt || receipt.status !== 1) throw new Error("transaction failed");
-  return receipt;
 }
 
 /** Staker: approve the pair's value token to the composer and requestStake at the pair's gateway. */

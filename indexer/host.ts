@@ -90,6 +90,7 @@ export function openSubgraph(
     schema: runtimeSchema,
     deployment: runtime.deployment,
   });
+  store.startWriting?.();
   const chain = new ChainReader(connectChain(subgraph.rpcUrl, subgraph.chainId));
   const indexer = new SubgraphIndexer({
     runtime,

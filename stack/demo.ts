@@ -8,7 +8,8 @@ import { gatewayPairs, type GatewayPair } from "../chain/deployment-file.ts";
 import { bindPairOnAuxiliary, bindPairOnOrigin } from "../chain/mosaic-contracts.ts";
 import { devWallet, FIRST_USER_INDEX } from "../devnet/accounts.ts";
 import type { DevNetwork } from "../devnet/network.ts";
-import { mined, requestRedeem, requestStake } from "../devnet/user-requests.ts";
+import { mined } from "../chain/receipts.ts";
+import { requestRedeem, requestStake } from "../devnet/user-requests.ts";
 
 export const DEMO_STAKE = parseEther("100");
 export const DEMO_REDEEM = parseEther("40");

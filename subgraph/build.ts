@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { readDeploymentFile, type Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi, type MosaicContractName } from "../chain/mosaic-artifacts.ts";
 import { CHAINS, DATA_SOURCES, subgraphManifest, type ChainName } from "./manifest.ts";
+import { withBuildLock } from "./build-lock.ts";
 
 const SUBGRAPH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(SUBGRAPH_DIR);
@@ -182,8 +183,19 @@ async function codegen(manifests: Record<ChainName, string>, progress: (message:
   writeFileSync(stampFile, inputs);
 }
 
-/** Builds both subgraphs; returns the path of each chain's built subgraph.yaml. */
-export async function buildSubgraphs(options: BuildOptions = {}): Promise<BuiltManifests> {
+/**
+ * Builds both subgraphs; returns the path of each chain's built subgraph.yaml. One build at a time
+ * across processes (subgraph/build-lock.ts).
+ */
+export function buildSubgraphs(options: BuildOptions = {}): Promise<BuiltManifests> {
+  return withBuildLock(() => buildSubgraphsHoldingLock(options), {
+    onWait: (holder) =>
+      options.progress?.(`waiting for another subgraph build (process ${holder ?? "?"}) to finish`),
+  });
+}
+
+/** buildSubgraphs for a caller that holds the build lock already. */
+export async function buildSubgraphsHoldingLock(options: BuildOptions = {}): Promise<BuiltManifests> {
   const progress = options.progress ?? (() => undefined);
   const buildDir = options.buildDir ?? DEFAULT_BUILD_DIR;
   const manifests = writeManifests(chooseDeployment(options, progress));

@@ -2,9 +2,15 @@
 // while the sources are unchanged): building takes seconds, and the WASM does not depend on
 // addresses (the host points each data source at a deployment's contracts).
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { buildSubgraphs, DEFAULT_BUILD_DIR, placeholderDeployment, type BuiltManifests } from "./build.ts";
+import { cachedBuild } from "./build-lock.ts";
+import {
+  buildSubgraphsHoldingLock,
+  DEFAULT_BUILD_DIR,
+  placeholderDeployment,
+  type BuiltManifests,
+} from "./build.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BUILD_DIR = path.join(DEFAULT_BUILD_DIR, "any-deployment");
@@ -37,13 +43,14 @@ export async function builtSubgraphs(progress?: (message: string) => void): Prom
     origin: path.join(BUILD_DIR, "origin", "subgraph.yaml"),
     auxiliary: path.join(BUILD_DIR, "auxiliary", "subgraph.yaml"),
   };
-  const hash = inputsHash();
-  const fresh =
-    existsSync(STAMP) &&
-    readFileSync(STAMP, "utf8") === hash &&
-    Object.values(manifests).every((file) => existsSync(file));
-  if (fresh) return manifests;
-  const built = await buildSubgraphs({ deployment: placeholderDeployment(), buildDir: BUILD_DIR, progress });
-  writeFileSync(STAMP, hash);
-  return built;
+  await cachedBuild({
+    stamp: STAMP,
+    inputs: inputsHash(),
+    outputs: Object.values(manifests),
+    build: async () => {
+      await buildSubgraphsHoldingLock({ deployment: placeholderDeployment(), buildDir: BUILD_DIR, progress });
+    },
+    onWait: (holder) => progress?.(`waiting for another subgraph build (process ${holder ?? "?"})`),
+  });
+  return manifests;
 }

@@ -94,7 +94,17 @@ interface DataSourceSpec {
   events: string[];
   /** The entity types the mapping writes. */
   entities: string[];
+  /**
+   * Declared eth_calls by event (specVersion 1.2.0 on): the host makes them before the block's
+   * handlers run, so the handler's own call of the same function does not wait on the node.
+   */
+  calls?: Record<string, Record<string, string>>;
 }
+
+/** The gateway's `messages(hash)`, where the handlers of declarations and confirmations read a message's terms. */
+const messageTermsCall = (contract: string) => ({
+  messages: `${contract}[event.address].messages(event.params._messageHash)`,
+});
 
 const BOUNTY_EVENTS = ["BountyChangeInitiated", "BountyChangeConfirmed"];
 const MESSAGE_ENTITIES = ["Message", "GatewayProof", "MosaicEvent"];
@@ -115,6 +125,10 @@ const GATEWAY: Omit<DataSourceSpec, "name"> = {
     ...BOUNTY_EVENTS,
   ],
   entities: [...MESSAGE_ENTITIES, "StakeRequest", "OpenRequest"],
+  calls: {
+    StakeIntentDeclared: messageTermsCall("EIP20Gateway"),
+    RedeemIntentConfirmed: messageTermsCall("EIP20Gateway"),
+  },
 };
 
 const COGATEWAY: Omit<DataSourceSpec, "name"> = {
@@ -133,6 +147,10 @@ const COGATEWAY: Omit<DataSourceSpec, "name"> = {
     ...BOUNTY_EVENTS,
   ],
   entities: [...MESSAGE_ENTITIES, "RedeemRequest", "OpenRequest"],
+  calls: {
+    StakeIntentConfirmed: messageTermsCall("EIP20CoGateway"),
+    RedeemIntentDeclared: messageTermsCall("EIP20CoGateway"),
+  },
 };
 
 const ANCHOR: Omit<DataSourceSpec, "name"> = {
@@ -251,6 +269,7 @@ export function subgraphManifest(
           eventHandlers: spec.events.map((event) => ({
             event: eventSignature(abiOf(spec.contract), spec.contract, event),
             handler: handlerName(event),
+            ...(spec.calls?.[event] ? { calls: spec.calls[event] } : {}),
           })),
         },
       };

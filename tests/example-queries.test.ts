@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { Contract, parseEther, parseUnits } from "ethers";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import { startIndexerHost, type IndexerHost } from "../indexer/host.ts";
@@ -177,7 +178,7 @@ test("the workers at a block: a worker set with an expiration height counts unti
   );
   const before = await net.origin.provider.getBlockNumber();
   const expiration = before + 5;
-  const receipt = await (await organization.getFunction("setWorker")(newcomer, expiration)).wait();
+  const receipt = await mined(organization.getFunction("setWorker")(newcomer, expiration));
   const workersAt = async (block: number) => {
     const { workers } = (await ask("origin", "WorkersAt", { block, height: String(block) })) as {
       workers: Row[];

@@ -8,7 +8,7 @@ import { parseEther, parseUnits } from "ethers";
 import { buildGatewayProof } from "../chain/proofs.ts";
 import { bindAuxiliary } from "../chain/mosaic-contracts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
-import { mined } from "../devnet/user-requests.ts";
+import { mined } from "../chain/receipts.ts";
 import { openBooks } from "../executor/bookkeeping/index.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";

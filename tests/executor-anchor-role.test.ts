@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { Contract, encryptKeystoreJsonSync, parseEther, parseUnits, type JsonRpcProvider } from "ethers";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
 import { bindOrigin } from "../chain/mosaic-contracts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { auditChains } from "../devnet/faults/chain-audit.ts";
 import { readConfig } from "../executor/config.ts";
@@ -148,7 +149,7 @@ before(async () => {
   // The owner makes the facilitator's key admin of both Anchors' organizations.
   for (const chain of CHAINS) {
     const organization = await anchorOrganization(chain);
-    await (await organization.getFunction("setAdmin")(ADMIN)).wait();
+    await mined(organization.getFunction("setAdmin")(ADMIN));
   }
 });
 after(async () => {
@@ -203,13 +204,13 @@ test(
     // The owner's key becomes a second facilitator: a worker of both organizations, with base token.
     for (const chain of CHAINS) {
       const organization = await anchorOrganization(chain);
-      await (await organization.getFunction("setWorker")(OWNER, 2n ** 64n)).wait();
+      await mined(organization.getFunction("setWorker")(OWNER, 2n ** 64n));
     }
     const baseToken = bindOrigin(
       stack.net.deployment,
       devWallet(ROLE_INDEX.facilitator, provider("origin")),
     ).baseToken;
-    await (await baseToken.transfer(OWNER, parseEther("1000"))).wait();
+    await mined(baseToken.transfer(OWNER, parseEther("1000")));
 
     const from = await heads();
     await startWith(ROLE_INDEX.facilitator, { confirmations: 0, minInterval: 0, anchorers: [OWNER] });

@@ -17,6 +17,7 @@ import { after, before, test } from "node:test";
 import { Contract, parseEther, parseUnits } from "ethers";
 import type { MintableToken } from "../chain/contract-types.ts";
 import { tokenArtifact } from "../chain/mosaic-artifacts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 import { openBooks } from "../executor/bookkeeping/index.ts";
@@ -85,7 +86,7 @@ before(async () => {
   // The facilitator gives its base tokens away: it cannot pay a stake's bounty.
   const facilitator = devWallet(ROLE_INDEX.facilitator).address;
   const balance = await baseToken(ROLE_INDEX.facilitator).balanceOf(facilitator);
-  await (await baseToken(ROLE_INDEX.facilitator).transfer(devWallet(HOLDER).address, balance)).wait();
+  await mined(baseToken(ROLE_INDEX.facilitator).transfer(devWallet(HOLDER).address, balance));
   assert.equal(await baseToken(ROLE_INDEX.facilitator).balanceOf(facilitator), 0n);
 });
 after(async () => {
@@ -150,7 +151,7 @@ test(
     );
     assert.match(given, /operator: acceptStake on origin is abandoned \(abandonedByOperator: /, given);
     const held = await baseToken(HOLDER).balanceOf(devWallet(HOLDER).address);
-    await (await baseToken(HOLDER).transfer(devWallet(ROLE_INDEX.facilitator).address, held)).wait();
+    await mined(baseToken(HOLDER).transfer(devWallet(ROLE_INDEX.facilitator).address, held));
     proxy.clear();
     await sleep(3000);
     assert.equal((await acceptIntent())?.status, "abandoned", "an abandoned intent is not tried");

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseEther, parseUnits, toBeHex } from "ethers";
 import { bindOrigin } from "../chain/mosaic-contracts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startObservabilityServer, type ObservabilityServer } from "../executor/observability/http.ts";
 import { createLogger } from "../executor/observability/logger.ts";
@@ -65,7 +66,7 @@ before(async () => {
   stack = await startExecutorStack();
   // The key's base token goes: it cannot pay a stake's bounty.
   const held = await baseTokenOf(ROLE_INDEX.facilitator).balanceOf(facilitator);
-  await (await baseTokenOf(ROLE_INDEX.facilitator).transfer(devWallet(HOLDER).address, held)).wait();
+  await mined(baseTokenOf(ROLE_INDEX.facilitator).transfer(devWallet(HOLDER).address, held));
   const metrics = createMetrics();
   executor = await startExecutor(
     stack.config,
@@ -119,7 +120,7 @@ test(
     assert.match(warnings()[0]!, /the key cannot pay a stake's bounty on origin/);
 
     const held = await baseTokenOf(HOLDER).balanceOf(devWallet(HOLDER).address);
-    await (await baseTokenOf(HOLDER).transfer(facilitator, held)).wait();
+    await mined(baseTokenOf(HOLDER).transfer(facilitator, held));
     const done = await waitForProgressed(stack, "Stake", 1);
     assert.equal(done.size, 1);
     const funded = await until("a healthy executor", async () => {

@@ -7,6 +7,7 @@ import { Contract, MaxUint256 } from "ethers";
 import { anchorContract, latestAnchoredHeight } from "../chain/anchoring.ts";
 import type { Gateway } from "../chain/contract-types.ts";
 import { mosaicAbi, tokenArtifact } from "../chain/mosaic-artifacts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startAnchorer } from "../devnet/anchorer.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
@@ -53,8 +54,7 @@ test(
       let head = 0;
       const anchored = await until(async () => {
         if (head > 0 && (await latestAnchoredHeight(anchor)) >= head) return true;
-        const receipt = await (await user.sendTransaction({ to: user.address, value: 1n })).wait();
-        head = receipt!.blockNumber;
+        head = (await mined(user.sendTransaction({ to: user.address, value: 1n }))).blockNumber;
         return false;
       }, 30);
       assert.ok(
@@ -77,10 +77,8 @@ test(
     const transactions = {
       async send(request: TransactionRequest) {
         sent.push(request);
-        const receipt = await (
-          await facilitator.sendTransaction({ to: request.to, data: request.data })
-        ).wait();
-        return { status: "confirmed", hash: receipt!.hash, block: receipt!.blockNumber };
+        const receipt = await mined(facilitator.sendTransaction({ to: request.to, data: request.data }));
+        return { status: "confirmed", hash: receipt.hash, block: receipt.blockNumber };
       },
     } as unknown as TransactionManager;
     const context: AllowanceContext = {

@@ -11,7 +11,7 @@ import { bindOrigin, emittedEvent } from "../chain/mosaic-contracts.ts";
 import { messageHash as declaredMessageHash } from "../chain/message-hashes.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { grantBaseToken } from "../devnet/direct-flows.ts";
-import { mined } from "../devnet/user-requests.ts";
+import { mined } from "../chain/receipts.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";

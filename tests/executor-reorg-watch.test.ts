@@ -44,12 +44,28 @@ function confirmed(id: number, minedHash: string, minedBlock = 90n): IntentRecor
   };
 }
 
-/** A watch over one chain at `head`, on books holding `intents`; receipts from `receipt`. */
+/** The chain's block hash at a height, in these tests. */
+const blockHashAt = (number: number) => `0x${number.toString(16).padStart(64, "b")}`;
+
+/** A receipt of `hash` in the chain's block at `blockNumber` (or in another block of that height). */
+function receiptOf(
+  hash: string,
+  blockNumber: number,
+  blockHash = blockHashAt(blockNumber),
+): TransactionReceipt {
+  return { hash, blockNumber, blockHash } as TransactionReceipt;
+}
+
+/**
+ * A watch over one chain at `head`, on books holding `intents`; receipts from `receipt`. The
+ * chain's block at a height holds the intents mined there, `missingBlocks` are not known yet.
+ */
 function watchOver(
   intents: IntentRecord[],
   head: number,
   receipt: (hash: string) => TransactionReceipt | null,
   lastSeen: LastSeenBlocks = {},
+  missingBlocks: number[] = [],
 ) {
   const unmined: string[] = [];
   const lookups: string[] = [];
@@ -64,6 +80,15 @@ function watchOver(
       lookups.push(hash);
       return receipt(hash);
     },
+    getBlock: async (number: number) =>
+      missingBlocks.includes(number)
+        ? null
+        : {
+            hash: blockHashAt(number),
+            transactions: intents
+              .filter((intent) => Number(intent.minedBlock) === number)
+              .map((intent) => intent.minedHash!),
+          },
   } as unknown as JsonRpcProvider;
   const sender: ChainSender = {
     name: "origin",
@@ -98,7 +123,7 @@ test("a receipt lookup that fails does not keep the watch from the intents after
     100,
     (hash) => {
       if (hash === failing.minedHash && lookupFails) throw new Error("HTTP 500 from the node");
-      return hash === stillMined.minedHash ? ({ blockNumber: 90 } as TransactionReceipt) : null;
+      return hash === stillMined.minedHash ? receiptOf(hash, 90) : null;
     },
   );
 
@@ -120,8 +145,7 @@ test("after a start the first look reaches below the blocks the last run had see
   const away = confirmed(1, "0xaa", 500n);
   const older = confirmed(2, "0xbb", 400n); // below what the last run had seen, less the window
   const recent = confirmed(3, "0xcc", BigInt(head - 10));
-  const gone = (hash: string) =>
-    hash === recent.minedHash ? ({ blockNumber: head - 10 } as TransactionReceipt) : null;
+  const gone = (hash: string) => (hash === recent.minedHash ? receiptOf(hash, head - 10) : null);
 
   const fresh = watchOver([away, older, recent], head, gone);
   assert.equal(await fresh.watch.check(), 0, "a watch without a last seen block looks at the window only");
@@ -137,4 +161,44 @@ test("after a start the first look reaches below the blocks the last run had see
   restarted.unmined.length = 0; // the books show it confirmed at block 500 again
   assert.equal(await restarted.watch.check(), 0);
   assert.deepEqual(restarted.lookups, ["0xcc"]);
+});
+
+test("a receipt naming a block the chain no longer has at its height is a reorganisation", async () => {
+  // The node's receipt index still names the block a reorganisation took out (or the answer came
+  // from a node on the other branch): the chain's block 90 is another one.
+  const orphaned = confirmed(1, "0xaa");
+  const kept = confirmed(2, "0xbb");
+  const { watch, unmined, reopened } = watchOver([orphaned, kept], 100, (hash) =>
+    hash === orphaned.minedHash ? receiptOf(hash, 90, `0x${"e".repeat(64)}`) : receiptOf(hash, 90),
+  );
+  assert.equal(await watch.check(), 1);
+  assert.deepEqual(unmined, ["0xaa"]);
+  assert.deepEqual(reopened, [{ subject: orphaned.subject, step: orphaned.step }]);
+});
+
+test("a receipt the node cannot place leaves the intent as it is, and the next look reaches back again", async () => {
+  const head = 1000;
+  const answeredOther = confirmed(1, "0xaa", 500n); // the node answers another transaction's receipt
+  const blockNotYet = confirmed(2, "0xbb", 501n); // the receipt's block is not on this node yet
+  const blockWithout = confirmed(3, "0xcc", 502n); // the receipt's block does not hold it
+  const receipts: Record<string, TransactionReceipt> = {
+    "0xaa": receiptOf("0xdd", 500),
+    "0xbb": receiptOf("0xbb", 501),
+    "0xcc": receiptOf("0xcc", 503),
+  };
+  const { watch, unmined, lookups, reopened } = watchOver(
+    [answeredOther, blockNotYet, blockWithout],
+    head,
+    (hash) => receipts[hash] ?? null,
+    { origin: 520n },
+    [501],
+  );
+  assert.equal(await watch.check(), 0);
+  assert.deepEqual(unmined, []);
+  assert.deepEqual(reopened, []);
+  assert.deepEqual(lookups, ["0xaa", "0xbb", "0xcc"]);
+  // Nothing settled, so the look did not go through: the next one reaches below the window again.
+  lookups.length = 0;
+  assert.equal(await watch.check(), 0);
+  assert.deepEqual(lookups, ["0xaa", "0xbb", "0xcc"]);
 });

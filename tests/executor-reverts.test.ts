@@ -12,6 +12,7 @@ import { after, before, test } from "node:test";
 import { Interface, parseEther, parseUnits, type JsonRpcProvider } from "ethers";
 import { bindAuxiliary, bindOrigin } from "../chain/mosaic-contracts.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { receiptOf } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { BURNER } from "../devnet/deploy-mosaic.ts";
 import {
@@ -382,7 +383,7 @@ test(
       // at or above the progress reaches origin, so the progress with a proof waits for one.
       await net.origin.provider.send("evm_setAutomine", [false]);
       await aux.send("evm_mine", []);
-      assert.equal((await reveal.wait())?.status, 1, "the staker's progressMint succeeds");
+      assert.equal((await receiptOf(aux, reveal.hash)).status, 1, "the staker's progressMint succeeds");
       assert.equal(
         (await aux.getTransactionReceipt(ours))?.status,
         0,

@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import { encryptKeystoreJsonSync } from "ethers";
 import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { bindOrigin } from "../chain/mosaic-contracts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startRpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 import { readConfig } from "../executor/config.ts";
@@ -149,7 +150,7 @@ test("a key without base token for a bounty starts with a warning", async () => 
   const facilitator = devWallet(ROLE_INDEX.facilitator, stack.net.origin.provider);
   const baseToken = bindOrigin(stack.net.deployment, facilitator).baseToken;
   const balance = await baseToken.balanceOf(facilitator.address);
-  await (await baseToken.transfer(devWallet(9).address, balance)).wait();
+  await mined(baseToken.transfer(devWallet(9).address, balance));
   const lines: string[] = [];
   const executor = await start(() => undefined, lines);
   await executor.stop();

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { JsonRpcProvider } from "ethers";
 import { connectChain } from "../chain/provider.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet } from "../devnet/accounts.ts";
 import { startAnvil, type AnvilChain } from "../devnet/anvil.ts";
 import type { Books } from "../executor/bookkeeping/index.ts";
@@ -110,7 +111,7 @@ async function anotherReceipt(origin: JsonRpcProvider): Promise<Record<string, u
   const other = await devWallet(6)
     .connect(origin)
     .sendTransaction({ to: devWallet(5).address, value: 1n });
-  await other.wait();
+  await mined(other);
   return (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<string, unknown>;
 }
 

@@ -13,6 +13,7 @@ import {
   type JsonRpcProvider,
 } from "ethers";
 import { tokenArtifact } from "../chain/mosaic-artifacts.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import type { Books } from "../executor/bookkeeping/index.ts";
 import { createLogger } from "../executor/observability/logger.ts";
@@ -41,11 +42,11 @@ before(async () => {
   origin = stack.providers.origin;
   const owner = devWallet(ROLE_INDEX.owner).connect(origin);
   const { abi, bytecode } = tokenArtifact();
-  token = (await (
-    await new ContractFactory(abi, bytecode, owner).deploy("Token", "TOK")
-  ).waitForDeployment()) as Contract;
-  await (await token.getFunction("mint")(owner.address, AMOUNT)).wait();
-  await (await token.getFunction("approve")(facilitator.address, AMOUNT)).wait();
+  const deployed = await new ContractFactory(abi, bytecode, owner).deploy("Token", "TOK");
+  await mined(deployed.deploymentTransaction()!);
+  token = deployed as Contract;
+  await mined(token.getFunction("mint")(owner.address, AMOUNT));
+  await mined(token.getFunction("approve")(facilitator.address, AMOUNT));
 });
 
 after(async () => {
@@ -93,7 +94,7 @@ test("a transaction that reverts in its block fails with the reason; sent again 
   );
 
   await origin.send("evm_setAutomine", [true]);
-  await (await token.connect(owner).getFunction("mint")(owner.address, AMOUNT)).wait();
+  await mined(token.connect(owner).getFunction("mint")(owner.address, AMOUNT));
   const second = await manager.send(request);
   assert.equal(second.status, "confirmed", JSON.stringify(second));
   const receipt = await origin.getTransactionReceipt((second as { hash: string }).hash);

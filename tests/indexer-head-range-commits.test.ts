@@ -60,7 +60,7 @@ function chain(head: () => number): ChainSource {
 /** Handles every block with no writes. */
 const runtime = {
   logFilter: () => ({ addresses: [ADDRESS], topics: [TOPIC], startBlock: 0 }),
-  processBlock: () => [],
+  processBlockInTurns: () => Promise.resolve([]),
 } as unknown as SubgraphRuntime;
 
 /** Indexes to the head, recording holds, commits and applied blocks in order. */

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { Interface, zeroPadValue } from "ethers";
-import { stringify } from "yaml";
 import { callArguments, decodeCallResult, isRevertLike } from "../indexer/runtime/ethereum-call.ts";
 import { handlerMatches, loadManifest, ManifestError } from "../indexer/runtime/manifest.ts";
 import { parseSubgraphSchema } from "../indexer/schema/index.ts";
+import { writeOneSourceManifest } from "./helpers/manifest-file.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "parity-runtime-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,30 +29,13 @@ function manifest(
   edit: (source: Record<string, unknown>, handler: Record<string, unknown>) => void,
   top: Record<string, unknown> = {},
 ) {
-  const handler: Record<string, unknown> = {
-    event: "Tagged(indexed address,indexed uint256,uint256)",
-    handler: "handleTagged",
-  };
-  const source: Record<string, unknown> = {
-    kind: "ethereum/contract",
-    name: "Parity",
-    network: "test",
-    source: { address: "0x00000000000000000000000000000000000000aa", abi: "Parity", startBlock: 5 },
-    mapping: {
-      kind: "ethereum/events",
-      apiVersion: "0.0.9",
-      file: "./Parity.wasm",
-      abis: [{ name: "Parity", file: "./Parity.json" }],
-      eventHandlers: [handler],
-    },
-  };
-  edit(source, handler);
-  const file = path.join(dir, `subgraph-${++manifests}.yaml`);
-  writeFileSync(
-    file,
-    stringify({ specVersion: "1.3.0", schema: { file: "./schema.graphql" }, dataSources: [source], ...top }),
-  );
-  return file;
+  return writeOneSourceManifest(path.join(dir, `subgraph-${++manifests}.yaml`), {
+    contract: "Parity",
+    startBlock: 5,
+    handler: { event: "Tagged(indexed address,indexed uint256,uint256)", handler: "handleTagged" },
+    edit,
+    top,
+  });
 }
 
 const word = (hex: string) => zeroPadValue(hex, 32);

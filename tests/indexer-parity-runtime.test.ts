@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { getBytes, keccak256, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
+import { mined } from "../chain/receipts.ts";
 import {
   buildRuntimeFixture,
   startRuntimeFixture,
@@ -37,11 +38,11 @@ function taggedHandler(dataSource: Row): Row {
 describe("mapping runtime parity with graph-node", { timeout: 240_000 }, () => {
   let fixture: RuntimeFixture;
 
-  async function mined(sent: Promise<ContractTransactionResponse>): Promise<number> {
-    return (await (await sent).wait())!.blockNumber;
+  async function minedBlock(sent: Promise<ContractTransactionResponse>): Promise<number> {
+    return (await mined(sent)).blockNumber;
   }
-  const tag = (who: string, n: number, value: number) => mined(fixture.contract.tag!(who, n, value));
-  const probe = (mode: number) => mined(fixture.contract.probe!(mode));
+  const tag = (who: string, n: number, value: number) => minedBlock(fixture.contract.tag!(who, n, value));
+  const probe = (mode: number) => minedBlock(fixture.contract.probe!(mode));
   const data = (answer: Row) => {
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
     return answer.data as Row;
@@ -117,7 +118,7 @@ describe("mapping runtime parity with graph-node", { timeout: 240_000 }, () => {
   });
 
   test("indexed string and bytes params are their topic (FixedBytes), and a string that is not UTF-8 is decoded lossily (graph/src/abi/event_ext.rs:14-45; alloy-sol-types data_type.rs String::detokenize uses from_utf8_lossy)", async () => {
-    const from = await mined(fixture.contract.name!("hello", "0x0102", "0x68ff69"));
+    const from = await minedBlock(fixture.contract.name!("hello", "0x0102", "0x68ff69"));
     const named = await fixture.host("named", withContext, from);
     const rows = data(await named.query(`{ names { nameKind name blobKind blob plain } }`)).names as Row[];
     // graph-ts ethereum.ValueKind.FIXED_BYTES is 1.
@@ -133,7 +134,7 @@ describe("mapping runtime parity with graph-node", { timeout: 240_000 }, () => {
   });
 
   test("a log that does not decode as the handler's event is skipped, not a failure (chain/ethereum/src/data_source.rs:745-774)", async () => {
-    const bad = await mined(fixture.contract.badProbe!());
+    const bad = await minedBlock(fixture.contract.badProbe!());
     const skipping = await fixture.host("undecodable", withContext, bad);
     const answer = data(
       await skipping.query(`{ _meta { block { number } hasIndexingErrors } calls { id } }`),

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ContractTransactionResponse } from "ethers";
+import { mined } from "../chain/receipts.ts";
 import { buildFixtureSubgraph, startFixture, type RunningFixture } from "./helpers/fixture-subgraph.ts";
 
 type Row = Record<string, unknown>;
@@ -12,12 +13,12 @@ describe("store semantics as graph-node's", { timeout: 180_000 }, () => {
   let fixture: RunningFixture;
 
   /** Sends a transaction and returns the block it was mined in. */
-  async function mined(sent: Promise<ContractTransactionResponse>): Promise<number> {
-    const receipt = await (await sent).wait();
-    return receipt!.blockNumber;
+  async function minedBlock(sent: Promise<ContractTransactionResponse>): Promise<number> {
+    return (await mined(sent)).blockNumber;
   }
-  const step = (mode: number, text: string) => mined(fixture.contract.getFunction("step")(mode, text));
-  const steps = (modes: number[], text: string) => mined(fixture.contract.getFunction("steps")(modes, text));
+  const step = (mode: number, text: string) => minedBlock(fixture.contract.getFunction("step")(mode, text));
+  const steps = (modes: number[], text: string) =>
+    minedBlock(fixture.contract.getFunction("steps")(modes, text));
 
   async function data(query: string): Promise<Row> {
     const body = await fixture.query(query);

@@ -80,6 +80,26 @@ test("a block's ethereum.Block object is built once for all its triggers", () =>
   assert.equal(stateRootReads, 1);
 });
 
+test("a block handled in turns pauses between groups of triggers, with the same changes", async () => {
+  const block = fixtureBlock(21);
+  // Three logs, each triggering both handlers: six triggers, in turns of two.
+  const logs = hitLogs(block, [1, 1, 1]);
+  const order: string[] = [];
+  const loadStored = (entity: string, id: string) => {
+    order.push(`load ${id}`);
+    return null;
+  };
+  const changes = await runtime.processBlockInTurns(block, logs, loadStored, 2, async () => {
+    order.push("pause");
+  });
+  assert.equal(order.filter((step) => step === "pause").length, 2);
+  assert.notEqual(order[0], "pause", "no pause before the first trigger");
+  assert.deepEqual(
+    changes,
+    runtime.processBlock(block, logs, () => null),
+  );
+});
+
 test("strings from the module read as the strict UTF-16 decoder reads them, short or long", () => {
   const memory = new WebAssembly.Memory({ initial: 1 });
   const exports = { memory, __new: () => 0, id_of_type: () => 0 };

@@ -68,7 +68,7 @@ describe("the head state read once per change of the store", () => {
   const seeded = seededStore("head");
   after(() => seeded.close());
 
-  test("N queries at one indexed block read the latest block and the failure once", () => {
+  test("N queries at one indexed block read the latest committed block and the failure once", () => {
     const { store, calls } = recorded(seeded);
     for (let n = 0; n < 5; n++)
       assert.deepEqual(
@@ -77,7 +77,7 @@ describe("the head state read once per change of the store", () => {
           data: { token: { symbol: "ONE" }, _meta: { block: { number: 2 } } },
         },
       );
-    assert.equal(count(calls, "latestBlock"), 1);
+    assert.equal(count(calls, "committedBlock"), 1);
     assert.equal(count(calls, "failure"), 1);
   });
 
@@ -109,7 +109,7 @@ describe("the head state read once per change of the store", () => {
       },
     });
     // Read again after each of the three changes, not per query.
-    assert.equal(count(calls, "latestBlock"), 4);
+    assert.equal(count(calls, "committedBlock"), 4);
   });
 });
 
@@ -122,7 +122,7 @@ describe("one read transaction per query", () => {
     const result = executeQuery(store, schema, `{ transfers { id token { symbol owner { label } } } }`);
     assert.equal(result.errors, undefined);
     assert.equal(count(calls, "readConsistently"), 1);
-    const reads = calls.filter((call) => /^(find|get|latestBlock|failure)/.test(call.method));
+    const reads = calls.filter((call) => /^(find|get|committedBlock|failure)/.test(call.method));
     assert.ok(reads.length >= 3, `expected the query's reads, got ${calls.map((c) => c.method).join(", ")}`);
     assert.deepEqual(
       reads.filter((call) => !call.inRead).map((call) => call.method),

@@ -51,7 +51,7 @@ after(async () => {
 });
 
 /** Indexes the recorded chain in ranges of about `targetLogs` logs (4 blocks at most), noting each read and handling. */
-async function index(recorded: RecordedChain, targetLogs: number) {
+async function index(recorded: RecordedChain, targetLogs: number, readAheadLogs?: number) {
   const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
   const opened = openSubgraph(origin!, {});
   const events: string[] = [];
@@ -62,10 +62,10 @@ async function index(recorded: RecordedChain, targetLogs: number) {
     events.push(`logs ${query.fromBlock}-${query.toBlock}: ${logs.length}`);
     return logs;
   };
-  const process = opened.runtime.processBlock.bind(opened.runtime);
-  opened.runtime.processBlock = (block, logs, loadStored) => {
+  const process = opened.runtime.processBlockInTurns.bind(opened.runtime);
+  opened.runtime.processBlockInTurns = (block, logs, ...rest) => {
     events.push(`handle ${Number(block.number)}`);
-    return process(block, logs, loadStored);
+    return process(block, logs, ...rest);
   };
   const apply = opened.store.applyBlock.bind(opened.store);
   opened.store.applyBlock = (block, changes) => {
@@ -78,6 +78,7 @@ async function index(recorded: RecordedChain, targetLogs: number) {
       store: opened.store,
       chain,
       range: { initial: 1, max: 4, targetLogs },
+      readAheadLogs,
     }).syncToHead();
     assert.equal(opened.store.failure(), null);
     return { events, writes };
@@ -107,17 +108,7 @@ test(
 
     const overlapped = await index(recorded, 40);
     const trace = overlapped.events.join(", ");
-    // Each range read, with the position of its read and of its last block handled.
-    const ranges = overlapped.events.flatMap((event, at) => {
-      const read = /^logs (\d+)-(\d+)/.exec(event);
-      if (!read) return [];
-      const [from, to] = [Number(read[1]), Number(read[2])];
-      const handled = overlapped.events.flatMap((other, position) => {
-        const number = Number(/^handle (\d+)$/.exec(other)?.[1] ?? -1);
-        return number >= from && number <= to ? [position] : [];
-      });
-      return [{ at, handled }];
-    });
+    const ranges = rangesOf(overlapped.events);
     assert.ok(ranges.length >= 3, `several ranges: ${trace}`);
     assert.ok(
       ranges.some((range) => range.handled.length >= 2),
@@ -131,7 +122,30 @@ test(
       trace,
     );
 
+    // Ranges are read ahead of the one handled while the logs waiting in them are few: the range
+    // after next is read before this range's first block with logs is handled.
+    const twoAhead = (readRanges: ReturnType<typeof rangesOf>) =>
+      readRanges.some((range, k) => (readRanges[k + 2]?.at ?? Infinity) < (range.handled[0] ?? -1));
+    assert.ok(twoAhead(ranges), trace);
+    const oneAhead = await index(recorded, 40, 0);
+    assert.ok(!twoAhead(rangesOf(oneAhead.events)), oneAhead.events.join(", "));
+    assert.deepEqual(oneAhead.writes, overlapped.writes);
+
     const sequential = await index(recorded, 1_000_000);
     assert.deepEqual(overlapped.writes, sequential.writes);
   },
 );
+
+/** Each range read, with the position of its read and the positions of its blocks handled. */
+function rangesOf(events: string[]): { at: number; handled: number[] }[] {
+  return events.flatMap((event, at) => {
+    const read = /^logs (\d+)-(\d+)/.exec(event);
+    if (!read) return [];
+    const [from, to] = [Number(read[1]), Number(read[2])];
+    const handled = events.flatMap((other, position) => {
+      const number = Number(/^handle (\d+)$/.exec(other)?.[1] ?? -1);
+      return number >= from && number <= to ? [position] : [];
+    });
+    return [{ at, handled }];
+  });
+}

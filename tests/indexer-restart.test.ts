@@ -11,6 +11,7 @@ import { parseEther, toQuantity } from "ethers";
 import { anchorContract } from "../chain/anchoring.ts";
 import { blockHeader, headBlockNumber } from "../chain/blocks.ts";
 import { writeDeploymentFile } from "../chain/deployment-file.ts";
+import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startDevNetwork, type DevNetwork } from "../devnet/network.ts";
 import { closeSubgraph, openSubgraph } from "../indexer/host.ts";
@@ -80,7 +81,7 @@ before(async () => {
     const { stateRoot } = await blockHeader(net.auxiliary.provider, height);
     sent.push(await anchor.anchorStateRoot(height, stateRoot, { nonce: nonce++, gasLimit: 200_000 }));
   }
-  await sent.at(-1)!.wait();
+  await mined(sent.at(-1)!);
   for (let user = 2; user < 8; user++) {
     await requestStake(net, devWallet(user), {
       amount: parseEther("1"),

@@ -2,9 +2,11 @@
 // transaction of ours that a reorganisation took out of the chain (and, as nodes do, out of their
 // pools) would leave its step undone for good, and its nonce a gap that holds back every later
 // transaction. Recently mined intents are checked on a timer; one whose transaction has no receipt
-// any more is sent again: its signed attempt is broadcast again at its own nonce and followed.
+// any more, or a receipt naming a block the chain no longer has at its height, is sent again: its
+// signed attempt is broadcast again at its own nonce and followed.
 import type { IntentKey, IntentRecord } from "../bookkeeping/records.ts";
 import type { ChainName } from "../config.ts";
+import { receiptStanding } from "./receipt-standing.ts";
 import { errorText } from "./rpc-errors.ts";
 import type { ChainSender, TransactionManagerOptions } from "./sending.ts";
 
@@ -118,7 +120,15 @@ export class ReorgWatch {
         if (this.stopping) break;
         if (intent.minedHash === null) continue;
         try {
-          if (await sender.provider.getTransactionReceipt(intent.minedHash)) continue;
+          const receipt = await sender.provider.getTransactionReceipt(intent.minedHash);
+          // A receipt counts only for the chain's block at its height; one the node cannot place
+          // yet leaves the intent for the next look.
+          const standing = receipt && (await receiptStanding(sender, intent.minedHash, receipt, logger));
+          if (standing === "canonical") continue;
+          if (standing === "unknown") {
+            clean = false;
+            continue;
+          }
           await unmineReorganised(this.options, sender, { ...intent, minedHash: intent.minedHash });
         } catch (error) {
           failed(sender.name, error);

@@ -22,6 +22,7 @@ import { NonceGapFiller } from "./nonce-gaps.ts";
 import { ReorgWatch, unmineReorganised, type LastSeenBlocks } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
 import { intrinsicGas } from "./intrinsic-gas.ts";
+import { receiptStanding } from "./receipt-standing.ts";
 import { classifyRpcError, errorText } from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
 
@@ -34,33 +35,6 @@ export interface TransactionRequest {
   to: string;
   data: string;
   value?: bigint;
-}
-
-/**
- * Whether the block the receipt names is the chain's block at that height and holds the transaction.
- * A receipt taken as confirmed is for good (only blocks near the head are watched for reorganisations
- * afterwards), and one taken as reverted sets its attempt aside.
- */
-async function inCanonicalBlock(
-  sender: ChainSender,
-  hash: string,
-  receipt: TransactionReceipt,
-  logger: Logger,
-): Promise<boolean> {
-  // A node behind the one that answered the receipt may not have the block yet: looked at again.
-  const block = await sender.provider.getBlock(receipt.blockNumber);
-  if (!block) return false;
-  const holds =
-    block.hash === receipt.blockHash &&
-    block.transactions.some((tx) => tx.toLowerCase() === hash.toLowerCase());
-  if (!holds) {
-    logger.warn("a receipt names a block that does not hold the transaction; looking again", {
-      hash,
-      block: receipt.blockNumber,
-      blockHash: receipt.blockHash,
-    });
-  }
-  return holds;
 }
 
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
@@ -487,7 +461,8 @@ export class TransactionManager {
       const deep = head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations);
       // Checked before a receipt is first written, taken as confirmed, or taken as reverted.
       const settles = !recorded || deep || receipt.status !== 1;
-      if (settles && !(await inCanonicalBlock(sender, attempt.hash, receipt, logger))) return undefined;
+      if (settles && (await receiptStanding(sender, attempt.hash, receipt, logger)) !== "canonical")
+        return undefined;
       if (receipt.status !== 1) {
         if (!recorded) await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
         const message = await revertMessage(sender.provider, attempt.rawTransaction, receipt.blockNumber);

@@ -1,4 +1,4 @@
-// The store's latest block and failure as queries see them, read once per change of the store
+// The store's latest committed block and failure as queries see them, read once per change of the store
 // rather than twice per query: kept per store until it reports a block applied, a revert or a
 // failure (onBlock), which is every way either of them changes.
 import type { QueryableStore } from "../store/entity-query.ts";
@@ -26,7 +26,7 @@ export function headState(store: QueryableStore): HeadState {
     cached.set(store, (entry = created));
   }
   entry.state ??= Object.freeze({
-    latest: frozen(store.latestBlock()),
+    latest: frozen(store.committedBlock()),
     failure: frozenFailure(store.failure()),
   });
   return entry.state;

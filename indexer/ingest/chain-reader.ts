@@ -3,6 +3,7 @@
 import type { JsonRpcProvider } from "ethers";
 import { toQuantity } from "ethers";
 import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
+import { callAnswer, ethCallParams } from "../runtime/ethereum-call.ts";
 import type { BlockPointer } from "../store/types.ts";
 
 export interface LogQuery {
@@ -12,8 +13,12 @@ export interface LogQuery {
   topics: string[];
 }
 
-/** What the indexer reads from a chain (a ChainReader, or logs and blocks already in memory). */
-export type ChainSource = Pick<ChainReader, "head" | "block" | "pointer" | "logs">;
+/**
+ * What the indexer reads from a chain (a ChainReader, or logs and blocks already in memory); without
+ * `call`, declared calls are not made early and the handlers' calls go to the node as they come.
+ */
+export type ChainSource = Pick<ChainReader, "head" | "block" | "pointer" | "logs"> &
+  Partial<Pick<ChainReader, "call">>;
 
 export class ChainReader {
   constructor(readonly provider: JsonRpcProvider) {}
@@ -32,6 +37,15 @@ export class ChainReader {
   async pointer(number: number): Promise<BlockPointer | null> {
     const block = await this.block(number, false);
     return block && toPointer(block);
+  }
+
+  /** eth_call at a block, as a mapping's ethereum.call makes it: the answer's hex data. */
+  async call(request: { to: string; data: string }, blockHash: string): Promise<string> {
+    // Refused here, the handler that makes the call asks the node itself.
+    return callAnswer(
+      await this.provider.send("eth_call", ethCallParams(request.to, request.data, blockHash)),
+      request.to,
+    );
   }
 
   async logs(query: LogQuery): Promise<RawLog[]> {

@@ -13,10 +13,13 @@
 // descends from it. Any difference throws ChainMoved, and the pass starts again from the fork
 // point.
 import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
+import { callKey, type CallAnswers } from "../runtime/host-imports.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
 import type { BlockPointer, SubgraphStore } from "../store/types.ts";
 import { toPointer, type ChainSource } from "./chain-reader.ts";
+import { InFlightLimit } from "./in-flight-limit.ts";
 import { AdaptiveRange, type RangeOptions } from "./log-ranges.ts";
+import { RangesAhead } from "./ranges-ahead.ts";
 
 export interface IndexerProgress {
   block: number;
@@ -45,13 +48,27 @@ export interface IndexerOptions {
   /** How many recorded blocks to compare when looking for a fork point. */
   reorgSearchDepth?: number;
   range?: RangeOptions;
-  /** How many blocks with logs are read ahead of the one handled (16). */
+  /** How many blocks with logs of a range are read ahead of the one handled (16). */
   blockWindow?: number;
+  /** Ranges are read ahead while fewer logs than this wait in them (4,000); always one range. */
+  readAheadLogs?: number;
+  /** How many declared calls are made at once (16); the rest wait their turn, in block order. */
+  declaredCallsInFlight?: number;
   onProgress?: (progress: IndexerProgress) => void;
   onError?: (error: Error) => void;
 }
 
 const BLOCK_WINDOW = 16;
+const DECLARED_CALLS_IN_FLIGHT = 16;
+/**
+ * Handlers run between turns of the event loop in groups of this many triggers (a few
+ * milliseconds), so that the reads ahead advance a step at each turn: at one block per turn, a
+ * block of a few hundred logs held every step of those reads up for tens of milliseconds.
+ */
+const TRIGGERS_PER_TURN = 25;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Four ranges of the thousand logs each range is sized for (log-ranges.ts). */
+const READ_AHEAD_LOGS = 4_000;
 
 /** The chain changed under a read; the pass is started again. */
 class ChainMoved extends Error {}
@@ -64,11 +81,20 @@ interface FetchedRange {
   /** The numbers of the blocks with logs, in order. */
   numbers: number[];
   /** The reads of those blocks started so far, in the same order. */
-  reads: Promise<RawBlock | null>[];
+  reads: Promise<BlockRead>[];
+  /** Starts the read of one of them. */
+  read(number: number): Promise<BlockRead>;
+}
+
+/** A block with logs, and the answers to the declared calls its logs make. */
+interface BlockRead {
+  block: RawBlock | null;
+  answers: CallAnswers;
 }
 
 export class SubgraphIndexer {
   private readonly range: AdaptiveRange;
+  private readonly declaredCallSlots: InFlightLimit;
   private running = false;
   private stopRequested = false;
   private loop: Promise<void> | undefined;
@@ -83,6 +109,7 @@ export class SubgraphIndexer {
 
   constructor(private readonly options: IndexerOptions) {
     this.range = new AdaptiveRange(options.range);
+    this.declaredCallSlots = new InFlightLimit(options.declaredCallsInFlight ?? DECLARED_CALLS_IN_FLIGHT);
   }
 
   /** The error indexing is being retried for, until a pass succeeds. */
@@ -176,15 +203,21 @@ export class SubgraphIndexer {
     // With every data source ended, indexing stops at the last endBlock, as graph-node's does.
     const head = Math.min(await chain.head(), filter.endBlock ?? Number.POSITIVE_INFINITY);
     const latest = store.latestBlock();
-    const from = (latest?.number ?? filter.startBlock - 1) + 1;
-    let next = from <= head ? this.fetchRange(from, head, latest, filter) : undefined;
+    // Ranges are read ahead while this one is handled, each pinned to the end block of the one
+    // before it, which handling that range makes the latest indexed block.
+    const ahead = new RangesAhead({
+      base: latest,
+      from: (latest?.number ?? filter.startBlock - 1) + 1,
+      head,
+      budgetLogs: this.options.readAheadLogs ?? READ_AHEAD_LOGS,
+      read: (from, base) => this.fetchRange(from, head, base, filter),
+    });
     try {
-      while (next && !store.failure() && !this.stopRequested) {
+      for (;;) {
+        if (store.failure() || this.stopRequested) break;
+        const next = ahead.take();
+        if (!next) break;
         const range = await next;
-        // The next range is read while this one is handled. It is pinned to this range's end
-        // block, which handling this range makes the latest indexed block.
-        const after = range.end.number + 1;
-        next = after <= head ? this.fetchRange(after, head, range.end, filter) : undefined;
         // Behind the head, the range's blocks reach the file in one commit rather than one per
         // block: a crash loses at most the range, indexed again on restart. In the range that
         // reaches the head, so do the blocks before the head; the head block commits on its own.
@@ -193,13 +226,17 @@ export class SubgraphIndexer {
         try {
           await this.indexRange(range, head);
         } finally {
-          if (holding) store.commitBlocks?.();
+          // The next range need not wait for this one to reach the file (the head block does).
+          if (holding) (store.commitBlocksSoon ?? store.commitBlocks)?.call(store);
         }
         this.options.onProgress?.({ block: range.end.number, head, logs: range.logCount });
       }
     } finally {
       // A read left behind by a failure, a stop or a ChainMoved is dropped; one awaited still throws.
-      await next?.catch(() => undefined);
+      await ahead.settle();
+      // However the pass ends, the ranges committed without waiting are in the file, and listeners
+      // told, before it returns (at the head they are already).
+      store.commitBlocks?.();
     }
     return store.latestBlock();
   }
@@ -245,8 +282,14 @@ export class SubgraphIndexer {
         else byBlock.set(number, [log]);
       }
       const numbers = [...byBlock.keys()].sort((a, b) => a - b);
-      const reads = numbers.slice(0, this.blockWindow).map((number) => this.readBlock(number));
-      return { end, logCount: logs.length, byBlock, numbers, reads };
+      // The declared calls of the whole range start now: their answers are in long before the
+      // blocks' handlers run, where the blocks are read only a window ahead.
+      const answers = new Map(
+        numbers.map((number) => [number, this.declaredCalls(number, byBlock.get(number)!)]),
+      );
+      const read = (number: number) => this.readBlock(number, answers.get(number)!);
+      const reads = numbers.slice(0, this.blockWindow).map(read);
+      return { end, logCount: logs.length, byBlock, numbers, reads, read };
     }
   }
 
@@ -254,14 +297,44 @@ export class SubgraphIndexer {
     return this.options.blockWindow ?? BLOCK_WINDOW;
   }
 
-  private readBlock(number: number): Promise<RawBlock | null> {
-    const block = this.options.chain.block(number, true);
+  /** Reads a block with logs, with the answers to its declared calls. */
+  private readBlock(number: number, answers: Promise<CallAnswers>): Promise<BlockRead> {
+    const read = Promise.all([this.options.chain.block(number, true), answers]).then(([block, answers]) => ({
+      block,
+      answers,
+    }));
     // A read left behind by a failure or a ChainMoved is dropped; one awaited still throws.
-    block.catch(() => undefined);
-    return block;
+    read.catch(() => undefined);
+    return read;
   }
 
-  private async indexRange({ end, byBlock, numbers, reads }: FetchedRange, head: number): Promise<void> {
+  /**
+   * The answers to the declared calls of a block's logs, at the block the logs name. A call that
+   * fails is left out: the handler's own call of it goes to the node and fails or not there.
+   */
+  private async declaredCalls(number: number, logs: RawLog[]): Promise<CallAnswers> {
+    const { chain, runtime } = this.options;
+    const answers: CallAnswers = new Map();
+    const call = chain.call?.bind(chain);
+    if (!call) return answers;
+    const blockHash = logs[0]!.blockHash;
+    await Promise.all(
+      runtime.declaredCalls(number, logs).map(async (request) => {
+        try {
+          const answer = await this.declaredCallSlots.run(() => call(request, blockHash));
+          answers.set(callKey(request.to, request.data), answer);
+        } catch {
+          // Asked again by the handler, if it makes the call.
+        }
+      }),
+    );
+    return answers;
+  }
+
+  private async indexRange(
+    { end, byBlock, numbers, reads, read }: FetchedRange,
+    head: number,
+  ): Promise<void> {
     const { store } = this.options;
     // Blocks are read `blockWindow` ahead of the block handled, concurrently, and handled in
     // order as each arrives, the event loop turning between blocks so the node's answers (for
@@ -270,12 +343,12 @@ export class SubgraphIndexer {
     // read late.
     for (const [position, number] of numbers.entries()) {
       if (store.failure()) return;
-      const block = await reads[position]!;
+      const { block, answers } = await reads[position]!;
       const ahead = Math.min(numbers.length, position + 1 + this.blockWindow);
-      for (let next = reads.length; next < ahead; next++) reads.push(this.readBlock(numbers[next]!));
+      for (let next = reads.length; next < ahead; next++) reads.push(read(numbers[next]!));
       if (number === head) store.commitBlocks?.();
-      this.indexBlock(block, byBlock.get(number)!);
-      await new Promise((resolve) => setImmediate(resolve));
+      await this.indexBlock(block, byBlock.get(number)!, answers);
+      await nextTurn();
     }
     if (!byBlock.has(end.number) && !store.failure()) {
       this.checkParent(end);
@@ -284,13 +357,20 @@ export class SubgraphIndexer {
     }
   }
 
-  private indexBlock(block: RawBlock | null, blockLogs: RawLog[]): void {
+  private async indexBlock(block: RawBlock | null, blockLogs: RawLog[], answers: CallAnswers): Promise<void> {
     const { store, runtime } = this.options;
     if (!block || blockLogs.some((log) => log.blockHash !== block.hash)) throw new ChainMoved();
     this.checkParent(toPointer(block));
     let changes;
     try {
-      changes = runtime.processBlock(block, blockLogs, (entity, id) => store.getEntity(entity, id));
+      changes = await runtime.processBlockInTurns(
+        block,
+        blockLogs,
+        (entity, id) => store.getEntity(entity, id),
+        TRIGGERS_PER_TURN,
+        nextTurn,
+        answers,
+      );
     } catch (error) {
       if (error instanceof HandlerFailure) {
         store.setFailed({ message: error.message, block: toPointer(block), handler: error.handler });

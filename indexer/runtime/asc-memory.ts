@@ -189,6 +189,11 @@ export class AscMemory {
 
   newString(text: string): number {
     const pointer = this.allocate(text.length * 2, "String");
+    // Code units as they are (a lone surrogate too); the native copy pays from about 16 of them.
+    if (text.length >= 16) {
+      this.bytes.write(text, pointer, "utf16le");
+      return pointer;
+    }
     const view = this.view;
     for (let index = 0; index < text.length; index++)
       view.setUint16(pointer + index * 2, text.charCodeAt(index), true);
@@ -323,16 +328,28 @@ export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
   return (bytes[bytes.length - 1]! & 0x80) === 0 ? value : value - (1n << BigInt(bytes.length * 8));
 }
 
-/** The shortest signed little-endian two's complement encoding (zero is one 0 byte). */
+/**
+ * The shortest signed little-endian two's complement encoding (zero is one 0 byte). Through one hex
+ * string rather than a BigInt operation per byte (every handler's amounts and block numbers).
+ */
 export function bigIntToSignedLe(value: bigint): Uint8Array {
-  const bytes: number[] = [];
-  let rest = value;
-  for (;;) {
-    const byte = Number(rest & 0xffn);
-    rest >>= 8n;
-    bytes.push(byte);
-    const signClear = (byte & 0x80) === 0;
-    if ((rest === 0n && signClear) || (rest === -1n && !signClear)) break;
-  }
-  return Uint8Array.from(bytes);
+  // n bytes hold -2^(8n-1) to 2^(8n-1) - 1: the fewest whose sign bit the magnitude leaves clear.
+  const magnitude = value < 0n ? -value - 1n : value;
+  const digits = magnitude === 0n ? "" : magnitude.toString(16);
+  const bits =
+    digits.length === 0 ? 0 : 4 * (digits.length - 1) + 32 - Math.clz32(HEX_VALUE[digits.charCodeAt(0)]!);
+  const length = (bits >> 3) + 1;
+  // A negative value is written as 2^(8n) + value.
+  const hex = (value < 0n ? ((1n << BigInt(length * 8)) + value).toString(16) : digits).padStart(
+    length * 2,
+    "0",
+  );
+  const out = new Uint8Array(length);
+  for (let index = 0, at = hex.length - 2; index < length; index++, at -= 2)
+    out[index] = (HEX_VALUE[hex.charCodeAt(at)]! << 4) | HEX_VALUE[hex.charCodeAt(at + 1)]!;
+  return out;
 }
+
+/** The value of a lowercase hex digit by its character code. */
+const HEX_VALUE = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) HEX_VALUE[digit.toString(16).charCodeAt(0)] = digit;

@@ -13,6 +13,27 @@ import type { AbiValue } from "./ethereum-values.ts";
 /** graph-node sends every eth_call with this gas (chain/ethereum/src/runtime/runtime_adapter.rs:43). */
 export const ETH_CALL_GAS = 50_000_000;
 
+/**
+ * The eth_call params of a mapping's call at a block: one request shape for the handlers' own
+ * calls and the declared calls made early, so an early answer is the answer the handler would get.
+ */
+export function ethCallParams(to: string, data: string, blockHash: string): unknown[] {
+  return [{ to, data, gas: `0x${ETH_CALL_GAS.toString(16)}` }, { blockHash }];
+}
+
+const HEX_DATA = /^0x(?:[0-9a-fA-F]{2})*$/;
+
+/**
+ * A node's eth_call answer as hex data; anything else (null, a number, odd or non-hex digits) is
+ * the node failing, not the call's answer: the block is tried again rather than indexed with a
+ * revert that did not happen.
+ */
+export function callAnswer(answer: unknown, to: string): string {
+  if (typeof answer !== "string" || !HEX_DATA.test(answer))
+    throw new Error(`eth_call to ${to}: the node's answer is not hex data`);
+  return answer;
+}
+
 /** Substrings of a node's error message that mean the call reverted (call_helper.rs:43-61). */
 const REVERT_MESSAGES = [
   "revert",

@@ -7,7 +7,7 @@ import * as decimal from "./big-decimal.ts";
 import { BlockWrites } from "./block-writes.ts";
 import { writeContext } from "./data-source-context.ts";
 import type { EntityShape } from "./entity-shapes.ts";
-import { callArguments, decodeCallResult, ETH_CALL_GAS, isRevertLike } from "./ethereum-call.ts";
+import { callAnswer, callArguments, decodeCallResult, ethCallParams, isRevertLike } from "./ethereum-call.ts";
 import { readEthereumValue, writeEthereumValue, type AbiValue } from "./ethereum-values.ts";
 import { HandlerError } from "./handler-error.ts";
 import type { DataSource } from "./manifest.ts";
@@ -31,8 +31,8 @@ export interface TriggerContext {
   /** The entity as of the previous block (the store's latest). */
   loadStored(entity: string, id: string): EntityData | null;
   rpc: SyncRpc;
-  /** The block's eth_call answers by address and calldata (null: reverted). */
-  calls: Map<string, string | null>;
+  /** The block's eth_call answers (null: reverted). */
+  calls: CallAnswers;
   log(level: LogLevel, message: string): void;
 }
 
@@ -51,8 +51,14 @@ function shapeOf(context: TriggerContext, entity: string): EntityShape {
   return shape;
 }
 
+/** eth_call answers by callKey (null: reverted). */
+export type CallAnswers = Map<string, string | null>;
+
+/** An eth_call's key among a block's answers: the address and the calldata, lowercase hex. */
+export const callKey = (to: string, data: string) => `${to}:${data}`;
+
 function ethCall(context: TriggerContext, to: string, data: string): string | null {
-  const key = `${to}:${data}`;
+  const key = callKey(to, data);
   const known = context.calls.get(key);
   if (known !== undefined) return known;
   const answer = askNode(context, to, data);
@@ -62,8 +68,7 @@ function ethCall(context: TriggerContext, to: string, data: string): string | nu
 
 function askNode(context: TriggerContext, to: string, data: string): string | null {
   try {
-    const call = { to, data, gas: `0x${ETH_CALL_GAS.toString(16)}` };
-    return context.rpc.call("eth_call", [call, { blockHash: context.blockHash }]) as string;
+    return callAnswer(context.rpc.call("eth_call", ethCallParams(to, data, context.blockHash)), to);
   } catch (error) {
     // A revert is the call's answer (null to the mapping); anything else is the node failing.
     const rpcError = (error as { rpcError?: { code: number; message: string; data?: unknown } }).rpcError;

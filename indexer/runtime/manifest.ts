@@ -12,6 +12,7 @@ import {
 } from "ethers";
 import { parse as parseYaml } from "yaml";
 import { parseContext, type DataSourceContext } from "./data-source-context.ts";
+import { parseDeclaredCalls, type DeclaredCall } from "./declared-calls.ts";
 
 /** Where the features this host refuses are listed, with graph-node's behaviour. */
 const UNSUPPORTED = "see docs/graph-node.md; graph-node v0.44 supports it";
@@ -25,6 +26,8 @@ export interface EventHandler {
   topicFilters: [string[] | undefined, string[] | undefined, string[] | undefined];
   fragment: EventFragment;
   handler: string;
+  /** The manifest's `calls:`, made before the block's handlers run. */
+  declaredCalls: DeclaredCall[];
 }
 
 export interface DataSource {
@@ -75,6 +78,7 @@ interface RawEventHandler {
   topic1?: unknown;
   topic2?: unknown;
   topic3?: unknown;
+  calls?: unknown;
 }
 
 export class ManifestError extends Error {
@@ -159,7 +163,13 @@ function loadDataSource(dir: string, raw: RawDataSource, file: string): DataSour
       topicFilter(handler, 2, where),
       topicFilter(handler, 3, where),
     ];
-    return { event: handler.event, topic0, topicFilters, fragment, handler: handler.handler };
+    let declaredCalls: DeclaredCall[];
+    try {
+      declaredCalls = parseDeclaredCalls(handler.calls, fragment, abis, `${where}: ${handler.handler}`);
+    } catch (error) {
+      throw new ManifestError((error as Error).message);
+    }
+    return { event: handler.event, topic0, topicFilters, fragment, handler: handler.handler, declaredCalls };
   });
   return {
     name: raw.name,

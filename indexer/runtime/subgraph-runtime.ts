@@ -13,6 +13,8 @@ import {
   BlockWrites,
   HandlerError,
   hostFunctions,
+  callKey,
+  type CallAnswers,
   type LogLevel,
   type TriggerContext,
 } from "./host-imports.ts";
@@ -25,6 +27,7 @@ import {
 } from "./manifest.ts";
 import { ReusableInstances } from "./reusable-instance.ts";
 import { SyncRpc } from "./sync-rpc.ts";
+import { callRequest, type CallRequest } from "./declared-calls.ts";
 import { BlockObjects, writeEvent } from "./trigger-objects.ts";
 import { withHostExports } from "./wasm-exports.ts";
 
@@ -93,6 +96,7 @@ export class SubgraphRuntime {
   private readonly memories = new WeakMap<WebAssembly.Instance, AscMemory>();
   private readonly rpc: SyncRpc;
   private context: TriggerContext | undefined;
+  private readonly declaresCalls: boolean;
 
   constructor(private readonly options: RuntimeOptions) {
     const manifest = options.manifest;
@@ -139,6 +143,9 @@ export class SubgraphRuntime {
     }
     this.deployment = keccak256(Buffer.concat(parts.map((part) => Buffer.from(part))));
     this.rpc = new SyncRpc(options.rpcUrl);
+    this.declaresCalls = this.manifest.dataSources.some((source) =>
+      source.eventHandlers.some((handler) => handler.declaredCalls.length > 0),
+    );
   }
 
   /**
@@ -163,11 +170,12 @@ export class SubgraphRuntime {
    * The handlers a block's logs trigger, in log-index order, each log decoded with the event its
    * handler names (the benchmark's raw rate decodes with this too, to decode as indexing does).
    */
-  triggers(blockNumber: number, logs: RawLog[]): Trigger[] {
-    // Each log index parsed once, not at every comparison (a lone log is not compared).
+  triggers(blockNumber: number, logs: RawLog[], only?: (handler: EventHandler) => boolean): Trigger[] {
+    // Each log index parsed once, not at every comparison (a lone log is not compared). A subset
+    // of the handlers (`only`) is asked for without order.
     const ordered =
-      logs.length < 2
-        ? [...logs]
+      logs.length < 2 || only
+        ? logs
         : logs
             .map((log) => ({ log, index: BigInt(log.logIndex) }))
             .sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
@@ -180,13 +188,25 @@ export class SubgraphRuntime {
         // endBlock is inclusive (graph/src/blockchain/mod.rs:354-356).
         if (dataSource.endBlock !== undefined && blockNumber > dataSource.endBlock) continue;
         for (const handler of dataSource.eventHandlers) {
-          if (!handlerMatches(handler, log.topics)) continue;
+          if ((only && !only(handler)) || !handlerMatches(handler, log.topics)) continue;
           const params = decodeLog(log, handler);
           if (params) triggers.push({ log, dataSource, handler, params });
         }
       }
     }
     return triggers;
+  }
+
+  /** The declared calls (declared-calls.ts) the block's logs make, each once. */
+  declaredCalls(blockNumber: number, logs: RawLog[]): CallRequest[] {
+    if (!this.declaresCalls) return [];
+    const requests = new Map<string, CallRequest>();
+    for (const trigger of this.triggers(blockNumber, logs, (handler) => handler.declaredCalls.length > 0))
+      for (const call of trigger.handler.declaredCalls) {
+        const request = callRequest(call, trigger.log.address, trigger.params);
+        if (request) requests.set(callKey(request.to, request.data), request);
+      }
+    return [...requests.values()];
   }
 
   /**
@@ -199,68 +219,114 @@ export class SubgraphRuntime {
     logs: RawLog[],
     loadStored: (entity: string, id: string) => EntityData | null,
   ): EntityChange[] {
+    const run = this.blockRun(block, logs, loadStored);
+    for (const trigger of run.triggers) run.handle(trigger);
+    return run.changes();
+  }
+
+  /**
+   * processBlock with `pause()` awaited after every `triggersPerTurn` triggers: the thread answers
+   * its I/O between them (the node's answers for the ranges and blocks read ahead), which a block
+   * of a few hundred logs would otherwise hold up for tens of milliseconds at each step. Nothing
+   * else may handle this runtime's triggers meanwhile.
+   */
+  async processBlockInTurns(
+    block: RawBlock,
+    logs: RawLog[],
+    loadStored: (entity: string, id: string) => EntityData | null,
+    triggersPerTurn: number,
+    pause: () => Promise<void>,
+    answers?: CallAnswers,
+  ): Promise<EntityChange[]> {
+    const run = this.blockRun(block, logs, loadStored, answers);
+    for (const [index, trigger] of run.triggers.entries()) {
+      if (index > 0 && index % triggersPerTurn === 0) await pause();
+      run.handle(trigger);
+    }
+    return run.changes();
+  }
+
+  /** One block's triggers, the handling of each in turn, and the block's changes once all are handled. */
+  private blockRun(
+    block: RawBlock,
+    logs: RawLog[],
+    loadStored: (entity: string, id: string) => EntityData | null,
+    answers: CallAnswers = new Map(),
+  ) {
     const blockNumber = Number(block.number);
     const writes = new BlockWrites();
     const triggers = this.triggers(blockNumber, logs);
-    if (triggers.length === 0) return writes.changes(loadStored);
-    const objects = new BlockObjects(block);
+    let objects: BlockObjects | undefined;
     // The block's eth_call answers by address and calldata, as graph-node's call cache keeps
     // them by block: a call repeated within the block is the same question at the same state.
-    const calls = new Map<string, string | null>();
-    for (const trigger of triggers) {
-      const transaction = objects.transaction(trigger.log.transactionHash);
-      if (!transaction)
-        throw new Error(
-          `${this.where(trigger, blockNumber)}: transaction ${trigger.log.transactionHash} is not in the block`,
-        );
-      const instances = this.instances.get(trigger.dataSource.wasmFile)!;
-      const instance = instances.take();
-      let clean = false;
-      const exports = instance.exports as unknown as AscExports & Record<string, (...args: number[]) => void>;
-      let memory = this.memories.get(instance);
-      if (!memory) this.memories.set(instance, (memory = new AscMemory(exports)));
-      this.context = {
-        memory,
-        dataSource: trigger.dataSource,
-        blockNumber,
-        blockHash: block.hash,
-        writes,
-        shapes: this.options.shapes,
-        loadStored,
-        rpc: this.rpc,
-        calls,
-        log: (level, message) =>
-          this.options.log?.(level, message, {
-            dataSource: trigger.dataSource.name,
-            handler: trigger.handler.handler,
-            block: blockNumber,
-          }),
-      };
-      try {
-        exports._start?.();
-        const handler = exports[trigger.handler.handler];
-        if (typeof handler !== "function") {
-          throw new HandlerError(`the module exports no handler named ${trigger.handler.handler}`);
-        }
-        handler(
-          writeEvent(memory, trigger.log, trigger.handler.fragment, trigger.params, objects, transaction),
-        );
-        clean = true;
-      } catch (error) {
-        if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
-          throw new HandlerFailure(
-            `${this.where(trigger, blockNumber)}: ${(error as Error).message}`,
-            trigger.handler.handler,
-            blockNumber,
-          );
-        }
-        throw error;
-      } finally {
-        this.context = undefined;
-        instances.release(clean);
+    // The answers to the block's declared calls, made before its handlers run, are among them.
+    const calls = new Map(answers);
+    return {
+      triggers,
+      handle: (trigger: Trigger) =>
+        this.handle(trigger, block, (objects ??= new BlockObjects(block)), { writes, loadStored, calls }),
+      changes: () => writes.changes(loadStored),
+    };
+  }
+
+  private handle(
+    trigger: Trigger,
+    block: RawBlock,
+    objects: BlockObjects,
+    { writes, loadStored, calls }: Pick<TriggerContext, "writes" | "loadStored" | "calls">,
+  ): void {
+    const blockNumber = Number(block.number);
+    const transaction = objects.transaction(trigger.log.transactionHash);
+    if (!transaction)
+      throw new Error(
+        `${this.where(trigger, blockNumber)}: transaction ${trigger.log.transactionHash} is not in the block`,
+      );
+    const instances = this.instances.get(trigger.dataSource.wasmFile)!;
+    const instance = instances.take();
+    let clean = false;
+    const exports = instance.exports as unknown as AscExports & Record<string, (...args: number[]) => void>;
+    let memory = this.memories.get(instance);
+    if (!memory) this.memories.set(instance, (memory = new AscMemory(exports)));
+    this.context = {
+      memory,
+      dataSource: trigger.dataSource,
+      blockNumber,
+      blockHash: block.hash,
+      writes,
+      shapes: this.options.shapes,
+      loadStored,
+      rpc: this.rpc,
+      calls,
+      log: (level, message) =>
+        this.options.log?.(level, message, {
+          dataSource: trigger.dataSource.name,
+          handler: trigger.handler.handler,
+          block: blockNumber,
+        }),
+    };
+    try {
+      exports._start?.();
+      const handler = exports[trigger.handler.handler];
+      if (typeof handler !== "function") {
+        throw new HandlerError(`the module exports no handler named ${trigger.handler.handler}`);
       }
+      handler(
+        writeEvent(memory, trigger.log, trigger.handler.fragment, trigger.params, objects, transaction),
+      );
+      clean = true;
+    } catch (error) {
+      if (error instanceof HandlerError || error instanceof WebAssembly.RuntimeError) {
+        throw new HandlerFailure(
+          `${this.where(trigger, blockNumber)}: ${(error as Error).message}`,
+          trigger.handler.handler,
+          blockNumber,
+        );
+      }
+      throw error;
+    } finally {
+      this.context = undefined;
+      instances.release(clean);
     }
-    return writes.changes(loadStored);
   }
 
   private where(trigger: Trigger, blockNumber: number): string {

@@ -1,6 +1,6 @@
 // Collection queries, which SubgraphStore (types.ts) does not offer but the GraphQL API needs: the
 // API turns `where`/`orderBy`/`first`/`skip` into an EntityQuery and the store runs it at a block.
-import type { EntityData, SubgraphStore, Value } from "./types.ts";
+import type { BlockPointer, EntityData, SubgraphStore, Value } from "./types.ts";
 
 export type CompareOp = "eq" | "not" | "gt" | "lt" | "gte" | "lte";
 
@@ -55,6 +55,11 @@ export interface EntityQuery {
 }
 
 export interface QueryableStore extends SubgraphStore {
+  /**
+   * The last block in the file: what queries see. latestBlock() is the indexer's, which may be
+   * ahead while blocks are held on a writer thread.
+   */
+  committedBlock(): BlockPointer | null;
   /** One entity by id at a block, as getEntity, with only `fields` (and `id`) read when given. */
   findEntity(entity: string, id: string, block: number, fields?: readonly string[]): EntityData | null;
   findEntities(query: EntityQuery): EntityData[];
@@ -71,6 +76,7 @@ export function isQueryableStore(store: SubgraphStore): store is QueryableStore 
   const candidate = store as Partial<QueryableStore>;
   return (
     typeof candidate.findEntities === "function" &&
+    typeof candidate.committedBlock === "function" &&
     typeof candidate.blockNumber === "function" &&
     typeof candidate.readConsistently === "function"
   );

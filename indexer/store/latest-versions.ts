@@ -2,9 +2,13 @@
 // block's store.get of an entity an earlier block wrote, and the write's lookup of the version it
 // closes, need no SQL. The data kept is exactly what reading the row back gives (the row's column
 // values decoded as a SELECT's would be), so a cached read cannot differ from an uncached one.
-// The store clears it on anything it cannot follow (a revert, a failed write). Started on empty
-// tables (indexing from scratch) it is complete, every version having been written through it,
-// so an entity it does not know does not exist, until it is first cleared.
+// The store clears it on a revert, and takes back what a refused block kept here. Started on
+// empty tables (indexing from scratch) it is complete, every version having been written through
+// it, so an entity it does not know does not exist, until it is first cleared.
+//
+// While blocks are written behind (on the store's writer thread, not yet in the file) the cache is
+// the only place their versions can be read: it is not cleared at its bound then, only once they
+// are committed (holdBound).
 import { encodeScalar, type SqlParam, type ValueKind } from "./column-codecs.ts";
 import { decodeRow } from "./entity-rows.ts";
 import type { TableLayout } from "./table-layout.ts";
@@ -49,6 +53,10 @@ export class LatestVersions {
   /** By entity type and encoded id key: the open version, null when there is none. */
   private readonly versions = new Map<string, Map<unknown, CurrentVersion | null>>();
   private size = 0;
+  /** While set, the bound clears nothing: the entries may be the only copy of unwritten blocks. */
+  private boundHeld = false;
+  /** Each change of the block under way, with the value it replaced (undefined: none), to undo it. */
+  private undo: { table: Map<unknown, unknown>; key: unknown; before: unknown }[] | null = null;
 
   /** `complete`: the tables are empty, so whatever is not kept here does not exist. */
   constructor(private complete: boolean) {}
@@ -63,10 +71,42 @@ export class LatestVersions {
   private keep<T>(tables: Map<string, Map<unknown, T>>, entity: string, key: unknown, value: T): void {
     let table = tables.get(entity);
     if (!table?.has(key)) {
-      if (++this.size > LIMIT) this.clear();
+      if (++this.size > LIMIT && !this.boundHeld) this.clear();
       table = this.table(tables, entity);
     }
+    this.undo?.push({ table: table as Map<unknown, unknown>, key, before: table.get(key) });
     table.set(key, value);
+  }
+
+  /** From here until blockDone() or undoBlock(), changes are recorded to be undone. */
+  beginBlock(): void {
+    this.undo = [];
+  }
+
+  blockDone(): void {
+    this.undo = null;
+  }
+
+  /** Puts back what the block under way changed, as if it had never been applied. */
+  undoBlock(): void {
+    const changes = this.undo ?? [];
+    this.undo = null;
+    for (let index = changes.length - 1; index >= 0; index--) {
+      const { table, key, before } = changes[index]!;
+      if (before !== undefined) table.set(key, before);
+      else if (table.delete(key)) this.size--;
+    }
+  }
+
+  /** Whether there are more entries than the bound (held meanwhile). */
+  overBound(): boolean {
+    return this.size > LIMIT;
+  }
+
+  /** Holds the bound (true) while blocks are written behind; released, it applies again. */
+  holdBound(held: boolean): void {
+    this.boundHeld = held;
+    if (!held && this.size > LIMIT) this.clear();
   }
 
   /** The entity's latest data, null when it has none, undefined when not known here. */
@@ -97,6 +137,8 @@ export class LatestVersions {
   }
 
   clear(): void {
+    // What the block under way kept before is gone with the rest; what it keeps after is recorded.
+    if (this.undo) this.undo = [];
     this.complete = false;
     this.data.clear();
     this.versions.clear();

@@ -3,21 +3,41 @@
 // Block pointers, the failure and the deployment live in the same file, so a restart resumes.
 import Database from "better-sqlite3";
 import type { SubgraphSchema } from "../schema/model.ts";
+import { BlockStatements } from "./block-statements.ts";
 import { encodeScalar } from "./column-codecs.ts";
 import type { EntityQuery, QueryableStore } from "./entity-query.ts";
-import { decodeRow, encodeRow } from "./entity-rows.ts";
-import { cacheKey, idKey, LatestVersions, type CurrentVersion } from "./latest-versions.ts";
+import { decodeRow } from "./entity-rows.ts";
+import { cacheKey, idKey, LatestVersions } from "./latest-versions.ts";
 import { decodeColumns, selectedColumns } from "./column-selection.ts";
 import { compileEntityQuery, compileEntityRead } from "./query-sql.ts";
 import { OPEN_BLOCK, tableDdl, tableLayouts, type TableLayout } from "./table-layout.ts";
 import type { BlockListener, BlockPointer, EntityChange, EntityData, IndexingError } from "./types.ts";
+import { BlocksBehind, WriterThread, type BlockNotice } from "./write-behind.ts";
 
 export interface SqliteStoreOptions {
   /** A file path, or ":memory:". */
   file: string;
   schema: SubgraphSchema;
   deployment: string;
+  /**
+   * Held blocks (holdCommits) written on a thread of their own (write-behind.ts); a file only,
+   * by default. Off, they are written on this thread as they are applied.
+   */
+  writeBehind?: boolean;
 }
+
+/** The connection's settings, the same for the writer thread's. */
+const PRAGMAS = [
+  "journal_mode = WAL",
+  "synchronous = NORMAL",
+  // Up to 64 MiB of pages (2 MiB by default): the tables' index pages that indexing writes all
+  // over (ids are hashes) stay in memory rather than being read back from the file.
+  "cache_size = -65536",
+  // Each block is a savepoint in a transaction held over a range (applyBlock): a savepoint's
+  // journal of the pages it changes goes to a temporary file by default, which cost about a
+  // third of indexing's writes here; in memory it holds one block's pages.
+  "temp_store = MEMORY",
+];
 
 /** The block passed to listeners after revertTo(null): nothing is applied any more. */
 export const NO_BLOCK: BlockPointer = Object.freeze({ number: -1, hash: "", parentHash: "", timestamp: 0 });
@@ -39,14 +59,9 @@ interface BlockRow {
   timestamp: number;
 }
 
-/** The statements of one entity table, prepared once. */
+/** The reading and reverting statements of one entity table, prepared once (writes: block-statements.ts). */
 interface TableStatements {
   layout: TableLayout;
-  current: Database.Statement;
-  insert: Database.Statement;
-  replace: Database.Statement;
-  close: Database.Statement;
-  remove: Database.Statement;
   getLatest: Database.Statement;
   getAt: Database.Statement;
   revertInserted: Database.Statement;
@@ -68,25 +83,28 @@ class SqliteStore implements QueryableStore {
   private readonly statements: ReturnType<typeof prepareMetaStatements>;
   /** The latest versions the indexer read or wrote, across blocks (cleared on a revert). */
   private readonly latest: LatestVersions;
-  /** The transaction holding applied blocks until commitBlocks(); each block is a savepoint in it. */
+  /**
+   * Without the writer thread: the transaction holding applied blocks until commitBlocks(); each
+   * block is a savepoint in it.
+   */
   private readonly held: { begin: Database.Statement; commit: Database.Statement };
   private readonly readTransaction: { begin: Database.Statement; end: Database.Statement };
+  private readonly blockStatements: BlockStatements;
+  private readonly file: string;
+  private readonly writeBehind: boolean;
+  /** The writer thread's blocks, from the first held range on, when writing behind. */
+  private behind: BlocksBehind | undefined;
+  private writer: WriterThread | undefined;
 
-  constructor({ file, schema, deployment }: SqliteStoreOptions) {
+  constructor({ file, schema, deployment, writeBehind }: SqliteStoreOptions) {
     this.deployment = deployment;
     this.schema = schema;
+    this.file = file;
+    this.writeBehind = writeBehind ?? file !== ":memory:";
     this.layouts = tableLayouts(schema);
     this.db = new Database(file);
     try {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      // Up to 64 MiB of pages (2 MiB by default): the tables' index pages that indexing writes all
-      // over (ids are hashes) stay in memory rather than being read back from the file.
-      this.db.pragma("cache_size = -65536");
-      // Each block is a savepoint in a transaction held over a range (applyBlock): a savepoint's
-      // journal of the pages it changes goes to a temporary file by default, which cost about a
-      // third of indexing's writes here; in memory it holds one block's pages.
-      this.db.pragma("temp_store = MEMORY");
+      for (const pragma of PRAGMAS) this.db.pragma(pragma);
       for (const sql of META_DDL) this.db.exec(sql);
       const ddl = [...this.layouts.values()].flatMap(tableDdl);
       this.checkOwnership(deployment, ddl.join(";\n"));
@@ -99,6 +117,7 @@ class SqliteStore implements QueryableStore {
     }
     this.statements = prepareMetaStatements(this.db);
     this.latest = new LatestVersions(this.entityTablesEmpty());
+    this.blockStatements = new BlockStatements(this.db, schema, this.layouts.values(), this.latest);
     this.held = { begin: this.db.prepare("BEGIN"), commit: this.db.prepare("COMMIT") };
     this.readTransaction = { begin: this.db.prepare("BEGIN"), end: this.db.prepare("COMMIT") };
   }
@@ -140,19 +159,6 @@ class SqliteStore implements QueryableStore {
     const selectColumns = names.join(", ");
     return {
       layout,
-      // `+block_to` keeps SQLite on the (id, block_from) index: the block_to index would scan
-      // every current version.
-      current: this.db.prepare(
-        `SELECT vid, block_from FROM ${table} WHERE "id" = ? AND +block_to = ${OPEN_BLOCK}`,
-      ),
-      insert: this.db.prepare(
-        `INSERT INTO ${table} (block_from, block_to, ${names.join(", ")}) VALUES (?, ${OPEN_BLOCK}, ${names.map(() => "?").join(", ")})`,
-      ),
-      replace: this.db.prepare(
-        `UPDATE ${table} SET ${names.map((name) => `${name} = ?`).join(", ")} WHERE vid = ?`,
-      ),
-      close: this.db.prepare(`UPDATE ${table} SET block_to = ? WHERE vid = ?`),
-      remove: this.db.prepare(`DELETE FROM ${table} WHERE vid = ?`),
       getLatest: reader(`SELECT ${selectColumns} FROM ${table} WHERE "id" = ? AND +block_to = ${OPEN_BLOCK}`),
       getAt: reader(
         `SELECT ${selectColumns} FROM ${table} WHERE "id" = @id AND block_from <= @block AND +block_to > @block`,
@@ -171,6 +177,10 @@ class SqliteStore implements QueryableStore {
   }
 
   latestBlock(): BlockPointer | null {
+    return this.behind?.latest() ?? this.committedBlock();
+  }
+
+  committedBlock(): BlockPointer | null {
     const row = this.statements.latest.get() as BlockRow | undefined;
     return row ? pointer(row) : null;
   }
@@ -253,84 +263,79 @@ class SqliteStore implements QueryableStore {
       throw new Error(
         `block ${block.number} is not after the latest block ${latest.number}: revert to its parent first`,
       );
-    const changed = new Set<string>();
+    // Answers from the writer thread (commits to tell listeners of, or a failure to throw); when
+    // this connection writes, all of them: one writer at a time.
+    const held = this.behind?.holding ?? false;
+    if (held) this.behind!.collect();
+    else this.behind?.settle();
+    const { ops, changed } = this.blockStatements.plan(block, changes);
     try {
-      this.db.transaction(() => {
-        for (const change of changes) {
-          this.write(block.number, change);
-          changed.add(change.entity);
-        }
-        this.recordBlock(block);
-      })();
+      if (held) this.behind!.add(block, ops, [block, changed]);
+      else this.blockStatements.run(ops);
     } catch (error) {
-      // Rolled back: what the cache took from this block's writes is not in the file.
-      this.latest.clear();
+      this.blockStatements.undo();
       throw error;
     }
-    this.notify(block, [...changed].sort());
-  }
-
-  private write(blockNumber: number, change: EntityChange): void {
-    const table = this.table(change.entity);
-    const { entity } = table.layout;
-    const what = `${entity.name}[${change.id}]`;
-    const key = idKey(table.layout.idKind, change.id, `${what}.id`);
-    const known = this.latest.version(entity.name, key);
-    const current =
-      known === undefined
-        ? (table.current.get(encodeScalar(table.layout.idKind, change.id, `${what}.id`)) as
-            CurrentVersion | undefined)
-        : known;
-    const immutableError = (action: string) =>
-      new Error(
-        `entity ${what} is immutable; ${action} it at block ${blockNumber} is not possible as it was already inserted at block ${current?.block_from}`,
-      );
-
-    if (change.data === null) {
-      if (current) {
-        if (current.block_from === blockNumber) table.remove.run(current.vid);
-        else if (entity.immutable) throw immutableError("removing");
-        else table.close.run(blockNumber, current.vid);
-      } // graph-node also treats removing an absent entity as a no-op
-      this.latest.keepVersion(entity.name, key, null);
-      this.latest.keepLatest(entity.name, key, null);
-      return;
-    }
-    const row = encodeRow(this.schema, table.layout, change.id, change.data);
-    this.latest.keepWritten(entity.name, key, table.layout, row);
-    if (current) {
-      // A second write in the same block replaces that block's version.
-      if (current.block_from === blockNumber) {
-        table.replace.run(...row, current.vid);
-        this.latest.keepVersion(entity.name, key, current);
-        return;
-      }
-      if (entity.immutable) throw immutableError("inserting");
-      table.close.run(blockNumber, current.vid);
-    }
-    const { lastInsertRowid } = table.insert.run(blockNumber, ...row);
-    this.latest.keepVersion(entity.name, key, { vid: Number(lastInsertRowid), block_from: blockNumber });
-  }
-
-  private recordBlock(block: BlockPointer): void {
-    this.statements.insertBlock.run(
-      block.number,
-      block.hash.toLowerCase(),
-      block.parentHash.toLowerCase(),
-      block.timestamp,
-    );
+    this.blockStatements.done();
+    // Held on the writer thread, readers are told once it is committed.
+    if (!held) this.notify(block, changed);
   }
 
   holdCommits(): void {
-    if (!this.db.inTransaction) this.held.begin.run();
+    if (!this.writeBehind) {
+      if (!this.db.inTransaction) this.held.begin.run();
+      return;
+    }
+    this.behind ??= this.startWriter();
+    this.behind.hold();
   }
 
+  /**
+   * Starts the writer thread of held blocks now, when writing behind, and waits until it has the
+   * file open: an indexer pays the thread's start (about 80 ms here) when the subgraph is opened
+   * rather than at its first range.
+   */
+  startWriting(): void {
+    if (!this.writeBehind) return;
+    this.behind ??= this.startWriter();
+    this.writer!.waitStarted();
+  }
+
+  /** Commits the held blocks and waits for them to be in the file. */
   commitBlocks(): void {
-    if (this.db.inTransaction) this.held.commit.run();
+    if (this.behind) {
+      this.behind.commitSoon();
+      this.behind.settle();
+    } else if (this.db.inTransaction) this.held.commit.run();
+  }
+
+  /** Commits the held blocks; with a writer thread, without waiting (answers come with later calls). */
+  commitBlocksSoon(): void {
+    if (this.behind) this.behind.commitSoon();
+    else this.commitBlocks();
+  }
+
+  private startWriter(): BlocksBehind {
+    this.writer = new WriterThread(this.file, this.blockStatements.sql, PRAGMAS);
+    return new BlocksBehind(this.writer, {
+      committed: (notices: BlockNotice[]) => notices.forEach((notice) => this.notify(...notice)),
+      lost: () => {
+        // The ranges were rolled back: the cache holds their versions, which the file does not.
+        this.latest.clear();
+        this.blockStatements.readVids();
+      },
+      // The cache holds the only readable copy of blocks on the writer until they are committed.
+      pending: (pending) => this.latest.holdBound(pending),
+      overBound: () => this.latest.overBound(),
+    });
   }
 
   revertTo(block: BlockPointer | null): void {
     if (block) checkPointer(block);
+    this.onThisConnection(() => this.revertHere(block));
+  }
+
+  private revertHere(block: BlockPointer | null): void {
     const target = block?.number ?? -1;
     const recorded = block ? this.blockHash(block.number) : null;
     if (block && recorded !== null && recorded !== block.hash.toLowerCase())
@@ -347,22 +352,27 @@ class SqliteStore implements QueryableStore {
       }
       this.statements.dropBlocksAfter.run(target);
       // The block reverted to becomes the latest even if it was never applied (it had no triggers).
-      if (block && recorded === null) this.recordBlock(block);
+      if (block && recorded === null) this.blockStatements.recordBlock(block);
       // As in graph-node, reverting the failed block removes its error.
       const failure = this.failure();
       if (failure && failure.block.number > target) this.statements.deleteState.run("failure");
     })();
+    this.blockStatements.readVids();
     this.notify(block ?? NO_BLOCK, changed.sort());
   }
 
   setFailed(error: IndexingError): void {
     checkPointer(error.block);
+    this.onThisConnection(() => this.setFailedHere(error));
+  }
+
+  private setFailedHere(error: IndexingError): void {
     const latest = this.latestBlock();
     this.db.transaction(() => {
       this.statements.setState.run("failure", JSON.stringify(error));
       // graph-node commits the failed block without its writes, so the error is visible at the
       // latest block (and `_meta.hasIndexingErrors` is true there).
-      if (!latest || error.block.number > latest.number) this.recordBlock(error.block);
+      if (!latest || error.block.number > latest.number) this.blockStatements.recordBlock(error.block);
     })();
     this.notify(this.latestBlock() ?? error.block, []);
   }
@@ -388,12 +398,32 @@ class SqliteStore implements QueryableStore {
     }
   }
 
+  /**
+   * A write on this connection (a revert, a failure) while blocks are held on the writer thread:
+   * one writer at a time, so the blocks held so far are committed first, and the blocks after it
+   * are held again.
+   */
+  private onThisConnection(write: () => void): void {
+    const held = this.behind?.holding ?? false;
+    if (this.behind) this.commitBlocks();
+    try {
+      write();
+    } finally {
+      if (held) this.holdCommits();
+    }
+  }
+
   close(): void {
     // Blocks applied are kept: a held commit is made before the file is closed.
-    if (this.db.open) this.commitBlocks();
-    this.listeners.clear();
-    this.queryCache.clear();
-    if (this.db.open) this.db.close();
+    try {
+      if (this.db.open) this.commitBlocks();
+    } finally {
+      this.writer?.close();
+      this.writer = undefined;
+      this.listeners.clear();
+      this.queryCache.clear();
+      if (this.db.open) this.db.close();
+    }
   }
 }
 
@@ -404,9 +434,6 @@ function prepareMetaStatements(db: Database.Database) {
     hashOf: db.prepare("SELECT hash FROM subgraph_blocks WHERE number = ?").pluck(),
     numberOf: db.prepare("SELECT number FROM subgraph_blocks WHERE hash = ? ORDER BY number DESC").pluck(),
     recent: db.prepare("SELECT * FROM subgraph_blocks WHERE number <= ? ORDER BY number DESC LIMIT ?"),
-    insertBlock: db.prepare(
-      "INSERT INTO subgraph_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)",
-    ),
     dropBlocksAfter: db.prepare("DELETE FROM subgraph_blocks WHERE number > ?"),
     getState: db.prepare("SELECT value FROM subgraph_state WHERE key = ?").pluck(),
     setState: db.prepare("INSERT OR REPLACE INTO subgraph_state (key, value) VALUES (?, ?)"),

@@ -49,11 +49,21 @@ export interface SubgraphStore {
   applyBlock(block: BlockPointer, changes: EntityChange[]): void;
   /**
    * While behind the head: the blocks applied from here until commitBlocks() reach the file in
-   * one commit (each block still all or nothing). This store's readers see each block as it is
-   * applied; other connections, and a restart after a crash, see the blocks up to the last commit.
+   * one commit (each block still all or nothing). The indexer's reads (latestBlock, getEntity of
+   * the latest version) see each block as it is applied; queries, listeners (told at the commit),
+   * other connections and a restart after a crash see the blocks up to the last commit. A revert
+   * or a failure meanwhile commits the blocks held before it (SQLite's store with a file writes
+   * held blocks on a thread of its own, and one connection writes at a time).
    */
   holdCommits?(): void;
   commitBlocks?(): void;
+  /** Gets ready to hold commits (a store that writes them on a thread of its own starts it). */
+  startWriting?(): void;
+  /**
+   * commitBlocks without waiting for the blocks to be in the file (where the store writes on a
+   * thread of its own): the indexer goes on with the next range meanwhile.
+   */
+  commitBlocksSoon?(): void;
   /** Undoes every block after `block` (null: everything), which becomes the latest. */
   revertTo(block: BlockPointer | null): void;
   /** Marks the subgraph failed at `error.block` (which becomes the latest, without writes); it

@@ -5,17 +5,19 @@
 // startFixture deploys the contract on a fresh anvil and runs the embedded indexer on it.
 // Used by tests/indexer-parity-store.test.ts and by helper R2's fixture: keep this API stable.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Contract, ContractFactory, type InterfaceAbi } from "ethers";
 import { stringify } from "yaml";
 import { connectChain } from "../../chain/provider.ts";
+import { mined } from "../../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import { startAnvil, type AnvilChain } from "../../devnet/anvil.ts";
 import { startIndexerHost, type IndexerHost } from "../../indexer/host.ts";
 import { DEFAULT_BUILD_DIR } from "../../subgraph/build.ts";
+import { cachedBuild } from "../../subgraph/build-lock.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const require = createRequire(import.meta.url);
@@ -88,9 +90,23 @@ export async function buildFixtureSubgraph(options: FixtureOptions): Promise<Bui
     JSON.stringify(options),
   ].join("\n");
   const result = { manifestFile: built, dataSource: options.contract, ...compiled };
-  if (existsSync(built) && existsSync(stamp) && readFileSync(stamp, "utf8") === inputs) return result;
+  await cachedBuild({
+    stamp,
+    inputs,
+    outputs: [built],
+    build: () => buildFixture(options, folder, work, compiled.abi),
+  });
+  return result;
+}
+
+async function buildFixture(
+  options: FixtureOptions,
+  folder: string,
+  work: string,
+  abi: InterfaceAbi,
+): Promise<void> {
   mkdirSync(work, { recursive: true });
-  writeFileSync(path.join(work, `${options.contract}.json`), JSON.stringify(compiled.abi));
+  writeFileSync(path.join(work, `${options.contract}.json`), JSON.stringify(abi));
   const manifest = {
     specVersion: "1.3.0",
     schema: { file: path.relative(work, path.join(folder, "schema.graphql")) },
@@ -123,8 +139,6 @@ export async function buildFixtureSubgraph(options: FixtureOptions): Promise<Bui
     ["build", "subgraph.yaml", "--output-dir", "build"],
     { cwd: work },
   );
-  writeFileSync(stamp, inputs);
-  return result;
 }
 
 /** Starts an anvil (automine), deploys the fixture's contract and hosts the subgraph on it. */
@@ -136,7 +150,7 @@ export async function startFixture(built: BuiltFixture): Promise<RunningFixture>
     const wallet = devWallet(ROLE_INDEX.owner, provider);
     const factory = new ContractFactory(built.abi, built.bytecode, wallet);
     const deployed = await factory.deploy();
-    const receipt = await deployed.deploymentTransaction()!.wait();
+    const receipt = await mined(deployed.deploymentTransaction()!);
     const address = await deployed.getAddress();
     const name = "fixture";
     const started = await startIndexerHost({

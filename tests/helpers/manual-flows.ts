@@ -2,6 +2,7 @@
 // what the executor will later decide and send by itself.
 import { hexlify, keccak256, randomBytes, type HDNodeWallet } from "ethers";
 import { anchorStateRoot } from "../../chain/anchoring.ts";
+import { mined } from "../../chain/receipts.ts";
 import {
   bindAuxiliary,
   bindOrigin,
@@ -13,7 +14,6 @@ import { buildGatewayProof, buildMessageProof, type ProofSource } from "../../ch
 import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import type { DevNetwork } from "../../devnet/network.ts";
 import {
-  mined,
   requestRedeem,
   requestStake,
   type Request,

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Contract, ContractFactory, JsonRpcProvider } from "ethers";
 import { parse, stringify } from "yaml";
+import { mined } from "../../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import { startAnvil, type AnvilChain } from "../../devnet/anvil.ts";
 import { startIndexerHost, type IndexerHost } from "../../indexer/host.ts";
@@ -52,7 +53,7 @@ export async function startRuntimeFixture(built: BuiltFixture): Promise<RuntimeF
   try {
     const wallet = devWallet(ROLE_INDEX.owner, provider);
     const deployed = await new ContractFactory(built.abi, built.bytecode, wallet).deploy();
-    const receipt = await deployed.deploymentTransaction()!.wait();
+    const receipt = await mined(deployed.deploymentTransaction()!);
     const address = await deployed.getAddress();
     const manifest = parse(readFileSync(built.manifestFile, "utf8")) as { dataSources: Yaml[] };
     return {

@@ -1,13 +1,14 @@
 // Builds tests/fixtures/trapping-subgraph with the real `graph build` (once; the WASM does not
 // depend on the address, which the runtime overrides), for tests of a failing subgraph.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ZeroAddress } from "ethers";
 import { stringify } from "yaml";
 import { mosaicAbi } from "../../chain/mosaic-artifacts.ts";
 import { DEFAULT_BUILD_DIR } from "../../subgraph/build.ts";
+import { cachedBuild } from "../../subgraph/build-lock.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const FIXTURE = path.join(ROOT, "tests/fixtures/trapping-subgraph");
@@ -21,7 +22,11 @@ export async function builtTrappingSubgraph(): Promise<string> {
   const inputs = ["schema.graphql", "mapping.ts"]
     .map((file) => readFileSync(path.join(FIXTURE, file), "utf8"))
     .join("\n");
-  if (existsSync(built) && existsSync(stamp) && readFileSync(stamp, "utf8") === inputs) return built;
+  await cachedBuild({ stamp, inputs, outputs: [built], build: buildTrapping });
+  return built;
+}
+
+async function buildTrapping(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   writeFileSync(path.join(WORK, "Anchor.json"), JSON.stringify(mosaicAbi("Anchor")));
   const manifest = {
@@ -53,6 +58,4 @@ export async function builtTrappingSubgraph(): Promise<string> {
     ["build", "subgraph.yaml", "--output-dir", "build"],
     { cwd: WORK },
   );
-  writeFileSync(stamp, inputs);
-  return built;
 }
