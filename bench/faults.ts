@@ -51,6 +51,11 @@ export async function benchmarkFaults({ options, stops, progress }: BenchContext
     subgraphs: mosaicSubgraphs(net.deployment, manifests, path.join(dataDir, "index")),
     subscriptions: true,
     pollIntervalMs: 100,
+    // An indexer that stops following a chain holds every flow up: its faults go to the progress.
+    onLog: (name, level, message) => {
+      if (level === "fault" || level === "error" || level === "critical")
+        progress(`${name} ${level}: ${message}`);
+    },
   });
   stops.add("the indexer host", () => host.stop());
   // A fresh password and passphrase, held in memory and handed to each executor process.

@@ -5,6 +5,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+/** The line `facilitator start` writes once it has started its work. */
+const STARTED = '"msg":"executor started"';
 
 export interface ExecutorSecrets {
   keystorePassword: string;
@@ -15,6 +17,8 @@ export interface ExecutorProcess {
   child: ChildProcessWithoutNullStreams;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
+  /** When it said it started (ms since the epoch), or undefined before. */
+  startedAt(): number | undefined;
   /** Its exit code, or null when a signal ended it. */
   exited: Promise<number | null>;
 }
@@ -35,8 +39,13 @@ export function spawnFacilitator(configFile: string, secrets: ExecutorSecrets): 
   );
   child.stdin.end();
   let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let startedAt: number | undefined;
+  const take = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (startedAt === undefined && output.includes(STARTED)) startedAt = Date.now();
+  };
+  child.stdout.on("data", take);
+  child.stderr.on("data", take);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return { child, output: () => output, startedAt: () => startedAt, exited };
 }

@@ -34,6 +34,12 @@ const PHASE_REORGS = 1;
 const REORG_WAIT_MS = 3000;
 /** A run that has not said it started after this long is killed all the same. */
 const STARTUP_GRACE_MS = 30_000;
+/**
+ * The longest a run works after its start before it may be killed; each run draws its own wait up
+ * to this. Kills still fall in its recovery as well as in later work, and a start slowed by a busy
+ * machine (up to 9.5 s seen here in the full suite) does not leave it no time to work.
+ */
+const MAX_KILL_DELAY_MS = 6_000;
 
 export interface FaultRunOptions {
   /** The chains and deployment; no anchorer may run on them (the run starts its own). */
@@ -110,6 +116,32 @@ async function progressedOnBoth(
 }
 
 /**
+ * Where each flow stands as the subgraphs show it: requests not accepted, and each message's status
+ * on both chains (a line each), for a run that ends with flows open.
+ */
+async function flowStates(subgraphs: Record<ChainName, string>): Promise<string[]> {
+  const [origin, auxiliary] = await Promise.all(
+    CHAINS.map((chain) =>
+      query<{ messages: Row[]; stakeRequests?: Row[]; redeemRequests?: Row[] }>(
+        subgraphs[chain],
+        `{ messages(first: 1000, orderBy: id) { id kind status }
+           ${chain === "origin" ? "stakeRequests" : "redeemRequests"}(first: 1000, where: { status: Requested }) { id } }`,
+      ),
+    ),
+  );
+  const statusOn = (rows: Row[], id: unknown) =>
+    (rows.find((row) => row.id === id)?.status as string) ?? "none";
+  const ids = [...new Set([...origin!.messages, ...auxiliary!.messages].map((row) => row.id))];
+  return [
+    `requests not accepted: ${origin!.stakeRequests!.length} stakes, ${auxiliary!.redeemRequests!.length} redeems`,
+    ...ids.map((id) => {
+      const kind = [...origin!.messages, ...auxiliary!.messages].find((row) => row.id === id)!.kind as string;
+      return `${kind} ${String(id).slice(0, 10)}: origin ${statusOn(origin!.messages, id)}, auxiliary ${statusOn(auxiliary!.messages, id)}`;
+    }),
+  ];
+}
+
+/**
  * Whether both subgraphs are on their chains' blocks: a subgraph that has not yet seen the last
  * reorganisation may still show flows whose transactions it took out.
  */
@@ -167,6 +199,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       providers: { origin: provider("origin"), auxiliary: provider("auxiliary") },
       intervalMs: 1000,
       confirmations: 4,
+      // Without anchors no flow moves: the anchorer's faults go to the progress.
+      onError: (error) => progress(`anchorer: ${error.message}`),
     });
     const config = JSON.parse(readFileSync(options.configFile, "utf8")) as {
       chains: Record<string, Record<string, unknown>>;
@@ -181,9 +215,11 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     const configFile = path.join(path.dirname(options.configFile), "faults.json");
     writeFileSync(configFile, JSON.stringify(config));
     let runStartedAt = 0;
+    let killDelayMs = 0;
     const startRun = (): ExecutorProcess => {
       const run = spawnFacilitator(configFile, options.secrets);
       runStartedAt = Date.now();
+      killDelayMs = next() * MAX_KILL_DELAY_MS;
       void run.exited.then(() => outputs.push(run.output()));
       return run;
     };
@@ -191,8 +227,13 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     // startup (checks and the resume of every open intent through the failing proxies) grows with
     // the flows, and kills every few seconds would then never let it send. One whose startup hangs
     // is killed all the same.
-    const killable = (run: ExecutorProcess): boolean =>
-      run.output().includes('"msg":"executor started"') || Date.now() - runStartedAt > STARTUP_GRACE_MS;
+    const workedFor = (run: ExecutorProcess, ms: number): boolean => {
+      const started = run.startedAt();
+      return started !== undefined
+        ? Date.now() - started >= ms
+        : Date.now() - runStartedAt > STARTUP_GRACE_MS;
+    };
+    const killable = (run: ExecutorProcess): boolean => workedFor(run, killDelayMs);
 
     const started = performance.now();
     let kills = 0;
@@ -239,6 +280,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       }
       if (Date.now() > deadline) {
         progress(`${options.timeoutMs / 1000} s passed with ${phase.toLowerCase()}s still open`);
+        for (const line of await flowStates(subgraphs).catch((error: Error) => [error.message]))
+          progress(line);
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 500 + next() * 2500));
@@ -277,7 +320,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     running = startRun();
     // Its time counts from its start: on a loaded machine its startup alone can outlast SETTLE_MS,
     // and a signal before it listens for one ends it without a clean stop.
-    while (!killable(running)) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!workedFor(running, 0)) await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     running.child.kill("SIGTERM");
     const settledExit = await running.exited;
