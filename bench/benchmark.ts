@@ -1,4 +1,5 @@
 // What every benchmark module provides to bench/run.ts, and what it is given.
+import type { HostOptions } from "../indexer/host.ts";
 import type { Figure } from "./results.ts";
 import type { Stops } from "./stops.ts";
 
@@ -39,4 +40,12 @@ export interface Benchmark {
   name: string;
   description: string;
   run(context: BenchContext): Promise<Figure[]>;
+}
+
+/** An indexer host's `onLog` that puts its faults and errors (not its mappings' chatter) in the progress. */
+export function indexerFaultsTo(progress: (line: string) => void): NonNullable<HostOptions["onLog"]> {
+  return (name, level, message) => {
+    if (level === "fault" || level === "error" || level === "critical")
+      progress(`${name} ${level}: ${message}`);
+  };
 }

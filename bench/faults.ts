@@ -16,7 +16,7 @@ import { startDevNetwork } from "../devnet/network.ts";
 import { startIndexerHost } from "../indexer/host.ts";
 import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import type { BenchContext, Benchmark } from "./benchmark.ts";
+import { indexerFaultsTo, type BenchContext, type Benchmark } from "./benchmark.ts";
 import type { Figure } from "./results.ts";
 
 export const faultsBenchmark: Benchmark = {
@@ -52,10 +52,7 @@ export async function benchmarkFaults({ options, stops, progress }: BenchContext
     subscriptions: true,
     pollIntervalMs: 100,
     // An indexer that stops following a chain holds every flow up: its faults go to the progress.
-    onLog: (name, level, message) => {
-      if (level === "fault" || level === "error" || level === "critical")
-        progress(`${name} ${level}: ${message}`);
-    },
+    onLog: indexerFaultsTo(progress),
   });
   stops.add("the indexer host", () => host.stop());
   // A fresh password and passphrase, held in memory and handed to each executor process.

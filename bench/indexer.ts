@@ -13,7 +13,7 @@ import { openSubgraph, startIndexerHost, type HostedSubgraph, type IndexerHost }
 import { ChainReader } from "../indexer/ingest/chain-reader.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
 import { builtSubgraphs } from "../subgraph/cached-build.ts";
-import type { BenchContext, Benchmark } from "./benchmark.ts";
+import { indexerFaultsTo, type BenchContext, type Benchmark } from "./benchmark.ts";
 import { RangeRecorder, replayLogs } from "./log-replay.ts";
 import { measureProcessing } from "./process-rate.ts";
 import { generateMosaicTraffic } from "./mosaic-traffic.ts";
@@ -81,10 +81,7 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
     // The chains stay still from here on: polling again would only add noise to the queries.
     pollIntervalMs: 600_000,
     onProgress: (name, report) => recorders.get(name)?.record(report),
-    onLog: (name, level, message) => {
-      if (level === "fault" || level === "error" || level === "critical")
-        progress(`${name} ${level}: ${message}`);
-    },
+    onLog: indexerFaultsTo(progress),
   });
   stops.add("the indexer host", () => host.stop());
   await host.syncAll();

@@ -120,24 +120,27 @@ async function progressedOnBoth(
  * on both chains (a line each), for a run that ends with flows open.
  */
 async function flowStates(subgraphs: Record<ChainName, string>): Promise<string[]> {
+  const requests = { origin: "stakeRequests", auxiliary: "redeemRequests" } as const;
   const [origin, auxiliary] = await Promise.all(
     CHAINS.map((chain) =>
-      query<{ messages: Row[]; stakeRequests?: Row[]; redeemRequests?: Row[] }>(
+      query<{ messages: Row[]; open: Row[] }>(
         subgraphs[chain],
         `{ messages(first: 1000, orderBy: id) { id kind status }
-           ${chain === "origin" ? "stakeRequests" : "redeemRequests"}(first: 1000, where: { status: Requested }) { id } }`,
+           open: ${requests[chain]}(first: 1000, where: { status: Requested }) { id } }`,
       ),
     ),
   );
-  const statusOn = (rows: Row[], id: unknown) =>
-    (rows.find((row) => row.id === id)?.status as string) ?? "none";
-  const ids = [...new Set([...origin!.messages, ...auxiliary!.messages].map((row) => row.id))];
+  const statuses = (rows: Row[]) => new Map(rows.map((row) => [row.id, row.status as string]));
+  const [onOrigin, onAuxiliary] = [statuses(origin!.messages), statuses(auxiliary!.messages)];
+  const kinds = new Map(
+    [...origin!.messages, ...auxiliary!.messages].map((row) => [row.id, row.kind as string]),
+  );
   return [
-    `requests not accepted: ${origin!.stakeRequests!.length} stakes, ${auxiliary!.redeemRequests!.length} redeems`,
-    ...ids.map((id) => {
-      const kind = [...origin!.messages, ...auxiliary!.messages].find((row) => row.id === id)!.kind as string;
-      return `${kind} ${String(id).slice(0, 10)}: origin ${statusOn(origin!.messages, id)}, auxiliary ${statusOn(auxiliary!.messages, id)}`;
-    }),
+    `requests not accepted: ${origin!.open.length} stakes, ${auxiliary!.open.length} redeems`,
+    ...[...kinds].map(
+      ([id, kind]) =>
+        `${kind} ${String(id).slice(0, 10)}: origin ${onOrigin.get(id) ?? "none"}, auxiliary ${onAuxiliary.get(id) ?? "none"}`,
+    ),
   ];
 }
 
