@@ -1,10 +1,11 @@
 // The floor under indexing: the same eth_getLogs ranges the indexer asked for, each log decoded
-// as the indexer decodes it (the runtime's triggers), and nothing else (no blocks, handlers,
-// contract calls or store). And the ranges' logs and blocks, with the answers to the logs' declared
-// calls, recorded in memory, so that indexing can be timed without the node's answers (the
-// processing rate).
+// as the indexer decodes it (the runtime's triggers), and nothing else (no handlers, contract calls
+// or store; the blocks with logs only when asked for, read as the indexer reads them). And the
+// ranges' logs and blocks, with the answers to the logs' declared calls, recorded in memory, so
+// that indexing can be timed without the node's answers (the processing rate).
 import type { ChainReader, ChainSource, LogQuery } from "../indexer/ingest/chain-reader.ts";
 import { toPointer } from "../indexer/ingest/chain-reader.ts";
+import { InFlightLimit } from "../indexer/ingest/in-flight-limit.ts";
 import type { IndexerProgress } from "../indexer/ingest/subgraph-indexer.ts";
 import type { RawBlock, RawLog } from "../indexer/runtime/chain-data.ts";
 import { callKey } from "../indexer/runtime/host-imports.ts";
@@ -40,14 +41,21 @@ export interface Replay {
   decodeMs: number;
 }
 
-/** Fetches and decodes every log of the ranges. */
+/**
+ * Fetches and decodes every log of the ranges; with `blocksInFlight`, also reads each block with
+ * logs (with its transactions, as handlers get them), that many at once, each range's blocks
+ * started as its logs arrive while the next range's logs are fetched, as the indexer reads them.
+ */
 export async function replayLogs(
   chain: ChainReader,
   runtime: SubgraphRuntime,
   ranges: BlockRange[],
+  blocksInFlight?: number,
 ): Promise<Replay> {
   const filter = runtime.logFilter();
   const replay: Replay = { decoded: 0, fetchMs: 0, decodeMs: 0 };
+  const slots = blocksInFlight === undefined ? undefined : new InFlightLimit(blocksInFlight);
+  const blockReads: Promise<void>[] = [];
   for (const range of ranges) {
     const asked = performance.now();
     const logs = await chain.logs({ ...range, addresses: filter.addresses, topics: filter.topics });
@@ -61,11 +69,20 @@ export async function replayLogs(
         throw new Error(`log ${undecoded.logIndex} of ${undecoded.transactionHash} does not decode`);
       }
       replay.decoded += decoded.size;
+      if (slots) blockReads.push(slots.run(() => readBlockOf(chain, blockLogs[0]!)));
     }
     replay.fetchMs += received - asked;
     replay.decodeMs += performance.now() - received;
   }
+  await Promise.all(blockReads);
   return replay;
+}
+
+/** Reads the block a log names, refusing one that is not there or not the log's. */
+async function readBlockOf(chain: ChainReader, log: RawLog): Promise<void> {
+  const block = await chain.block(Number(log.blockNumber), true);
+  if (block?.hash !== log.blockHash)
+    throw new Error(`block ${Number(log.blockNumber)} changed during the replay`);
 }
 
 function groupByBlock(logs: RawLog[]): Map<number, RawLog[]> {

@@ -16,7 +16,7 @@ const DEFAULTS: BenchOptions = {
   events: 20_000,
   users: 40,
   concurrency: 16,
-  queries: 100,
+  queries: 1000,
   openLoopSeconds: 30,
   flows: 10,
   stakes: 200,

@@ -228,11 +228,21 @@ test(
       assert.ok(openP99.value >= figure("open-loop.p50").value);
       assert.match(run.stdout, /indexer\.query\.open-loop\.p99/);
       // Processing from logs in memory, with reused and with fresh instances (same changes, or the run fails).
-      for (const name of ["process.rate", "process.fresh-instances.rate", "index-to-raw.ratio"]) {
+      const indexer = (name: string) => {
         const found = figures.find((item) => item.name === `indexer.${name}`);
         assert.ok(found && found.value > 0, `indexer.${name} written`);
-      }
-      assert.match(run.stdout, /the same changes in all \d+ blocks/);
+        return found.value;
+      };
+      for (const name of ["process.rate", "process.fresh-instances.rate", "index-to-raw.ratio"])
+        indexer(name);
+      // The floor with the blocks the logs are in: each rate against its own floor.
+      const withBlocks = indexer("raw-logs-and-blocks.rate");
+      assert.equal(indexer("index-to-raw-with-blocks.ratio"), indexer("index.rate") / withBlocks);
+      assert.equal(indexer("index-to-raw.ratio"), indexer("index.rate") / indexer("raw-logs.rate"));
+      assert.match(run.stdout, /events with their blocks in \d/);
+      assert.match(run.stdout, /the median of 3 runs; .* the same changes in all \d+ blocks/);
+      const processRate = figures.find((item) => item.name === "indexer.process.rate");
+      assert.deepEqual([processRate?.parameters.runs, processRate?.parameters.of], [3, "median"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -58,7 +58,8 @@ export interface IndexerOptions {
   onError?: (error: Error) => void;
 }
 
-const BLOCK_WINDOW = 16;
+/** The blocks with logs read ahead of the one handled, unless the options say otherwise. */
+export const BLOCK_WINDOW = 16;
 const DECLARED_CALLS_IN_FLIGHT = 16;
 /**
  * Handlers run between turns of the event loop in groups of this many triggers (a few
