@@ -204,3 +204,53 @@ test("a mined intent stays mined while the node answers another transaction's re
     await send("evm_setAutomine", [true]);
   }
 });
+
+test("a receipt naming a block the chain no longer has is not mined: the transaction the node lost is sent again", async () => {
+  const origin = stack!.providers.origin;
+  const otherReceipt = await anotherReceipt(origin);
+  await origin.send("evm_setAutomine", [false]);
+  const subject = "0x" + "e5".repeat(32);
+  const original = origin.send;
+  const send = original.bind(origin);
+  let forging = true;
+  let rawSends = 0;
+  let forgedAnswers = 0;
+  // Ours, says the node, in a block at the other transaction's height that is not the chain's
+  // block there (a branch a reorganisation left), while it has lost the transaction itself.
+  const leftBlock = "0x" + "ab".repeat(32);
+  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+    if (method === "eth_sendRawTransaction") rawSends++;
+    if (method !== "eth_getTransactionReceipt" || !forging) return send(method, params);
+    forgedAnswers++;
+    return { ...otherReceipt, transactionHash: (params as string[])[0], blockHash: leftBlock };
+  };
+  try {
+    const outcome = manager.send(payout(subject));
+    const intent = async () => (await books.intentsFor(subject))[0];
+    while ((await intent())?.status !== "sent") await sleep(50);
+    await send("anvil_dropTransaction", [(await intent())!.attempts[0]!.hash]);
+    const sentBefore = rawSends;
+    const deadline = Date.now() + 40_000;
+    while (rawSends === sentBefore) {
+      assert.ok(
+        Date.now() < deadline,
+        `not sent again after ${forgedAnswers} receipts naming a block off the chain; the intent is ${(await intent())?.status}`,
+      );
+      await sleep(100);
+    }
+    assert.equal(
+      (await intent())?.status,
+      "sent",
+      "a receipt in a block off the chain is not taken as mined",
+    );
+    forging = false;
+    await send("evm_mine", []);
+    const result = await outcome;
+    assert.equal(result.status, "confirmed", JSON.stringify(result));
+    const receipt = await origin.getTransactionReceipt((result as { hash: string }).hash);
+    assert.equal((result as { block: number }).block, receipt!.blockNumber);
+  } finally {
+    origin.send = original;
+    await origin.send("evm_setAutomine", [true]);
+  }
+});

@@ -440,7 +440,7 @@ export class TransactionManager {
     started: number,
     progress: FollowProgress,
   ): Promise<Outcome | undefined> {
-    const { books, logger, metrics, gas } = this.options;
+    const { books, logger, metrics } = this.options;
     const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
     if (!intent)
       return { status: "failed", kind: "unknown", message: `no intent ${key.subject} ${key.step}` };
@@ -461,8 +461,13 @@ export class TransactionManager {
       const deep = head - receipt.blockNumber + 1 >= Math.max(1, sender.confirmations);
       // Checked before a receipt is first written, taken as confirmed, or taken as reverted.
       const settles = !recorded || deep || receipt.status !== 1;
-      if (settles && (await receiptStanding(sender, attempt.hash, receipt, logger)) !== "canonical")
-        return undefined;
+      const standing = settles ? await receiptStanding(sender, attempt.hash, receipt, logger) : "canonical";
+      if (standing === "unknown") return undefined;
+      // A receipt in a block the chain no longer has is of no block: the transaction is followed
+      // as one without a receipt (unmined, sent again, bumped), as the reorganisation watch takes
+      // it. Waiting for the node to drop the receipt could be for ever while it has lost the
+      // transaction itself.
+      if (standing === "elsewhere") return this.followUnmined(sender, key, intent, progress);
       if (receipt.status !== 1) {
         if (!recorded) await books.markMined(attempt.hash, BigInt(receipt.blockNumber));
         const message = await revertMessage(sender.provider, attempt.rawTransaction, receipt.blockNumber);
@@ -486,6 +491,17 @@ export class TransactionManager {
       }
       return undefined;
     }
+    return this.followUnmined(sender, key, intent, progress);
+  }
+
+  /** An intent out with no receipt in the chain: unmined when it was mined, else sent again or bumped. */
+  private async followUnmined(
+    sender: ChainSender,
+    key: { subject: string; step: string },
+    intent: IntentWithAttempts,
+    progress: FollowProgress,
+  ): Promise<Outcome | undefined> {
+    const { books, logger, gas } = this.options;
     if (intent.status === "mined" && intent.minedHash !== null) {
       // Its receipt is gone: a reorganisation took it out of the chain, and nodes drop such
       // transactions from their pools. Broadcast again at its own nonce, and followed as before.
