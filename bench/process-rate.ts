@@ -27,7 +27,7 @@ export interface Processing {
    */
   seconds: number;
   freshSeconds: number;
-  /** Blocks written, each with its changes (the same for both runs). */
+  /** Blocks written, each with its changes (the same for every run). */
   blocks: number;
 }
 

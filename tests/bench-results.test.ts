@@ -213,36 +213,33 @@ test(
       assert.equal(run.status, 0, run.stdout + run.stderr);
       const figures = readResults(resultsFile);
       const figure = (name: string) => {
-        const found = figures.find((item) => item.name === `indexer.query.${name}`);
-        assert.ok(found, `indexer.query.${name} written`);
-        assert.ok(found.value > 0, `indexer.query.${name} is positive`);
+        const found = figures.find((item) => item.name === `indexer.${name}`);
+        assert.ok(found, `indexer.${name} written`);
+        assert.ok(found.value > 0, `indexer.${name} is positive`);
         return found;
       };
       // The closed loop: 2 clients x 5 queries, from the load generator's own process.
-      assert.equal(figure("throughput").unit, "queries/s");
-      assert.equal(figure("p50").parameters.client, "own process");
-      assert.ok(figure("p99").value >= figure("p50").value);
+      assert.equal(figure("query.throughput").unit, "queries/s");
+      assert.equal(figure("query.p50").parameters.client, "own process");
+      assert.ok(figure("query.p99").value >= figure("query.p50").value);
       // The open loop: 200 queries/s for 1 s, latency from the scheduled send time.
-      const openP99 = figure("open-loop.p99");
+      const openP99 = figure("query.open-loop.p99");
       assert.deepEqual([openP99.unit, openP99.parameters.rate, openP99.parameters.seconds], ["ms", 200, 1]);
-      assert.ok(openP99.value >= figure("open-loop.p50").value);
+      assert.ok(openP99.value >= figure("query.open-loop.p50").value);
       assert.match(run.stdout, /indexer\.query\.open-loop\.p99/);
       // Processing from logs in memory, with reused and with fresh instances (same changes, or the run fails).
-      const indexer = (name: string) => {
-        const found = figures.find((item) => item.name === `indexer.${name}`);
-        assert.ok(found && found.value > 0, `indexer.${name} written`);
-        return found.value;
-      };
-      for (const name of ["process.rate", "process.fresh-instances.rate", "index-to-raw.ratio"])
-        indexer(name);
-      // The floor with the blocks the logs are in: each rate against its own floor.
-      const withBlocks = indexer("raw-logs-and-blocks.rate");
-      assert.equal(indexer("index-to-raw-with-blocks.ratio"), indexer("index.rate") / withBlocks);
-      assert.equal(indexer("index-to-raw.ratio"), indexer("index.rate") / indexer("raw-logs.rate"));
-      assert.match(run.stdout, /events with their blocks in \d/);
+      figure("process.fresh-instances.rate");
+      const processRate = figure("process.rate");
+      assert.deepEqual([processRate.parameters.runs, processRate.parameters.of], [3, "median"]);
       assert.match(run.stdout, /the median of 3 runs; .* the same changes in all \d+ blocks/);
-      const processRate = figures.find((item) => item.name === "indexer.process.rate");
-      assert.deepEqual([processRate?.parameters.runs, processRate?.parameters.of], [3, "median"]);
+      // Each rate against its own floor: the logs alone, and the logs with the blocks they are in.
+      const rate = (name: string) => figure(name).value;
+      assert.equal(rate("index-to-raw.ratio"), rate("index.rate") / rate("raw-logs.rate"));
+      assert.equal(
+        rate("index-to-raw-with-blocks.ratio"),
+        rate("index.rate") / rate("raw-logs-and-blocks.rate"),
+      );
+      assert.match(run.stdout, /events with their blocks in \d/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
