@@ -1,8 +1,9 @@
 // What anvil itself answers to a broadcast, and what the transaction manager makes of it: "already
 // known" (the same raw transaction again), "replacement transaction underpriced" (a transaction at
-// the same nonce with equal fees), "nonce too low" (the nonce taken outside the manager) and a
-// permanent refusal (a gas limit above the block's), and a chain without a base fee (berlin), which
-// gets legacy transactions.
+// the same nonce with equal fees), "nonce too low" (the nonce taken outside the manager), a
+// permanent refusal (a gas limit above the block's), a fee bump refused (the transaction it was to
+// replace is the one sent again), and a chain without a base fee (berlin), which gets legacy
+// transactions.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { parseUnits, Transaction, type JsonRpcProvider, type Wallet } from "ethers";
@@ -32,6 +33,8 @@ let metrics: ExecutorMetrics;
 let providers: ManagerChains["providers"];
 let stack: ManagerChains | undefined;
 let proxy: RpcFaultProxy | undefined;
+/** The manager's log lines, warnings and errors. */
+const warnings: string[] = [];
 /** The facilitator's key on origin, used outside the manager. */
 let outside: Wallet;
 
@@ -39,7 +42,7 @@ before(async () => {
   stack = await startManagerChains({
     chainIds: { origin: 4151, auxiliary: 4152 },
     gas,
-    logger: createLogger({ level: "error", write: () => undefined }),
+    logger: createLogger({ level: "warn", write: (line) => warnings.push(line) }),
     hardforks: { auxiliary: "berlin" },
     rpcUrls: async (name, rpcUrl) => {
       if (name !== "origin") return [rpcUrl];
@@ -80,6 +83,15 @@ async function attemptsOf(subject: string) {
 async function errorCount(kind: string): Promise<number> {
   const metric = await metrics.errors.get();
   return metric.values.find((value) => value.labels.kind === kind)?.value ?? 0;
+}
+
+/** A payout sent with mining stopped: its outcome, and its first attempt once that is in the pool. */
+async function sentUnmined(subject: string) {
+  await providers.origin.send("evm_setAutomine", [false]);
+  const outcome = manager.send(payout(subject));
+  while (!(await attemptsOf(subject)).some((attempt) => attempt.status === "broadcast")) await sleep(50);
+  const [first] = await attemptsOf(subject);
+  return { outcome, first: first! };
 }
 
 /** The fees the manager offers first on origin now (its base fee twice, plus the tip). */
@@ -144,16 +156,12 @@ test(
   "nonce too low: the nonce taken by a transaction outside the books fails the intent after three sightings",
   { timeout: 60_000 },
   async () => {
-    await providers.origin.send("evm_setAutomine", [false]);
-    const subject = "0x" + "a3".repeat(32);
-    const outcome = manager.send(payout(subject));
-    while (!(await attemptsOf(subject)).some((attempt) => attempt.status === "broadcast")) await sleep(50);
-    const [ours] = await attemptsOf(subject);
+    const { outcome, first: ours } = await sentUnmined("0x" + "a3".repeat(32));
     // The same key, the same nonce, far higher fees: it replaces ours in the pool and is mined.
     await outside.sendTransaction({
       to: outside.address,
       value: 0n,
-      nonce: Number(ours!.nonce),
+      nonce: Number(ours.nonce),
       maxPriorityFeePerGas: parseUnits("100", "gwei"),
       maxFeePerGas: parseUnits("400", "gwei"),
     });
@@ -164,6 +172,54 @@ test(
     assert.equal((result as { kind: string }).kind, "nonceTooLow");
     assert.match((result as { message: string }).message, /was taken by a transaction not in the books/);
     assert.ok((await errorCount("nonceTooLow")) >= before + 1);
+  },
+);
+
+test(
+  "a bump the node refuses leaves the transaction it replaced in play: sent again when the node lost it, and mined",
+  { timeout: 60_000 },
+  async () => {
+    const subject = "0x" + "a7".repeat(32);
+    const { outcome, first } = await sentUnmined(subject);
+    // From now on the node refuses every other transaction, in geth's words for its fee cap.
+    const original = providers.origin.send;
+    const send = original.bind(providers.origin);
+    const sentAgain: string[] = [];
+    providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+      if (method === "eth_sendRawTransaction") {
+        const raw = (params as string[])[0]!;
+        if (Transaction.from(raw).hash !== first.hash)
+          throw new Error("tx fee (1.20 ether) exceeds the configured cap (1.00 ether)");
+        sentAgain.push(raw);
+      }
+      return send(method, params);
+    };
+    try {
+      const refusedBump = (attempts: { replaces: string | null }[]) =>
+        attempts.some((attempt) => attempt.replaces !== null);
+      while (!refusedBump(await attemptsOf(subject))) await sleep(50);
+      // The node loses the first transaction from its pool (a restart, an eviction).
+      await send("anvil_dropTransaction", [first.hash]);
+      const deadline = Date.now() + 6 * gas.resubmitAfterMs;
+      for (let after = sentAgain.length; ; await sleep(100)) {
+        const pool = (await send("txpool_content", [])) as { pending: Record<string, object> };
+        if (Object.keys(pool.pending).length > 0 && sentAgain.length > after) break;
+        assert.ok(
+          Date.now() < deadline,
+          `the transaction the refused bump replaced was not sent again (${(await attemptsOf(subject)).length} attempts)`,
+        );
+      }
+      await send("evm_mine", []);
+      const result = await outcome;
+      assert.equal(result.status, "confirmed", JSON.stringify(result));
+      assert.equal((result as { hash: string }).hash, first.hash);
+      assert.ok(
+        warnings.some((line) => /fee bump refused/.test(line) && /exceeds the configured cap/.test(line)),
+        "the refusal is logged with the node's words",
+      );
+    } finally {
+      providers.origin.send = original;
+    }
   },
 );
 

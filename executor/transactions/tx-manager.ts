@@ -40,6 +40,10 @@ export interface TransactionRequest {
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
 const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
+/** Attempts that may be sent again: a replaced one too, when the node refused what replaced it. */
+const RESENDABLE = new Set(["signed", "broadcast", "replaced"]);
+/** A broadcast's failures that are not the node refusing the transaction. */
+const NOT_REFUSALS = new Set(["alreadyKnown", "network", "unknown"]);
 /** A follower looks again after this many poll intervals without a new block (bumps go by the clock). */
 const FOLLOW_IDLE_POLLS = 4;
 /** The longest pause between two tries of a follower whose reads fail. */
@@ -59,6 +63,8 @@ interface FollowProgress {
   cappedAttempt?: string;
   /** The chain the intent's transaction is on, once read. */
   chainId?: number;
+  /** Attempts the node refused when they were sent (bumps): not the ones to send again. */
+  refused: Set<string>;
 }
 
 export class TransactionManager {
@@ -361,7 +367,7 @@ export class TransactionManager {
     const { logger, metrics } = this.options;
     const id = `${key.subject}|${key.step}`;
     // Just broadcast by the caller: not sent again before it may have been dropped.
-    const progress: FollowProgress = { foreignNonce: 0, lastBroadcastAt: broadcastAt };
+    const progress: FollowProgress = { foreignNonce: 0, lastBroadcastAt: broadcastAt, refused: new Set() };
     let failures = 0;
     try {
       while (!this.stopping) {
@@ -511,9 +517,15 @@ export class TransactionManager {
     }
     const latest = intent.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
     if (!latest) return undefined;
+    // What is sent again: the newest attempt the node did not refuse. After a refused bump that is
+    // the transaction it replaced, which is still valid and may still be mined (or lost by a node).
+    const resend =
+      [...intent.attempts]
+        .reverse()
+        .find((attempt) => RESENDABLE.has(attempt.status) && !progress.refused.has(attempt.hash)) ?? latest;
     const age = Date.now() - latest.createdAt.getTime();
     if (age >= gas.resubmitAfterMs) {
-      const outcome = await this.bump(sender, key, latest);
+      const outcome = await this.bump(sender, key, latest, progress);
       if (outcome === "foreign") progress.foreignNonce++;
       if (outcome === "capped" && progress.cappedAttempt !== latest.hash) {
         // Said once per attempt: the follower asks again on every poll.
@@ -527,7 +539,7 @@ export class TransactionManager {
       if (outcome === "capped" && Date.now() - progress.lastBroadcastAt > gas.resubmitAfterMs / 2) {
         // At the fee ceiling the attempt stands; it may have left the pool (a reorganisation drops it).
         progress.lastBroadcastAt = Date.now();
-        await this.rebroadcast(sender, latest);
+        await this.rebroadcast(sender, resend, progress);
       }
       if (progress.foreignNonce >= FOREIGN_NONCE_SIGHTINGS) {
         const message = `nonce ${latest.nonce} was taken by a transaction not in the books`;
@@ -535,12 +547,12 @@ export class TransactionManager {
         return { status: "failed", kind: "nonceTooLow", message };
       }
     } else if (
-      latest.status === "signed" ||
+      (latest.status === "signed" && !progress.refused.has(latest.hash)) ||
       Date.now() - progress.lastBroadcastAt > gas.resubmitAfterMs / 2
     ) {
       // Never broadcast (the process stopped in between), or possibly dropped by the node.
       progress.lastBroadcastAt = Date.now();
-      await this.rebroadcast(sender, latest);
+      await this.rebroadcast(sender, resend, progress);
     }
     return undefined;
   }
@@ -571,11 +583,18 @@ export class TransactionManager {
     return doubtful ? "doubtful" : undefined;
   }
 
-  private async rebroadcast(sender: ChainSender, attempt: AttemptRecord): Promise<void> {
+  /** Sends an attempt again; one the node refuses is noted in `progress.refused`. */
+  private async rebroadcast(
+    sender: ChainSender,
+    attempt: AttemptRecord,
+    progress: FollowProgress,
+  ): Promise<void> {
     try {
       await sender.provider.send("eth_sendRawTransaction", [attempt.rawTransaction]);
     } catch (error) {
-      if (classifyRpcError(error) !== "alreadyKnown") {
+      const kind = classifyRpcError(error);
+      if (kind !== "alreadyKnown") {
+        if (!NOT_REFUSALS.has(kind)) progress.refused.add(attempt.hash);
         this.options.logger.debug("re-broadcast refused", { hash: attempt.hash, error: errorText(error) });
         return;
       }
@@ -583,11 +602,15 @@ export class TransactionManager {
     if (attempt.status === "signed") await this.options.books.markBroadcast(attempt.hash);
   }
 
-  /** Replaces an unmined attempt with bumped fees at the same nonce. */
+  /**
+   * Replaces an unmined attempt with bumped fees at the same nonce. A replacement the node refuses
+   * stays in the books (it was signed, so it may be out) and is noted in `progress.refused`.
+   */
   private async bump(
     sender: ChainSender,
     key: { subject: string; step: string },
     attempt: AttemptRecord,
+    progress: FollowProgress,
   ): Promise<"bumped" | "capped" | "foreign" | "refused"> {
     const { books, logger, metrics, gas } = this.options;
     const fees = bumpedFees(attempt, await marketFees(sender.provider), gas);
@@ -623,7 +646,18 @@ export class TransactionManager {
         await books.markBroadcast(replacement.hash);
         return "bumped";
       }
-      return kind === "nonceTooLow" ? "foreign" : "refused";
+      if (kind === "nonceTooLow") return "foreign";
+      // A network failure may have reached the node: sent again on the next look, as before.
+      if (NOT_REFUSALS.has(kind)) return "refused";
+      progress.refused.add(replacement.hash);
+      logger.warn("fee bump refused", {
+        subject: key.subject,
+        step: key.step,
+        hash: replacement.hash,
+        kind,
+        error: errorText(error),
+      });
+      return "refused";
     }
   }
 }
