@@ -1,9 +1,9 @@
 // What anvil itself answers to a broadcast, and what the transaction manager makes of it: "already
 // known" (the same raw transaction again), "replacement transaction underpriced" (a transaction at
 // the same nonce with equal fees), "nonce too low" (the nonce taken outside the manager), a
-// permanent refusal (a gas limit above the block's), a fee bump refused (the transaction it was to
-// replace is the one sent again), and a chain without a base fee (berlin), which gets legacy
-// transactions.
+// permanent refusal (a gas limit above the block's) at the first broadcast and when sent again, a
+// fee bump refused (the transaction it was to replace is the one sent again), and a chain without a
+// base fee (berlin), which gets legacy transactions.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { parseUnits, Transaction, type JsonRpcProvider, type Wallet } from "ethers";
@@ -261,6 +261,35 @@ test(
     assert.equal(again.status, "confirmed", JSON.stringify(again));
     const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
     assert.equal(tx!.nonce, nonce, "the refused transaction's nonce was reused");
+  },
+);
+
+test(
+  "a permanent refusal of a transaction sent again (the block gas limit lowered after the node lost it) fails the intent; planned again, it reuses the nonce",
+  { timeout: 60_000 },
+  async () => {
+    const subject = "0x" + "a8".repeat(32);
+    const { outcome, first } = await sentUnmined(subject);
+    const send = providers.origin.send.bind(providers.origin);
+    await send("anvil_dropTransaction", [first.hash]);
+    await send("anvil_setBlockGasLimit", ["0x7530"]); // 30 000: below 21 000 × 1.3 + 20 000
+    try {
+      const result = await Promise.race([outcome, sleep(8 * gas.resubmitAfterMs).then(() => undefined)]);
+      assert.ok(
+        result,
+        `not settled: ${(await attemptsOf(subject)).length} attempts, none of which any block can hold`,
+      );
+      assert.equal(result.status, "failed", JSON.stringify(result));
+      assert.equal((result as { kind: string }).kind, "gasLimitTooHigh");
+      assert.match((result as { message: string }).message, /gas_limit|gas limit/);
+    } finally {
+      await send("anvil_setBlockGasLimit", ["0x1c9c380"]);
+    }
+    await send("evm_setAutomine", [true]);
+    const again = await manager.send(payout(subject));
+    assert.equal(again.status, "confirmed", JSON.stringify(again));
+    const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
+    assert.equal(BigInt(tx!.nonce), first.nonce, "the refused transaction's nonce was reused");
   },
 );
 

@@ -23,7 +23,7 @@ import { ReorgWatch, unmineReorganised, type LastSeenBlocks } from "./reorg-watc
 import { revertMessage } from "./revert-reason.ts";
 import { intrinsicGas } from "./intrinsic-gas.ts";
 import { receiptStanding } from "./receipt-standing.ts";
-import { classifyRpcError, errorText } from "./rpc-errors.ts";
+import { classifyRpcError, errorText, type RpcErrorKind } from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
 
 export type { ChainSender, Outcome, TransactionManagerOptions };
@@ -43,7 +43,17 @@ const OPEN = new Set(["signed", "broadcast", "failed"]);
 /** Attempts that may be sent again: a replaced one too, when the node refused what replaced it. */
 const RESENDABLE = new Set(["signed", "broadcast", "replaced"]);
 /** A broadcast's failures that are not the node refusing the transaction. */
-const NOT_REFUSALS = new Set(["alreadyKnown", "network", "unknown"]);
+const NOT_REFUSALS = new Set<RpcErrorKind>(["alreadyKnown", "network", "unknown"]);
+/**
+ * Refusals that hold for every attempt of an intent, which share the gas limit, the type and the
+ * chain: no block takes any of them, so the intent fails, to be planned afresh at the same nonce.
+ */
+const INVALID_EVERYWHERE = new Set<RpcErrorKind>([
+  "gasLimitTooHigh",
+  "gasLimitTooLow",
+  "unsupportedType",
+  "invalidTransaction",
+]);
 /** A follower looks again after this many poll intervals without a new block (bumps go by the clock). */
 const FOLLOW_IDLE_POLLS = 4;
 /** The longest pause between two tries of a follower whose reads fail. */
@@ -63,8 +73,10 @@ interface FollowProgress {
   cappedAttempt?: string;
   /** The chain the intent's transaction is on, once read. */
   chainId?: number;
-  /** Attempts the node refused when they were sent (bumps): not the ones to send again. */
+  /** Attempts the node refused when they were sent again or as bumps: not the ones to send again. */
   refused: Set<string>;
+  /** A refusal no attempt of the intent can get past (INVALID_EVERYWHERE), once seen. */
+  invalid?: { kind: RpcErrorKind; message: string };
 }
 
 export class TransactionManager {
@@ -554,6 +566,17 @@ export class TransactionManager {
       progress.lastBroadcastAt = Date.now();
       await this.rebroadcast(sender, resend, progress);
     }
+    if (progress.invalid) {
+      const { kind, message } = progress.invalid;
+      logger.warn("sent again and refused for good", {
+        subject: key.subject,
+        step: key.step,
+        kind,
+        error: message,
+      });
+      await books.markFailed(key, { kind, message, attemptHash: latest.hash });
+      return { status: "failed", kind, message };
+    }
     return undefined;
   }
 
@@ -595,6 +618,7 @@ export class TransactionManager {
       const kind = classifyRpcError(error);
       if (kind !== "alreadyKnown") {
         if (!NOT_REFUSALS.has(kind)) progress.refused.add(attempt.hash);
+        if (INVALID_EVERYWHERE.has(kind)) progress.invalid = { kind, message: errorText(error) };
         this.options.logger.debug("re-broadcast refused", { hash: attempt.hash, error: errorText(error) });
         return;
       }
@@ -650,6 +674,7 @@ export class TransactionManager {
       // A network failure may have reached the node: sent again on the next look, as before.
       if (NOT_REFUSALS.has(kind)) return "refused";
       progress.refused.add(replacement.hash);
+      if (INVALID_EVERYWHERE.has(kind)) progress.invalid = { kind, message: errorText(error) };
       logger.warn("fee bump refused", {
         subject: key.subject,
         step: key.step,
