@@ -306,6 +306,42 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       });
     });
 
+    test("an earlier attempt at the nonce signed again with the same fees is that attempt, sent again", async () => {
+      await withBooks(async (books) => {
+        await books.planIntent(plan);
+        const nonce = await books.allocateNonce({ chainId: CHAIN, account: facilitator.address });
+        const firstRaw = await sign(facilitator, { nonce });
+        const first = await books.recordAttempt(acceptStake, firstRaw);
+        await books.markBroadcast(first.hash);
+        const bump = await books.recordReplacement(
+          first.hash,
+          await sign(facilitator, { nonce, tip: 2n * 10n ** 9n }),
+        );
+        // The node refused the bump for good, and the intent failed with it.
+        await books.markFailed(acceptStake, {
+          kind: "gasLimitTooHigh",
+          message: "refused",
+          attemptHash: bump.hash,
+        });
+        const statuses = async () =>
+          (await books.intentsFor(acceptStake.subject))[0]?.attempts.map((a) => [a.hash, a.status]);
+        assert.deepEqual(await statuses(), [
+          [first.hash, "replaced"],
+          [bump.hash, "failed"],
+        ]);
+        // Planned again at the market's fees of the first attempt: the same transaction.
+        const again = await books.recordReplacement(bump.hash, firstRaw);
+        assert.equal(again.hash, first.hash);
+        assert.deepEqual(await statuses(), [
+          [first.hash, "signed"],
+          [bump.hash, "replaced"],
+        ]);
+        assert.equal((await books.intentsFor(acceptStake.subject))[0]?.status, "sending");
+        // Once more, it is no longer a replacement of the bump.
+        await assert.rejects(books.recordReplacement(bump.hash, firstRaw), /already recorded/);
+      });
+    });
+
     test("50 parallel allocations get 50 distinct consecutive nonces", async () => {
       await withBooks(async (books, url) => {
         const second = backend.sharedInProcess ? await openBooks({ url }) : books;

@@ -294,6 +294,45 @@ test(
 );
 
 test(
+  "a bump refused for good fails the intent with its replacement; planned again, it reuses the nonce",
+  { timeout: 60_000 },
+  async () => {
+    const subject = "0x" + "a9".repeat(32);
+    const { outcome, first } = await sentUnmined(subject);
+    const original = providers.origin.send;
+    const send = original.bind(providers.origin);
+    // The block gas limit drops just as the bump is sent: the node refuses it as above the limit.
+    providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+      if (
+        method === "eth_sendRawTransaction" &&
+        Transaction.from((params as string[])[0]!).hash !== first.hash
+      )
+        await send("anvil_setBlockGasLimit", ["0x7530"]);
+      return send(method, params);
+    };
+    try {
+      const result = await Promise.race([outcome, sleep(8 * gas.resubmitAfterMs).then(() => undefined)]);
+      assert.ok(result, `not settled: ${(await attemptsOf(subject)).length} attempts`);
+      assert.equal(result.status, "failed", JSON.stringify(result));
+      assert.equal((result as { kind: string }).kind, "gasLimitTooHigh");
+    } finally {
+      providers.origin.send = original;
+      // Over the block's limit the first transaction leaves the node's pool too (geth drops it).
+      await send("anvil_dropTransaction", [first.hash]);
+      await send("anvil_setBlockGasLimit", ["0x1c9c380"]);
+    }
+    const attempts = await attemptsOf(subject);
+    assert.equal(attempts.length, 2, "the first transaction and its refused bump");
+    assert.equal(attempts[1]!.status, "failed", "the refused bump holds no nonce");
+    await send("evm_setAutomine", [true]);
+    const again = await manager.send(payout(subject));
+    assert.equal(again.status, "confirmed", JSON.stringify(again));
+    const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
+    assert.equal(BigInt(tx!.nonce), first.nonce, "the refused transaction's nonce was reused");
+  },
+);
+
+test(
   "an estimate below the gas a transaction costs before it runs fails the dry run; nothing is signed",
   { timeout: 60_000 },
   async () => {

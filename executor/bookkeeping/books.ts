@@ -148,6 +148,18 @@ function booksOn(
     return attempt;
   }
 
+  /** Marks an attempt replaced; conditional on its status, so of two concurrent replacements only one wins. */
+  async function markReplaced(tx: BooksTransaction, attempt: { id: number; hash: string }): Promise<void> {
+    const { count } = await tx.attempt.updateMany({
+      where: { id: attempt.id, status: { in: [...REPLACEABLE_ATTEMPT] } },
+      data: { status: "replaced" },
+    });
+    if (count === 0) {
+      const { status } = await tx.attempt.findUniqueOrThrow({ where: { id: attempt.id } });
+      throw new BooksConflictError(`attempt ${attempt.hash} is ${status}: it cannot be replaced`);
+    }
+  }
+
   /** An intent planned again (or failed) that takes a transaction is sending again. */
   async function reopenIntent(tx: BooksTransaction, intentId: number): Promise<void> {
     await hot.setIntentStatus(tx, intentId, "sending", ["planned", "failed"]);
@@ -306,9 +318,15 @@ function booksOn(
         const { slot } = replaced;
         const already = await tx.attempt.findUnique({ where: { hash }, include: { replaces: true } });
         if (already?.replaces?.id === replaced.id) return loadAttempt(tx, hash);
-        if (already?.id === replaced.id && replaced.status === "failed") {
-          // The refused transaction itself, signed again with the same fees: it is to be sent again.
-          await tx.attempt.update({ where: { id: replaced.id }, data: { status: "signed" } });
+        if (
+          already?.slotId === slot.id &&
+          (already.status === "failed" || already.status === "replaced") &&
+          (already.id !== replaced.id || replaced.status === "failed")
+        ) {
+          // An earlier transaction at this nonce signed again with the same fees (the refused one
+          // itself, or the one a refused bump was to replace): that one is to be sent again.
+          if (already.id !== replaced.id) await markReplaced(tx, replaced);
+          await tx.attempt.update({ where: { id: already.id }, data: { status: "signed" } });
           await reopenIntent(tx, slot.intentId);
           return loadAttempt(tx, hash);
         }
@@ -322,15 +340,7 @@ function booksOn(
             `transaction ${hash} cannot replace ${replaced.hash}: a replacement has the same chain, sender and nonce`,
           );
         }
-        // Conditional on the status, so of two concurrent replacements of one attempt only one wins.
-        const { count } = await tx.attempt.updateMany({
-          where: { id: replaced.id, status: { in: [...REPLACEABLE_ATTEMPT] } },
-          data: { status: "replaced" },
-        });
-        if (count === 0) {
-          const { status } = await tx.attempt.findUniqueOrThrow({ where: { id: replaced.id } });
-          throw new BooksConflictError(`attempt ${replaced.hash} is ${status}: it cannot be replaced`);
-        }
+        await markReplaced(tx, replaced);
         await reopenIntent(tx, slot.intentId);
         await tx.attempt.create({
           data: {

@@ -568,13 +568,17 @@ export class TransactionManager {
     }
     if (progress.invalid) {
       const { kind, message } = progress.invalid;
+      // The newest attempt (a bump's replacement just recorded, maybe) is the one failed: planned
+      // again, the intent reuses its nonce; left signed, it would hold the nonce for ever.
+      const [now] = (await books.intentsFor(key.subject)).filter((item) => item.step === key.step);
+      const newest = now?.attempts.at(-1) ?? latest;
       logger.warn("sent again and refused for good", {
         subject: key.subject,
         step: key.step,
         kind,
         error: message,
       });
-      await books.markFailed(key, { kind, message, attemptHash: latest.hash });
+      await books.markFailed(key, { kind, message, attemptHash: newest.hash });
       return { status: "failed", kind, message };
     }
     return undefined;
