@@ -94,6 +94,36 @@ async function sentUnmined(subject: string) {
   return { outcome, first: first! };
 }
 
+/**
+ * Has `onRaw` see (and may refuse, by throwing) every raw transaction the manager sends on origin
+ * before the node does; `send` reaches the node directly, `restore` ends it.
+ */
+function onSend(onRaw: (raw: string) => Promise<void>) {
+  const original = providers.origin.send;
+  const send = original.bind(providers.origin);
+  providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+    if (method === "eth_sendRawTransaction") await onRaw((params as string[])[0]!);
+    return send(method, params);
+  };
+  return { send, restore: () => (providers.origin.send = original) };
+}
+
+/** The outcome, settled within eight resubmission intervals (a follower that waits on fails). */
+async function settledSoon(outcome: Promise<Outcome>, subject: string): Promise<Outcome> {
+  const result = await Promise.race([outcome, sleep(8 * gas.resubmitAfterMs).then(() => undefined)]);
+  assert.ok(result, `not settled: ${(await attemptsOf(subject)).length} attempts, none mined`);
+  return result;
+}
+
+/** The payout sent again (blocks mined as it comes) is confirmed, at `nonce` (the refused transaction's). */
+async function confirmedAgainAt(subject: string, nonce: bigint): Promise<void> {
+  await providers.origin.send("evm_setAutomine", [true]);
+  const again = await manager.send(payout(subject));
+  assert.equal(again.status, "confirmed", JSON.stringify(again));
+  const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
+  assert.equal(BigInt(tx!.nonce), nonce, "the refused transaction's nonce was reused");
+}
+
 /** The fees the manager offers first on origin now (its base fee twice, plus the tip). */
 async function managerFees(provider: JsonRpcProvider) {
   const block = (await provider.send("eth_getBlockByNumber", ["latest", false])) as { baseFeePerGas: string };
@@ -182,18 +212,12 @@ test(
     const subject = "0x" + "a7".repeat(32);
     const { outcome, first } = await sentUnmined(subject);
     // From now on the node refuses every other transaction, in geth's words for its fee cap.
-    const original = providers.origin.send;
-    const send = original.bind(providers.origin);
     const sentAgain: string[] = [];
-    providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
-      if (method === "eth_sendRawTransaction") {
-        const raw = (params as string[])[0]!;
-        if (Transaction.from(raw).hash !== first.hash)
-          throw new Error("tx fee (1.20 ether) exceeds the configured cap (1.00 ether)");
-        sentAgain.push(raw);
-      }
-      return send(method, params);
-    };
+    const { send, restore } = onSend(async (raw) => {
+      if (Transaction.from(raw).hash !== first.hash)
+        throw new Error("tx fee (1.20 ether) exceeds the configured cap (1.00 ether)");
+      sentAgain.push(raw);
+    });
     try {
       const refusedBump = (attempts: { replaces: string | null }[]) =>
         attempts.some((attempt) => attempt.replaces !== null);
@@ -218,7 +242,7 @@ test(
         "the refusal is logged with the node's words",
       );
     } finally {
-      providers.origin.send = original;
+      restore();
     }
   },
 );
@@ -257,10 +281,7 @@ test(
     );
 
     await send("anvil_setBlockGasLimit", ["0x1c9c380"]);
-    const again = await manager.send(payout(subject));
-    assert.equal(again.status, "confirmed", JSON.stringify(again));
-    const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
-    assert.equal(tx!.nonce, nonce, "the refused transaction's nonce was reused");
+    await confirmedAgainAt(subject, BigInt(nonce));
   },
 );
 
@@ -274,22 +295,14 @@ test(
     await send("anvil_dropTransaction", [first.hash]);
     await send("anvil_setBlockGasLimit", ["0x7530"]); // 30 000: below 21 000 × 1.3 + 20 000
     try {
-      const result = await Promise.race([outcome, sleep(8 * gas.resubmitAfterMs).then(() => undefined)]);
-      assert.ok(
-        result,
-        `not settled: ${(await attemptsOf(subject)).length} attempts, none of which any block can hold`,
-      );
+      const result = await settledSoon(outcome, subject);
       assert.equal(result.status, "failed", JSON.stringify(result));
       assert.equal((result as { kind: string }).kind, "gasLimitTooHigh");
       assert.match((result as { message: string }).message, /gas_limit|gas limit/);
     } finally {
       await send("anvil_setBlockGasLimit", ["0x1c9c380"]);
     }
-    await send("evm_setAutomine", [true]);
-    const again = await manager.send(payout(subject));
-    assert.equal(again.status, "confirmed", JSON.stringify(again));
-    const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
-    assert.equal(BigInt(tx!.nonce), first.nonce, "the refused transaction's nonce was reused");
+    await confirmedAgainAt(subject, first.nonce);
   },
 );
 
@@ -299,24 +312,16 @@ test(
   async () => {
     const subject = "0x" + "a9".repeat(32);
     const { outcome, first } = await sentUnmined(subject);
-    const original = providers.origin.send;
-    const send = original.bind(providers.origin);
     // The block gas limit drops just as the bump is sent: the node refuses it as above the limit.
-    providers.origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
-      if (
-        method === "eth_sendRawTransaction" &&
-        Transaction.from((params as string[])[0]!).hash !== first.hash
-      )
-        await send("anvil_setBlockGasLimit", ["0x7530"]);
-      return send(method, params);
-    };
+    const { send, restore } = onSend(async (raw) => {
+      if (Transaction.from(raw).hash !== first.hash) await send("anvil_setBlockGasLimit", ["0x7530"]);
+    });
     try {
-      const result = await Promise.race([outcome, sleep(8 * gas.resubmitAfterMs).then(() => undefined)]);
-      assert.ok(result, `not settled: ${(await attemptsOf(subject)).length} attempts`);
+      const result = await settledSoon(outcome, subject);
       assert.equal(result.status, "failed", JSON.stringify(result));
       assert.equal((result as { kind: string }).kind, "gasLimitTooHigh");
     } finally {
-      providers.origin.send = original;
+      restore();
       // Over the block's limit the first transaction leaves the node's pool too (geth drops it).
       await send("anvil_dropTransaction", [first.hash]);
       await send("anvil_setBlockGasLimit", ["0x1c9c380"]);
@@ -324,11 +329,7 @@ test(
     const attempts = await attemptsOf(subject);
     assert.equal(attempts.length, 2, "the first transaction and its refused bump");
     assert.equal(attempts[1]!.status, "failed", "the refused bump holds no nonce");
-    await send("evm_setAutomine", [true]);
-    const again = await manager.send(payout(subject));
-    assert.equal(again.status, "confirmed", JSON.stringify(again));
-    const tx = await providers.origin.getTransaction((again as { hash: string }).hash);
-    assert.equal(BigInt(tx!.nonce), first.nonce, "the refused transaction's nonce was reused");
+    await confirmedAgainAt(subject, first.nonce);
   },
 );
 
