@@ -17,6 +17,29 @@ export type RpcErrorKind =
 export type PermanentRefusal =
   "unsupportedType" | "gasLimitTooHigh" | "gasLimitTooLow" | "feeCap" | "invalidTransaction";
 
+/** A broadcast's failures that are not the node refusing the transaction. */
+const NOT_REFUSALS = new Set<RpcErrorKind>(["alreadyKnown", "network", "unknown"]);
+
+/** Whether the node refused the transaction itself (rather than knowing it, or not answering). */
+export function isRefusal(kind: RpcErrorKind): boolean {
+  return !NOT_REFUSALS.has(kind);
+}
+
+/**
+ * Permanent refusals that hold for every attempt of an intent, which share the gas limit, the type
+ * and the chain: no block takes any of them. (A fee cap is the node's own rule, and a bump's.)
+ */
+const EVERY_ATTEMPT = new Set<RpcErrorKind>([
+  "gasLimitTooHigh",
+  "gasLimitTooLow",
+  "unsupportedType",
+  "invalidTransaction",
+]);
+
+export function refusesEveryAttempt(kind: RpcErrorKind): boolean {
+  return EVERY_ATTEMPT.has(kind);
+}
+
 const PATTERNS: [RpcErrorKind, RegExp][] = [
   // geth: "transaction type not supported"; anvil before London: "EIP-1559 style fee params … not supported".
   [

@@ -23,7 +23,13 @@ import { ReorgWatch, unmineReorganised, type LastSeenBlocks } from "./reorg-watc
 import { revertMessage } from "./revert-reason.ts";
 import { intrinsicGas } from "./intrinsic-gas.ts";
 import { receiptStanding } from "./receipt-standing.ts";
-import { classifyRpcError, errorText, type RpcErrorKind } from "./rpc-errors.ts";
+import {
+  classifyRpcError,
+  errorText,
+  isRefusal,
+  refusesEveryAttempt,
+  type RpcErrorKind,
+} from "./rpc-errors.ts";
 import type { ChainSender, Outcome, TransactionManagerOptions } from "./sending.ts";
 
 export type { ChainSender, Outcome, TransactionManagerOptions };
@@ -42,18 +48,6 @@ const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
 /** Attempts that may be sent again: a replaced one too, when the node refused what replaced it. */
 const RESENDABLE = new Set(["signed", "broadcast", "replaced"]);
-/** A broadcast's failures that are not the node refusing the transaction. */
-const NOT_REFUSALS = new Set<RpcErrorKind>(["alreadyKnown", "network", "unknown"]);
-/**
- * Refusals that hold for every attempt of an intent, which share the gas limit, the type and the
- * chain: no block takes any of them, so the intent fails, to be planned afresh at the same nonce.
- */
-const INVALID_EVERYWHERE = new Set<RpcErrorKind>([
-  "gasLimitTooHigh",
-  "gasLimitTooLow",
-  "unsupportedType",
-  "invalidTransaction",
-]);
 /** A follower looks again after this many poll intervals without a new block (bumps go by the clock). */
 const FOLLOW_IDLE_POLLS = 4;
 /** The longest pause between two tries of a follower whose reads fail. */
@@ -75,7 +69,7 @@ interface FollowProgress {
   chainId?: number;
   /** Attempts the node refused when they were sent again or as bumps: not the ones to send again. */
   refused: Set<string>;
-  /** A refusal no attempt of the intent can get past (INVALID_EVERYWHERE), once seen. */
+  /** A refusal no attempt of the intent can get past (refusesEveryAttempt), once seen. */
   invalid?: { kind: RpcErrorKind; message: string };
 }
 
@@ -310,7 +304,8 @@ export class TransactionManager {
     const [intent] = (await this.options.books.intentsFor(key.subject)).filter(
       (item) => item.step === key.step,
     );
-    const last = intent?.attempts.at(-1);
+    // The newest open one (an earlier attempt sent again is open again, and newer ones replaced).
+    const last = intent?.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
     if (last?.status !== "failed") return undefined;
     const mined = BigInt(await sender.provider.getTransactionCount(last.from, "latest"));
     return last.nonce >= mined ? last : undefined;
@@ -568,10 +563,10 @@ export class TransactionManager {
     }
     if (progress.invalid) {
       const { kind, message } = progress.invalid;
-      // The newest attempt (a bump's replacement just recorded, maybe) is the one failed: planned
-      // again, the intent reuses its nonce; left signed, it would hold the nonce for ever.
+      // The newest open attempt (a bump's replacement just recorded, maybe) is the one failed:
+      // planned again, the intent reuses its nonce; left signed, it would hold the nonce for ever.
       const [now] = (await books.intentsFor(key.subject)).filter((item) => item.step === key.step);
-      const newest = now?.attempts.at(-1) ?? latest;
+      const newest = now?.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1) ?? latest;
       logger.warn("sent again and refused for good", {
         subject: key.subject,
         step: key.step,
@@ -621,8 +616,8 @@ export class TransactionManager {
     } catch (error) {
       const kind = classifyRpcError(error);
       if (kind !== "alreadyKnown") {
-        if (!NOT_REFUSALS.has(kind)) progress.refused.add(attempt.hash);
-        if (INVALID_EVERYWHERE.has(kind)) progress.invalid = { kind, message: errorText(error) };
+        if (isRefusal(kind)) progress.refused.add(attempt.hash);
+        if (refusesEveryAttempt(kind)) progress.invalid = { kind, message: errorText(error) };
         this.options.logger.debug("re-broadcast refused", { hash: attempt.hash, error: errorText(error) });
         return;
       }
@@ -676,9 +671,9 @@ export class TransactionManager {
       }
       if (kind === "nonceTooLow") return "foreign";
       // A network failure may have reached the node: sent again on the next look, as before.
-      if (NOT_REFUSALS.has(kind)) return "refused";
+      if (!isRefusal(kind)) return "refused";
       progress.refused.add(replacement.hash);
-      if (INVALID_EVERYWHERE.has(kind)) progress.invalid = { kind, message: errorText(error) };
+      if (refusesEveryAttempt(kind)) progress.invalid = { kind, message: errorText(error) };
       logger.warn("fee bump refused", {
         subject: key.subject,
         step: key.step,
