@@ -115,28 +115,44 @@ async function anotherReceipt(origin: JsonRpcProvider): Promise<Record<string, u
   return (await origin.send("eth_getTransactionReceipt", [other.hash])) as Record<string, unknown>;
 }
 
+/**
+ * Has the node answer a receipt with `forge(hash)` while that gives one (the node's own answer
+ * otherwise); counts the receipts asked for and forged, and the raw transactions sent. `send`
+ * reaches the node directly; `restore` ends the forging.
+ */
+function forgeReceipts(
+  origin: JsonRpcProvider,
+  forge: (hash: string) => Record<string, unknown> | undefined,
+) {
+  const original = origin.send;
+  const send = original.bind(origin);
+  const counts = { asked: 0, forged: 0, rawSends: 0 };
+  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
+    if (method === "eth_sendRawTransaction") counts.rawSends++;
+    if (method !== "eth_getTransactionReceipt") return send(method, params);
+    counts.asked++;
+    const forged = forge((params as string[])[0]!);
+    if (forged === undefined) return send(method, params);
+    counts.forged++;
+    return forged;
+  };
+  return { send, counts, restore: () => (origin.send = original) };
+}
+
 test("a receipt of another transaction, or naming a block that does not hold ours, is not taken for mined", async () => {
   const origin = stack!.providers.origin;
   const otherReceipt = await anotherReceipt(origin);
   await origin.send("evm_setAutomine", [false]);
   const subject = "0x" + "e3".repeat(32);
-  const original = origin.send;
-  const send = original.bind(origin);
-  const answers: string[] = [];
-  let forged: (hash: string) => Record<string, unknown> = () => otherReceipt;
-  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
-    if (method !== "eth_getTransactionReceipt") return send(method, params);
-    const hash = (params as string[])[0]!;
-    answers.push(hash);
-    return forged(hash);
-  };
+  let forged: (hash: string) => Record<string, unknown> | undefined = () => otherReceipt;
+  const { counts, restore } = forgeReceipts(origin, (hash) => forged(hash));
   try {
     const outcome = manager.send(payout(subject));
     const intentStatus = async () => (await books.intentsFor(subject))[0]?.status;
     // The follower looks again while it has not settled the intent.
     const looks = async (count: number) => {
-      const [start, deadline] = [answers.length, Date.now() + 15_000];
-      while (answers.length < start + count) {
+      const [start, deadline] = [counts.asked, Date.now() + 15_000];
+      while (counts.asked < start + count) {
         assert.ok(
           Date.now() < deadline,
           `the follower stopped looking; the intent is ${await intentStatus()}`,
@@ -150,7 +166,7 @@ test("a receipt of another transaction, or naming a block that does not hold our
     forged = (hash) => ({ ...otherReceipt, transactionHash: hash });
     await looks(3);
     assert.equal(await intentStatus(), "sent", "a block that does not hold ours");
-    origin.send = original;
+    restore();
     await origin.send("evm_mine", []);
     const result = await outcome;
     assert.equal(result.status, "confirmed", JSON.stringify(result));
@@ -158,7 +174,7 @@ test("a receipt of another transaction, or naming a block that does not hold our
     assert.equal((result as { block: number }).block, mined!.blockNumber);
     assert.notEqual(mined!.blockNumber, Number(otherReceipt.blockNumber));
   } finally {
-    origin.send = original;
+    restore();
     await origin.send("evm_setAutomine", [true]);
   }
 });
@@ -171,15 +187,8 @@ test("a mined intent stays mined while the node answers another transaction's re
   // Two blocks on top make it confirmed: after one it is mined, and followed on.
   senders.origin.confirmations = 2;
   const subject = "0x" + "e4".repeat(32);
-  const original = origin.send;
-  const send = original.bind(origin);
   let forging = false;
-  let forgedAnswers = 0;
-  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
-    if (method !== "eth_getTransactionReceipt" || !forging) return send(method, params);
-    forgedAnswers += 1;
-    return otherReceipt;
-  };
+  const { send, counts, restore } = forgeReceipts(origin, () => (forging ? otherReceipt : undefined));
   try {
     const outcome = manager.send(payout(subject));
     const intent = async () => (await books.intentsFor(subject))[0];
@@ -189,7 +198,7 @@ test("a mined intent stays mined while the node answers another transaction's re
     forging = true;
     await send("evm_mine", []);
     const deadline = Date.now() + 15_000;
-    while (forgedAnswers < 5) {
+    while (counts.forged < 5) {
       assert.ok(Date.now() < deadline, "the follower stopped looking");
       await sleep(50);
     }
@@ -199,7 +208,7 @@ test("a mined intent stays mined while the node answers another transaction's re
     assert.equal(result.status, "confirmed", JSON.stringify(result));
     assert.equal((result as { block: number }).block, Number((await intent())?.minedBlock));
   } finally {
-    origin.send = original;
+    restore();
     senders.origin.confirmations = 1;
     await send("evm_setAutomine", [true]);
   }
@@ -210,31 +219,24 @@ test("a receipt naming a block the chain no longer has is not mined: the transac
   const otherReceipt = await anotherReceipt(origin);
   await origin.send("evm_setAutomine", [false]);
   const subject = "0x" + "e5".repeat(32);
-  const original = origin.send;
-  const send = original.bind(origin);
   let forging = true;
-  let rawSends = 0;
-  let forgedAnswers = 0;
   // Ours, says the node, in a block at the other transaction's height that is not the chain's
   // block there (a branch a reorganisation left), while it has lost the transaction itself.
   const leftBlock = "0x" + "ab".repeat(32);
-  origin.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
-    if (method === "eth_sendRawTransaction") rawSends++;
-    if (method !== "eth_getTransactionReceipt" || !forging) return send(method, params);
-    forgedAnswers++;
-    return { ...otherReceipt, transactionHash: (params as string[])[0], blockHash: leftBlock };
-  };
+  const { send, counts, restore } = forgeReceipts(origin, (hash) =>
+    forging ? { ...otherReceipt, transactionHash: hash, blockHash: leftBlock } : undefined,
+  );
   try {
     const outcome = manager.send(payout(subject));
     const intent = async () => (await books.intentsFor(subject))[0];
     while ((await intent())?.status !== "sent") await sleep(50);
     await send("anvil_dropTransaction", [(await intent())!.attempts[0]!.hash]);
-    const sentBefore = rawSends;
+    const sentBefore = counts.rawSends;
     const deadline = Date.now() + 40_000;
-    while (rawSends === sentBefore) {
+    while (counts.rawSends === sentBefore) {
       assert.ok(
         Date.now() < deadline,
-        `not sent again after ${forgedAnswers} receipts naming a block off the chain; the intent is ${(await intent())?.status}`,
+        `not sent again after ${counts.forged} receipts naming a block off the chain; the intent is ${(await intent())?.status}`,
       );
       await sleep(100);
     }
@@ -250,7 +252,7 @@ test("a receipt naming a block the chain no longer has is not mined: the transac
     const receipt = await origin.getTransactionReceipt((result as { hash: string }).hash);
     assert.equal((result as { block: number }).block, receipt!.blockNumber);
   } finally {
-    origin.send = original;
+    restore();
     await origin.send("evm_setAutomine", [true]);
   }
 });
