@@ -46,6 +46,22 @@ export interface TransactionRequest {
 /** "nonce too low" with none of ours mined this many times: another transaction took the nonce. */
 const FOREIGN_NONCE_SIGHTINGS = 3;
 const OPEN = new Set(["signed", "broadcast", "failed"]);
+/** The newest attempt that is open (signed, broadcast or failed): the one a bump or a resend is about. */
+function newestOpen(attempts: AttemptRecord[]): AttemptRecord | undefined {
+  return attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
+}
+
+/**
+ * Notes a refusal of `hash` in the follower's progress (one that holds for every attempt also as the
+ * intent's verdict); false when the failure was no refusal by the node.
+ */
+function noteRefusal(progress: FollowProgress, hash: string, kind: RpcErrorKind, error: unknown): boolean {
+  if (!isRefusal(kind)) return false;
+  progress.refused.add(hash);
+  if (refusesEveryAttempt(kind)) progress.invalid = { kind, message: errorText(error) };
+  return true;
+}
+
 /** Attempts that may be sent again: a replaced one too, when the node refused what replaced it. */
 const RESENDABLE = new Set(["signed", "broadcast", "replaced"]);
 /** A follower looks again after this many poll intervals without a new block (bumps go by the clock). */
@@ -164,6 +180,11 @@ export class TransactionManager {
     const sender = Object.values(this.options.senders).find((candidate) => candidate.chainId === chainId);
     if (!sender) throw new Error(`no chain with id ${chainId} is configured`);
     return sender;
+  }
+
+  /** The intent of (subject, step) as the books hold it now, with its attempts. */
+  private async intentOf(key: { subject: string; step: string }): Promise<IntentWithAttempts | undefined> {
+    return (await this.options.books.intentsFor(key.subject)).find((item) => item.step === key.step);
   }
 
   /** Plans, sends and follows one transaction to the configured depth; concurrent calls for the
@@ -301,11 +322,8 @@ export class TransactionManager {
     sender: ChainSender,
     key: { subject: string; step: string },
   ): Promise<AttemptRecord | undefined> {
-    const [intent] = (await this.options.books.intentsFor(key.subject)).filter(
-      (item) => item.step === key.step,
-    );
     // The newest open one (an earlier attempt sent again is open again, and newer ones replaced).
-    const last = intent?.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
+    const last = newestOpen((await this.intentOf(key))?.attempts ?? []);
     if (last?.status !== "failed") return undefined;
     const mined = BigInt(await sender.provider.getTransactionCount(last.from, "latest"));
     return last.nonce >= mined ? last : undefined;
@@ -454,7 +472,7 @@ export class TransactionManager {
     progress: FollowProgress,
   ): Promise<Outcome | undefined> {
     const { books, logger, metrics } = this.options;
-    const intent = (await books.intentsFor(key.subject)).find((item) => item.step === key.step);
+    const intent = await this.intentOf(key);
     if (!intent)
       return { status: "failed", kind: "unknown", message: `no intent ${key.subject} ${key.step}` };
     if (intent.status === "confirmed")
@@ -522,7 +540,7 @@ export class TransactionManager {
       progress.lastBroadcastAt = 0;
       return undefined;
     }
-    const latest = intent.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1);
+    const latest = newestOpen(intent.attempts);
     if (!latest) return undefined;
     // What is sent again: the newest attempt the node did not refuse. After a refused bump that is
     // the transaction it replaced, which is still valid and may still be mined (or lost by a node).
@@ -565,8 +583,7 @@ export class TransactionManager {
       const { kind, message } = progress.invalid;
       // The newest open attempt (a bump's replacement just recorded, maybe) is the one failed:
       // planned again, the intent reuses its nonce; left signed, it would hold the nonce for ever.
-      const [now] = (await books.intentsFor(key.subject)).filter((item) => item.step === key.step);
-      const newest = now?.attempts.filter((attempt) => OPEN.has(attempt.status)).at(-1) ?? latest;
+      const newest = newestOpen((await this.intentOf(key))?.attempts ?? []) ?? latest;
       logger.warn("sent again and refused for good", {
         subject: key.subject,
         step: key.step,
@@ -616,8 +633,7 @@ export class TransactionManager {
     } catch (error) {
       const kind = classifyRpcError(error);
       if (kind !== "alreadyKnown") {
-        if (isRefusal(kind)) progress.refused.add(attempt.hash);
-        if (refusesEveryAttempt(kind)) progress.invalid = { kind, message: errorText(error) };
+        noteRefusal(progress, attempt.hash, kind, error);
         this.options.logger.debug("re-broadcast refused", { hash: attempt.hash, error: errorText(error) });
         return;
       }
@@ -671,9 +687,7 @@ export class TransactionManager {
       }
       if (kind === "nonceTooLow") return "foreign";
       // A network failure may have reached the node: sent again on the next look, as before.
-      if (!isRefusal(kind)) return "refused";
-      progress.refused.add(replacement.hash);
-      if (refusesEveryAttempt(kind)) progress.invalid = { kind, message: errorText(error) };
+      if (!noteRefusal(progress, replacement.hash, kind, error)) return "refused";
       logger.warn("fee bump refused", {
         subject: key.subject,
         step: key.step,
