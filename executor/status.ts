@@ -708,12 +708,36 @@ async function intentsOf(
  * and the executor's books. Throws StatusError when the hash is malformed or a subgraph does not
  * answer.
  */
-export async function statusOf(hash: string, { readers, books }: StatusSources): Promise<StatusReport> {
+export async function statusOf(hash: string, sources: StatusSources): Promise<StatusReport> {
   const subject = hash.toLowerCase();
   if (!HASH.test(subject)) {
     throw new StatusError(`expected a request or message hash (0x and 64 hex digits), got "${hash}"`);
   }
-  const heads = await headsOf(readers);
+  // The executor writes a decision to the books after reading the subgraphs, so the books may hold
+  // one made on blocks past the heads read here (a skip beside "neither subgraph knows this hash").
+  // When the heads are the same after the books were read, every decision in them was made at or
+  // below these heads; otherwise the status is read again at the new heads.
+  let heads = await headsOf(sources.readers);
+  for (let read = 1; ; read++) {
+    const report = await statusAt(subject, hash, heads, sources);
+    const after = await headsOf(sources.readers);
+    if (sameHeads(after, heads) || read === CONSISTENT_READS) return report;
+    heads = after;
+  }
+}
+
+/** Reads of a status before it is given as read, when the subgraphs keep moving while it is read. */
+const CONSISTENT_READS = 3;
+
+const sameHeads = (a: Record<ChainName, number>, b: Record<ChainName, number>) =>
+  a.origin === b.origin && a.auxiliary === b.auxiliary;
+
+async function statusAt(
+  subject: string,
+  hash: string,
+  heads: Record<ChainName, number>,
+  { readers, books }: StatusSources,
+): Promise<StatusReport> {
   const lookup = new Lookup(readers, heads);
   const [stake, redeem, onOrigin, onAuxiliary] = await Promise.all([
     lookup.request("Stake", subject),

@@ -18,6 +18,7 @@ import {
   listFacilitations,
   statusOf,
   StatusError,
+  type BooksView,
   type StatusReport,
 } from "../executor/status.ts";
 import { startIndexerHost, type IndexerHost } from "../indexer/host.ts";
@@ -360,6 +361,50 @@ describe("status and list of a stake driven by hand", { timeout: 300_000 }, () =
     assert.match(listed, /^In flight \(1\):\n {2}progressStake of 0x[0-9a-f]{64} on origin: sent/);
     assertNoSecret(listed);
     assertNoSecret(asJson(list));
+  });
+
+  test("a decision made while the status is read is shown with the request it was made on", async () => {
+    await host.syncAll();
+    const before = await readers.origin.head();
+    const late = await requestStake(net, devWallet(6), {
+      amount: parseEther("1"),
+      beneficiary: devWallet(7).address,
+      gasPrice: GWEI,
+      gasLimit: 10n ** 6n,
+    });
+    const subject = late.stakeRequestHash.toLowerCase();
+    // The status reads the origin head as it was before the request; the executor then indexes
+    // the request and decides on it before the status reads the books.
+    let heads = 0;
+    const origin = Object.assign(Object.create(readers.origin) as SubgraphReader, {
+      head: () => (heads++ === 0 ? Promise.resolve(before) : readers.origin.head()),
+    });
+    let decided = false;
+    const racing: BooksView = {
+      intentsFor: async (hash: string) => {
+        if (!decided) {
+          decided = true;
+          await host.syncAll();
+          await books.recordSkip(subject, "insufficientFunds: base token on origin");
+        }
+        return books.intentsFor(hash);
+      },
+      inFlight: () => books.inFlight(),
+      recent: (limit) => books.recent(limit),
+      skips: (limit) => books.skips(limit),
+    };
+    const report = await statusOf(subject, { readers: { ...readers, origin }, books: racing });
+    assert.ok(decided, "the books were read");
+    assert.deepEqual(
+      report.skips.map((skip) => skip.subject),
+      [subject],
+    );
+    assert.equal(
+      report.request?.status,
+      "Requested",
+      `the skip is shown without its request:\n${formatStatus(report)}`,
+    );
+    assert.ok(report.heads.origin > before!.number);
   });
 
   test("an unknown hash is reported as unknown; a malformed one is refused", async () => {
