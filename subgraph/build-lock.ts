@@ -1,9 +1,11 @@
 // One subgraph build at a time across processes: builds write subgraph/generated/ (the mappings
 // import their types from there) and cached build folders in place, so two processes building at
 // once (test files run concurrently, `npm start` beside the tests) would compile each other's half
-// written files, or rewrite a build another process is reading. The lock is a directory, created
-// atomically, naming its holder's pid; a holder that died leaves it behind, and it is taken over.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// written files, or rewrite a build another process is reading. The lock is a directory naming its
+// holder's pid, made beside it and renamed into place, so it never exists without its holder. A
+// holder that died leaves it behind, and it is taken over (takeOverStale).
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -13,6 +15,8 @@ export const BUILD_LOCK_DIR = path.join(ROOT, "subgraph", "build", ".lock");
 const POLL_MS = 200;
 /** A build takes tens of seconds here; waiting longer than this means the holder is stuck. */
 const WAIT_LIMIT_MS = 10 * 60_000;
+/** Made inside a lock by the one process taking it over. */
+const TAKEOVER = "takeover";
 
 export interface BuildLockOptions {
   lockDir?: string;
@@ -40,31 +44,79 @@ function alive(pid: number): boolean {
   }
 }
 
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** A name beside the lock that no other process or call uses. */
+const besideLock = (lockDir: string, what: string) => `${lockDir}.${what}-${process.pid}-${randomUUID()}`;
+
+/** Creates the lock naming this process; false when it exists. */
+function createLock(lockDir: string): boolean {
+  mkdirSync(path.dirname(lockDir), { recursive: true });
+  const made = besideLock(lockDir, "new");
+  mkdirSync(made);
+  try {
+    writeFileSync(path.join(made, "pid"), String(process.pid));
+    renameSync(made, lockDir);
+    return true;
+  } catch (error) {
+    if (code(error) === "EEXIST" || code(error) === "ENOTEMPTY") return false;
+    throw error;
+  } finally {
+    rmSync(made, { recursive: true, force: true });
+  }
+}
+
+/** Moves the lock out of the way in one step, then deletes it. */
+function removeLock(lockDir: string): void {
+  const gone = besideLock(lockDir, "gone");
+  try {
+    renameSync(lockDir, gone);
+  } catch (error) {
+    if (code(error) === "ENOENT") return;
+    throw error;
+  }
+  rmSync(gone, { recursive: true, force: true });
+}
+
+/**
+ * Removes a lock judged left behind by `holder` (null: one naming no holder), so that the next
+ * attempt can create it; returns whether it did. Another process may have taken the same lock over
+ * since it was judged, and made its own: only one process at a time may take a lock over, and it
+ * looks again, under that claim, at whom the lock names.
+ */
+export function takeOverStale(lockDir: string, holder: number | null): boolean {
+  const claim = path.join(lockDir, TAKEOVER);
+  try {
+    mkdirSync(claim);
+  } catch (error) {
+    // Another process is taking it over, or it is gone.
+    if (code(error) === "EEXIST" || code(error) === "ENOENT") return false;
+    throw error;
+  }
+  if (holderOf(lockDir) !== holder) {
+    try {
+      rmdirSync(claim);
+    } catch (error) {
+      // Released meanwhile, the claim with it.
+      if (code(error) !== "ENOENT") throw error;
+    }
+    return false;
+  }
+  removeLock(lockDir);
+  return true;
+}
+
 /** Runs `build` holding the lock; the lock is released however `build` ends. */
 export async function withBuildLock<T>(build: () => Promise<T>, options: BuildLockOptions = {}): Promise<T> {
   const lockDir = options.lockDir ?? BUILD_LOCK_DIR;
   const limit = options.waitLimitMs ?? WAIT_LIMIT_MS;
   const started = Date.now();
   let told = false;
-  let unnamedSince: number | null = null;
-  for (;;) {
-    try {
-      mkdirSync(path.dirname(lockDir), { recursive: true });
-      mkdirSync(lockDir);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+  while (!createLock(lockDir)) {
     const holder = holderOf(lockDir);
-    // A holder writes its pid just after creating the lock: a lock without one for a few
-    // seconds was left by a process that died in between.
-    if (holder === null) unnamedSince ??= Date.now();
-    else unnamedSince = null;
-    const stale = holder !== null ? !alive(holder) : Date.now() - unnamedSince! > 5_000;
-    if (stale) {
-      rmSync(lockDir, { recursive: true, force: true });
-      continue;
-    }
+    // A lock is never made without its holder's pid: one without it is not held. One another
+    // process is taking over is waited for like a held one.
+    if ((holder === null || !alive(holder)) && takeOverStale(lockDir, holder)) continue;
     if (Date.now() - started > limit)
       throw new Error(
         `waited ${Math.round(limit / 1000)} s for the subgraph build lock ${lockDir} held by process ${holder ?? "?"}; if no build is running, remove that folder`,
@@ -74,10 +126,9 @@ export async function withBuildLock<T>(build: () => Promise<T>, options: BuildLo
     await sleep(POLL_MS);
   }
   try {
-    writeFileSync(path.join(lockDir, "pid"), String(process.pid));
     return await build();
   } finally {
-    rmSync(lockDir, { recursive: true, force: true });
+    removeLock(lockDir);
   }
 }
 

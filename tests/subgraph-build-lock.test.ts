@@ -2,16 +2,23 @@
 // a lock left by a dead process is taken over, and a lock held too long fails with the fix.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { cachedBuild, withBuildLock } from "../subgraph/build-lock.ts";
+import { cachedBuild, takeOverStale, withBuildLock } from "../subgraph/build-lock.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "build-lock-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 20) {
+    assert.ok(waited < 5_000, "not reached in 5 s");
+    await sleep(20);
+  }
+}
 
 test("builds started together run one after the other, and each releases the lock", async () => {
   const lockDir = path.join(dir, "together");
@@ -82,6 +89,36 @@ test("a lock left by a process that died is taken over", async () => {
   const result = await withBuildLock(async () => "built", { lockDir, onWait: () => (waited = true) });
   assert.equal(result, "built");
   assert.equal(waited, false);
+});
+
+test("a takeover decided on a lock that another process has since taken over leaves the new lock alone", async () => {
+  const lockDir = path.join(dir, "stale-raced");
+  const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+  mkdirSync(lockDir, { recursive: true });
+  writeFileSync(path.join(lockDir, "pid"), String(dead));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let firstRunning = false;
+  const first = withBuildLock(
+    async () => {
+      firstRunning = true;
+      await released;
+      firstRunning = false;
+    },
+    { lockDir },
+  );
+  await until(() => firstRunning);
+  // A second process found the dead holder's lock a moment before the first took it over, and
+  // acts on that judgement now.
+  assert.equal(takeOverStale(lockDir, dead), false, "the live lock is not taken over");
+  assert.equal(readFileSync(path.join(lockDir, "pid"), "utf8"), String(process.pid));
+  let overlapped = false;
+  const second = withBuildLock(async () => (overlapped = firstRunning), { lockDir });
+  await sleep(300);
+  release();
+  await Promise.all([first, second]);
+  assert.equal(overlapped, false, "the second build ran beside the first");
+  assert.equal(existsSync(lockDir), false);
 });
 
 test("a lock held longer than the wait limit fails, naming the folder to remove", async () => {
