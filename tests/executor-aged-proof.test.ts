@@ -10,15 +10,12 @@ import { bindAuxiliary } from "../chain/mosaic-contracts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { mined } from "../chain/receipts.ts";
 import { openBooks } from "../executor/bookkeeping/index.ts";
-import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
-import { startExecutor } from "../executor/service.ts";
 import {
-  KEYSTORE_PASSWORD,
+  type ExecutorStack,
   SECRETS_PASSPHRASE,
   startExecutorStack,
-  type ExecutorStack,
+  startLoggedExecutor,
 } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import {
@@ -73,14 +70,7 @@ test("a proven height whose anchor was evicted still confirms", { timeout: 180_0
 
   // The executor's log, for a failure's message.
   const logged: string[] = [];
-  executor = await startExecutor(
-    stack.config,
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    {
-      logger: createLogger({ level: "info", write: (line) => void logged.push(line) }),
-      metrics: createMetrics(),
-    },
-  );
+  executor = await startLoggedExecutor(stack.config, logged);
   const deadline = Date.now() + 30_000;
   while (!CONFIRMED.has(await coGateway.getInboxMessageStatus(stake.messageHash))) {
     if (Date.now() > deadline) {

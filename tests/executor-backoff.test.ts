@@ -21,16 +21,14 @@ import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startRpcFaultProxy, type RpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 import { openBooks } from "../executor/bookkeeping/index.ts";
-import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics, type ExecutorMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
-import { startExecutor } from "../executor/service.ts";
 import { formatStatus, statusOf } from "../executor/status.ts";
 import {
-  KEYSTORE_PASSWORD,
+  type ExecutorStack,
   SECRETS_PASSPHRASE,
   startExecutorStack,
-  type ExecutorStack,
+  startLoggedExecutor,
 } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestStake } from "./helpers/manual-flows.ts";
@@ -76,10 +74,10 @@ before(async () => {
   proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
   const origin = { ...stack.config.chains.origin, rpcUrl: proxy.url, rpcUrls: [proxy.url] };
   metrics = createMetrics();
-  executor = await startExecutor(
+  executor = await startLoggedExecutor(
     { ...stack.config, chains: { ...stack.config.chains, origin } },
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics },
+    lines,
+    metrics,
   );
   // Its balances were read at start, funded; from now on that reading stays.
   proxy.fail("eth_getBalance", "http500");

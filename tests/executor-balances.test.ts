@@ -9,17 +9,10 @@ import { bindOrigin } from "../chain/mosaic-contracts.ts";
 import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startObservabilityServer, type ObservabilityServer } from "../executor/observability/http.ts";
-import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics } from "../executor/observability/metrics.ts";
 import type { ExecutorHealth, RunningExecutor } from "../executor/service-api.ts";
-import { startExecutor } from "../executor/service.ts";
 import { statusOf, type StatusReport } from "../executor/status.ts";
-import {
-  KEYSTORE_PASSWORD,
-  SECRETS_PASSPHRASE,
-  startExecutorStack,
-  type ExecutorStack,
-} from "./helpers/executor-stack.ts";
+import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 import { until } from "./helpers/wait-until.ts";
@@ -68,11 +61,7 @@ before(async () => {
   const held = await baseTokenOf(ROLE_INDEX.facilitator).balanceOf(facilitator);
   await mined(baseTokenOf(ROLE_INDEX.facilitator).transfer(devWallet(HOLDER).address, held));
   const metrics = createMetrics();
-  executor = await startExecutor(
-    stack.config,
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics },
-  );
+  executor = await startLoggedExecutor(stack.config, lines, metrics);
   server = await startObservabilityServer({ host: "127.0.0.1", port: 0, health: executor.health, metrics });
 });
 after(async () => {

@@ -5,17 +5,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseEther, parseUnits } from "ethers";
 import { openBooks } from "../executor/bookkeeping/index.ts";
-import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
-import { startExecutor } from "../executor/service.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
-import {
-  startExecutorStack,
-  KEYSTORE_PASSWORD,
-  SECRETS_PASSPHRASE,
-  type ExecutorStack,
-} from "./helpers/executor-stack.ts";
+import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
 import { REDEEM_STEPS, STAKE_STEPS, waitForConfirmed, waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 
@@ -26,11 +18,7 @@ let executor: RunningExecutor;
 
 before(async () => {
   stack = await startExecutorStack();
-  executor = await startExecutor(
-    stack.config,
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics: createMetrics() },
-  );
+  executor = await startLoggedExecutor(stack.config, lines);
 });
 after(async () => {
   await executor?.stop();

@@ -6,19 +6,11 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { parseEther, parseUnits } from "ethers";
 import { devWallet } from "../devnet/accounts.ts";
-import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics } from "../executor/observability/metrics.ts";
 import { readConfig } from "../executor/config.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
 import { formatStatus, statusOf } from "../executor/status.ts";
-import { startExecutor } from "../executor/service.ts";
 import { SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import {
-  KEYSTORE_PASSWORD,
-  SECRETS_PASSPHRASE,
-  startExecutorStack,
-  type ExecutorStack,
-} from "./helpers/executor-stack.ts";
+import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { graphql } from "./helpers/graphql-client.ts";
 import { requestStake } from "./helpers/manual-flows.ts";
@@ -33,11 +25,7 @@ async function executorWith(overrides: Record<string, unknown>, database: string
   const file = path.join(stack.dir, `${database}.json`);
   const base = JSON.parse(readFileSync(stack.configFile, "utf8")) as Record<string, unknown>;
   writeFileSync(file, JSON.stringify({ ...base, ...overrides, database: `file:${database}.sqlite` }));
-  const executor = await startExecutor(
-    readConfig(file),
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics: createMetrics() },
-  );
+  const executor = await startLoggedExecutor(readConfig(file), lines);
   executors.push(executor);
   return executor;
 }

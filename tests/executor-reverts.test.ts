@@ -25,19 +25,11 @@ import {
   stakeDirectly,
   type DirectMessage,
 } from "../devnet/direct-flows.ts";
-import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
-import { startExecutor } from "../executor/service.ts";
 import { statusOf } from "../executor/status.ts";
 import { readFacilitations } from "../stack/facilitations.ts";
 import { SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import {
-  KEYSTORE_PASSWORD,
-  SECRETS_PASSPHRASE,
-  startExecutorStack,
-  type ExecutorStack,
-} from "./helpers/executor-stack.ts";
+import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
 import { graphql } from "./helpers/graphql-client.ts";
 
 const run = promisify(execFile);
@@ -49,11 +41,7 @@ const lines: string[] = [];
 
 before(async () => {
   stack = await startExecutorStack();
-  executor = await startExecutor(
-    stack.config,
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics: createMetrics() },
-  );
+  executor = await startLoggedExecutor(stack.config, lines);
 });
 after(async () => {
   await executor?.stop();

@@ -12,14 +12,11 @@ import { mined } from "../chain/receipts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { startRpcFaultProxy } from "../devnet/faults/rpc-fault-proxy.ts";
 import { readConfig } from "../executor/config.ts";
-import { createLogger } from "../executor/observability/logger.ts";
-import { createMetrics } from "../executor/observability/metrics.ts";
-import { startExecutor } from "../executor/service.ts";
 import {
-  KEYSTORE_PASSWORD,
-  SECRETS_PASSPHRASE,
-  startExecutorStack,
   type ExecutorStack,
+  KEYSTORE_PASSWORD,
+  startExecutorStack,
+  startLoggedExecutor,
 } from "./helpers/executor-stack.ts";
 
 let stack: ExecutorStack;
@@ -32,11 +29,7 @@ async function start(change: (config: Record<string, unknown>) => void, lines: s
   change(config);
   const file = path.join(stack.dir, `run-${runs}.json`);
   writeFileSync(file, JSON.stringify(config));
-  return startExecutor(
-    readConfig(file),
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics: createMetrics() },
-  );
+  return startLoggedExecutor(readConfig(file), lines);
 }
 
 function keystoreOf(index: number): string {

@@ -11,18 +11,11 @@ import { bindOrigin } from "../chain/mosaic-contracts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { BOUNTY_ALLOWANCE_BOUNTIES } from "../executor/actions/bounty-allowance.ts";
 import { readConfig } from "../executor/config.ts";
-import { createLogger } from "../executor/observability/logger.ts";
 import { createMetrics, type ExecutorMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
-import { startExecutor } from "../executor/service.ts";
 import { formatStatus, statusOf } from "../executor/status.ts";
 import { SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import {
-  KEYSTORE_PASSWORD,
-  SECRETS_PASSPHRASE,
-  startExecutorStack,
-  type ExecutorStack,
-} from "./helpers/executor-stack.ts";
+import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 import { startRewritingProxy, type RewritingProxy } from "./helpers/rewriting-proxy.ts";
@@ -85,11 +78,7 @@ before(async () => {
   );
   proxy.rewrite = lieAboutContracts;
   metrics = createMetrics();
-  executor = await startExecutor(
-    readConfig(file),
-    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
-    { logger: createLogger({ level: "info", write: (line) => lines.push(line) }), metrics },
-  );
+  executor = await startLoggedExecutor(readConfig(file), lines, metrics);
 });
 after(async () => {
   await executor?.stop();

@@ -9,12 +9,29 @@ import { devWallet, ROLE_INDEX } from "../../devnet/accounts.ts";
 import { startAnchorer, type Anchorer } from "../../devnet/anchorer.ts";
 import { startDevNetwork, type DevNetwork, type DevNetworkOptions } from "../../devnet/network.ts";
 import { readConfig, type ExecutorConfig } from "../../executor/config.ts";
+import { createLogger } from "../../executor/observability/logger.ts";
+import { createMetrics, type ExecutorMetrics } from "../../executor/observability/metrics.ts";
+import type { RunningExecutor } from "../../executor/service-api.ts";
+import { startExecutor } from "../../executor/service.ts";
 import { startIndexerHost, type IndexerHost } from "../../indexer/host.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../../subgraph/hosting.ts";
 import { builtSubgraphs } from "../../subgraph/cached-build.ts";
 
 export const KEYSTORE_PASSWORD = "correct horse battery staple";
 export const SECRETS_PASSPHRASE = "a passphrase for the unlock secrets";
+
+/** Starts an executor unlocked with the stack's passwords, its log lines (info and up) kept in `lines`. */
+export function startLoggedExecutor(
+  config: ExecutorConfig,
+  lines: string[],
+  metrics: ExecutorMetrics = createMetrics(),
+): Promise<RunningExecutor> {
+  return startExecutor(
+    config,
+    { keystorePassword: KEYSTORE_PASSWORD, secretsPassphrase: SECRETS_PASSPHRASE },
+    { logger: createLogger({ level: "info", write: (line) => void lines.push(line) }), metrics },
+  );
+}
 
 export interface ExecutorStack {
   net: DevNetwork;
