@@ -520,6 +520,38 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       });
     });
 
+    test("the message an accept declared replaces the one worked out; the secret stays", async () => {
+      await withBooks(async (books) => {
+        const secret = `0x${"7a".repeat(32)}`;
+        const hashLock = await books.storeSecret("0xchanged", secret, `0x${"e1".repeat(32)}`);
+        await books.storeSecret("0xkept", `0x${"8b".repeat(32)}`, `0x${"e2".repeat(32)}`);
+        await books.recordDeclaredMessage("0xchanged", `0x${"F3".repeat(32)}`);
+        const rows = await books.heldHashLocks({ subjects: ["0xchanged", "0xkept"], hashLocks: [] });
+        assert.deepEqual(
+          rows
+            .map(({ subject, hashLock, messageHash }) => ({ subject, hashLock, messageHash }))
+            .sort((a, b) => a.subject.localeCompare(b.subject)),
+          [
+            { subject: "0xchanged", hashLock, messageHash: `0x${"f3".repeat(32)}` },
+            {
+              subject: "0xkept",
+              hashLock: keccak256(`0x${"8b".repeat(32)}`),
+              messageHash: `0x${"e2".repeat(32)}`,
+            },
+          ],
+        );
+        assert.equal(await books.readSecret({ subject: "0xchanged" }), secret);
+        await assert.rejects(
+          books.recordDeclaredMessage("0xnone", `0x${"f4".repeat(32)}`),
+          /no secret is stored for subject 0xnone/,
+        );
+        await assert.rejects(
+          books.recordDeclaredMessage("0xchanged", "0x1234"),
+          /a message hash is 32 bytes written as 0x-prefixed hex/,
+        );
+      });
+    });
+
     test("feed cursors and skips survive close and reopen", async () => {
       const url = await backend.freshUrl();
       const books = await openBooks({ url });

@@ -19,6 +19,7 @@ import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
 import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
 import { reserveBountyAllowance } from "./bounty-allowance.ts";
+import { isAccept, recordDeclaredMessage, type AcceptAction } from "./declared-message.ts";
 import { brokenPrecondition, composerOf, redeemPoolOf, type ChainReaders } from "./preconditions.ts";
 import { revertCall } from "./revert-calls.ts";
 
@@ -46,13 +47,12 @@ function proofSource(context: ActionContext, chain: ChainName, action: Action): 
   };
 }
 
-type AcceptAction = Extract<Action, { step: "acceptStake" | "acceptRedeem" }>;
-
 /**
  * The request's hash lock: of the secret already stored for it, or of a new one stored now with the
  * hash of the message the accept will declare under it (the decision takes only that message for
  * ours). The message's sender is the request's proxy, read from the chain; without one there is no
- * open request to accept.
+ * open request to accept. The proxy may change before the accept is mined: the hash is taken from
+ * the accept's receipt once it is confirmed (recordDeclaredMessage).
  */
 async function hashLockFor(context: ActionContext, action: AcceptAction): Promise<string | { drop: string }> {
   if (action.secret.kind === "reuse") return action.secret.hashLock;
@@ -268,5 +268,8 @@ export async function executeAction(context: ActionContext, action: Action): Pro
 async function send(context: ActionContext, action: Action): Promise<ActionOutcome> {
   const request = await transactionFor(context, action);
   if ("drop" in request) return { status: "dropped", reason: request.drop };
-  return context.transactions.send(request);
+  const outcome = await context.transactions.send(request);
+  if (outcome.status === "confirmed" && isAccept(action))
+    await recordDeclaredMessage(context, action, outcome.hash);
+  return outcome;
 }

@@ -158,6 +158,11 @@ export interface Books {
    * subject's accept declares under it; returns its hash lock.
    */
   storeSecret(subject: string, secret: string, messageHash?: string): Promise<string>;
+  /**
+   * The hash of the message the subject's accept declared, as its receipt shows it, in place of the
+   * one stored with the secret (worked out before sending, from the request's proxy as read then).
+   */
+  recordDeclaredMessage(subject: string, messageHash: string): Promise<void>;
   /** The plain secret (0x hex), by subject or by hash lock; undefined when none is stored. */
   readSecret(lookup: { subject: string } | { hashLock: string }): Promise<string | undefined>;
   /** Writes the feed's cursor, unless it is the one this process last wrote for that feed. */

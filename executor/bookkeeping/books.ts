@@ -688,6 +688,15 @@ function booksOn(
       return hashLock;
     },
 
+    async recordDeclaredMessage(subject, messageHash) {
+      if (!SECRET_FORMAT.test(messageHash))
+        throw new BooksError("a message hash is 32 bytes written as 0x-prefixed hex");
+      const { count } = await write((tx) =>
+        tx.secret.updateMany({ where: { subject }, data: { messageHash: messageHash.toLowerCase() } }),
+      );
+      if (count === 0) throw new BooksError(`no secret is stored for subject ${subject}`);
+    },
+
     async readSecret(lookup) {
       const key = requireKey();
       const row = await run((tx) =>
