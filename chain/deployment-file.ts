@@ -111,11 +111,12 @@ function readChain<C>(
       `expected a positive whole number (the chain's eth_chainId), got ${describe(chainId)}`,
     );
   }
-  if (typeof rpcUrl !== "string" || !/^(https?|wss?):\/\/[^\s]+$/.test(rpcUrl)) {
+  // JSON-RPC is spoken over HTTP (http-transport.ts): a WebSocket URL would fail at the first request.
+  if (typeof rpcUrl !== "string" || !/^https?:\/\/[^\s]+$/.test(rpcUrl)) {
     throw field(
       source,
       `${name}.rpcUrl`,
-      `expected an http(s) or ws(s) URL of the chain's JSON-RPC endpoint, got ${describe(rpcUrl)}`,
+      `expected an http(s) URL of the chain's JSON-RPC endpoint, got ${describe(rpcUrl)}`,
     );
   }
   if (typeof deploymentBlock !== "number" || !Number.isSafeInteger(deploymentBlock) || deploymentBlock < 0) {

@@ -457,8 +457,12 @@ async function openViews(
   config: ExecutorConfig,
 ): Promise<{ readers: Readers; books: BooksView; close(): Promise<void> }> {
   const readers = {
-    origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl),
-    auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl),
+    origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl, {
+      timeoutMs: config.chains.origin.subgraph.timeoutMs,
+    }),
+    auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl, {
+      timeoutMs: config.chains.auxiliary.subgraph.timeoutMs,
+    }),
   };
   // A read command does not create the books: before the executor's first start there are none.
   if (config.databaseUrl.startsWith("file:") && !existsSync(config.databaseUrl.slice("file:".length))) {

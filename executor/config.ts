@@ -8,6 +8,7 @@ import { readDeploymentFile, type Deployment } from "../chain/deployment-file.ts
 import { DEFAULT_RPC_TIMEOUT_MS } from "../chain/provider.ts";
 import { readAnchorers } from "./anchorers-config.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./bookkeeping/backoff.ts";
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./feed/bounded-fetch.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
 import { readSupportedGateways, type ServedPair } from "./supported-gateways.ts";
 
@@ -22,7 +23,7 @@ export interface ChainConfig {
   rpcTimeoutMs: number;
   /** Blocks a receipt must be under before its intent counts as confirmed. */
   confirmations: number;
-  subgraph: { httpUrl: string; wsUrl?: string };
+  subgraph: { httpUrl: string; wsUrl?: string; timeoutMs: number };
 }
 
 export interface GasPolicy {
@@ -125,7 +126,10 @@ class Fields {
       this.fail(field, `expected a URL (${schemes.join(" or ")}), got "${value}"`);
     }
     if (!schemes.includes(parsed.protocol.replace(":", ""))) {
-      this.fail(field, `expected a ${schemes.join(" or ")} URL, got "${value}"`);
+      this.fail(
+        field,
+        `expected ${schemes[0]!.startsWith("h") ? "an" : "a"} ${schemes.join(" or ")} URL, got "${value}"`,
+      );
     }
     return value;
   }
@@ -159,7 +163,8 @@ class Fields {
 
 function chain(fields: Fields, name: ChainName, deployment: Deployment): ChainConfig {
   const wsUrl = fields.get(`chains.${name}.subgraph.wsUrl`);
-  const rpcSchemes = ["http", "https", "ws", "wss"];
+  // JSON-RPC is spoken over HTTP (chain/http-transport.ts); a WebSocket URL would fail at the first request.
+  const rpcSchemes = ["http", "https"];
   if (
     fields.get(`chains.${name}.rpcUrls`) !== undefined &&
     fields.get(`chains.${name}.rpcUrl`) !== undefined
@@ -178,6 +183,7 @@ function chain(fields: Fields, name: ChainName, deployment: Deployment): ChainCo
     subgraph: {
       httpUrl: fields.url(`chains.${name}.subgraph.httpUrl`, ["http", "https"]),
       wsUrl: wsUrl === undefined ? undefined : fields.url(`chains.${name}.subgraph.wsUrl`, ["ws", "wss"]),
+      timeoutMs: fields.whole(`chains.${name}.subgraph.timeoutMs`, DEFAULT_SUBGRAPH_TIMEOUT_MS, 100, 600_000),
     },
   };
 }

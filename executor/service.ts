@@ -107,8 +107,12 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   });
   await balances.readOnce();
   const readers = {
-    origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl),
-    auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl),
+    origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl, {
+      timeoutMs: config.chains.origin.subgraph.timeoutMs,
+    }),
+    auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl, {
+      timeoutMs: config.chains.auxiliary.subgraph.timeoutMs,
+    }),
   };
   const pairs = servedGateways(config);
   const policy: Policy = {

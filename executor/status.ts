@@ -8,7 +8,6 @@ import { GraphQLClient } from "graphql-request";
 import type { Books, IntentWithAttempts, SkipRecord } from "./bookkeeping/index.ts";
 import { heightSubject, parseHeightSubject, type Step } from "./decide/decision.ts";
 import type { ChainName, MessageBox, MessageKind, MessageStatus, RequestStatus } from "./decide/state.ts";
-import { boundedFetch } from "./feed/bounded-fetch.ts";
 import type { SubgraphReader } from "./feed/indexed-state.ts";
 import { scrubText } from "./observability/redact.ts";
 
@@ -260,8 +259,8 @@ class Lookup {
     private readonly heads: Record<ChainName, number>,
   ) {
     this.clients = {
-      origin: new GraphQLClient(readers.origin.url, { fetch: boundedFetch() }),
-      auxiliary: new GraphQLClient(readers.auxiliary.url, { fetch: boundedFetch() }),
+      origin: new GraphQLClient(readers.origin.url, { fetch: readers.origin.fetch }),
+      auxiliary: new GraphQLClient(readers.auxiliary.url, { fetch: readers.auxiliary.fetch }),
     };
   }
 

@@ -32,7 +32,7 @@ function sample(): Deployment {
     },
     auxiliary: {
       chainId: 1516,
-      rpcUrl: "ws://127.0.0.1:9545",
+      rpcUrl: "https://rpc.example.org/aux",
       deploymentBlock: 0,
       contracts: {
         organization: address(7),
@@ -65,7 +65,7 @@ test("a written deployment file reads back the same", () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "deployment-")), "nested", "mosaic.json");
   writeDeploymentFile(file, sample());
   assert.deepEqual(readDeploymentFile(file), parseDeployment(sample()));
-  assert.equal(readDeploymentFile(file).auxiliary.rpcUrl, "ws://127.0.0.1:9545");
+  assert.equal(readDeploymentFile(file).auxiliary.rpcUrl, "https://rpc.example.org/aux");
 });
 
 test("addresses are read in any case and returned checksummed", () => {
@@ -86,7 +86,13 @@ const invalid: [string, (raw: Raw) => void, RegExp][] = [
   [
     "rpc url",
     (raw) => (raw.auxiliary.rpcUrl = "localhost:8545"),
-    /auxiliary\.rpcUrl: expected an http\(s\) or ws\(s\) URL/,
+    /auxiliary\.rpcUrl: expected an http\(s\) URL of the chain's JSON-RPC endpoint, got "localhost:8545"/,
+  ],
+  [
+    // JSON-RPC is spoken over HTTP only; a WebSocket URL would fail at the first request.
+    "websocket rpc url",
+    (raw) => (raw.origin.rpcUrl = "ws://127.0.0.1:8545"),
+    /origin\.rpcUrl: expected an http\(s\) URL .*got "ws:\/\/127\.0\.0\.1:8545"/,
   ],
   [
     "negative block",

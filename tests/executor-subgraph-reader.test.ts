@@ -26,6 +26,13 @@ const server = http.createServer((request, response) => {
     response.on("drain", more);
     return more();
   }
+  // Takes the request and never answers; or answers a byte at a time, without end.
+  if (request.url === "/silent") return;
+  if (request.url === "/drip") {
+    response.writeHead(200, { "content-type": "application/json" });
+    const drip = setInterval(() => (response.destroyed ? clearInterval(drip) : response.write(" ")), 50);
+    return;
+  }
   if (request.url === "/announced" || request.url === "/gzip") {
     const body = JSON.stringify({ data: { page: rows(1, 100) } });
     const gzip = request.url === "/gzip";
@@ -107,11 +114,25 @@ test("an answer without end is refused past the bound", { timeout: 30_000 }, asy
   );
 });
 
+test("a subgraph that never answers, or answers without end a byte at a time, fails at its time limit", async () => {
+  for (const where of ["/silent", "/drip"]) {
+    const reader = new SubgraphReader(new URL(where, url).href, { timeoutMs: 300 });
+    const waited = new Promise((resolve) =>
+      setTimeout(() => resolve("still waiting after 5 s"), 5000).unref(),
+    );
+    await assert.rejects(
+      Promise.race([reader.head(), waited]),
+      new RegExp(`the subgraph at .*${where} did not answer within 300 ms`),
+      where,
+    );
+  }
+});
+
 test("an answer announced past the bound, or unpacking past it, is refused", async () => {
-  const small = boundedFetch(1000);
+  const small = boundedFetch({ maxBytes: 1000 });
   await assert.rejects(small(new URL("/announced", url)), /answered more than 1000 bytes/);
   await assert.rejects(small(new URL("/gzip", url)), /answered more than 1000 bytes/);
-  const text = await (await boundedFetch(100_000)(new URL("/gzip", url))).text();
+  const text = await (await boundedFetch({ maxBytes: 100_000 })(new URL("/gzip", url))).text();
   assert.equal((JSON.parse(text) as { data: { page: unknown[] } }).data.page.length, 100);
 });
 

@@ -66,4 +66,22 @@ test("bad RPC settings are refused, naming the field", () => {
     /chains\.origin\.rpcUrls: give either rpcUrl or rpcUrls/,
   );
   refused({ rpcTimeoutMs: 0 }, /chains\.origin\.rpcTimeoutMs: expected a whole number from 100/);
+  // JSON-RPC is spoken over HTTP only: a WebSocket URL is refused here, not at the first request.
+  refused({ rpcUrl: "wss://rpc.example.org" }, /chains\.origin\.rpcUrl: expected an http or https URL/);
+  refused(
+    { rpcUrls: ["http://10.0.0.1:8545", "ws://10.0.0.2:8546"] },
+    /chains\.origin\.rpcUrls\[1\]: expected an http or https URL/,
+  );
+});
+
+test("a subgraph's time limit defaults to 30 s and is refused outside its range", () => {
+  assert.equal(parseConfig(withOrigin({}), file).chains.origin.subgraph.timeoutMs, 30_000);
+  const set = withOrigin({
+    subgraph: { httpUrl: "http://127.0.0.1:8000/subgraphs/name/o", timeoutMs: 2500 },
+  });
+  assert.equal(parseConfig(set, file).chains.origin.subgraph.timeoutMs, 2500);
+  assert.throws(
+    () => parseConfig(withOrigin({ subgraph: { httpUrl: "http://127.0.0.1:8000/x", timeoutMs: 50 } }), file),
+    /chains\.origin\.subgraph\.timeoutMs: expected a whole number from 100/,
+  );
 });

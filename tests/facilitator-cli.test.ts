@@ -299,7 +299,7 @@ describe("npm run facilitator", { timeout: 240_000 }, () => {
       assert.equal(result.status, 2, command);
       assert.match(
         result.stderr,
-        /wrong\.json: chains\.auxiliary\.subgraph\.httpUrl: expected a http or https URL, got "ws:\/\/127\.0\.0\.1:1\/b"/,
+        /wrong\.json: chains\.auxiliary\.subgraph\.httpUrl: expected an http or https URL, got "ws:\/\/127\.0\.0\.1:1\/b"/,
       );
     }
     const missing = run(["list", "--config", path.join(dir, "none.json")]);

@@ -3,7 +3,7 @@
 // (`block: { number }`), so its entities are a consistent snapshot.
 import { isHexString } from "ethers";
 import { GraphQLClient } from "graphql-request";
-import { boundedFetch } from "./bounded-fetch.ts";
+import { boundedFetch, type AnswerLimits } from "./bounded-fetch.ts";
 import type {
   ChainState,
   IndexedGatewayProof,
@@ -91,8 +91,14 @@ function redeemRequest(raw: Raw): IndexedRedeemRequest {
 /** One subgraph, read at a pinned block. */
 export class SubgraphReader {
   private readonly client: GraphQLClient;
-  constructor(readonly url: string) {
-    this.client = new GraphQLClient(url, { fetch: boundedFetch() });
+  /** Its requests' fetch: answers bounded in size and time (bounded-fetch.ts). */
+  readonly fetch: typeof fetch;
+  constructor(
+    readonly url: string,
+    limits: AnswerLimits = {},
+  ) {
+    this.fetch = boundedFetch(limits);
+    this.client = new GraphQLClient(url, { fetch: this.fetch });
   }
 
   async head(): Promise<{ number: number; hash: string } | null> {
