@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Wallet } from "ethers";
 import { connectChain } from "../chain/provider.ts";
+import { isAcceptStep, recordDeclaredMessage } from "./actions/declared-message.ts";
 import { executeAction, type ActionContext } from "./actions/execute-action.ts";
 import { BalanceWatch } from "./balances.ts";
 import { openBooks } from "./bookkeeping/index.ts";
@@ -267,6 +268,21 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       });
   }
 
+  // An accept followed after a restart or a reorganisation rather than sent by a decision: once
+  // confirmed, its declared message is taken from its receipt all the same (declared-message.ts).
+  async function follow(key: { subject: string; step: string }) {
+    const outcome = await transactions.follow(key);
+    if (outcome.status !== "confirmed" || !isAcceptStep(key.step)) return outcome;
+    const [intent] = (await books.intentsFor(key.subject)).filter((item) => item.step === key.step);
+    if (intent)
+      await recordDeclaredMessage(
+        context,
+        { subject: key.subject, step: key.step, calldata: intent.calldata },
+        outcome.hash,
+      );
+    return outcome;
+  }
+
   // What a stop left behind is taken up before any decision. A node or the books failing here does
   // not stop the service: it is tried again with a growing pause, and health says degraded meanwhile.
   let recovering = true;
@@ -284,7 +300,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     if (released > 0) logger.info("released nonces that were allocated but never signed", { released });
     for (const intent of await books.inFlight()) {
       logger.info("resuming", { subject: intent.subject, step: intent.step, status: intent.status });
-      track(intent, () => transactions.follow(intent));
+      track(intent, () => follow(intent));
     }
     // A nonce whose transaction the node refused, and whose intent is not sent again, would hold back
     // every later transaction of the facilitator on that chain: such gaps are filled on a timer.
@@ -294,7 +310,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     // the executor was away.
     const lastSeen: LastSeenBlocks = {};
     for (const chain of CHAINS) lastSeen[chain] = (await books.readCursor(chain))?.number;
-    transactions.watchReorgs((intent) => track(intent, () => transactions.follow(intent)), { lastSeen });
+    transactions.watchReorgs((intent) => track(intent, () => follow(intent)), { lastSeen });
   }
   async function recoverUntilDone(): Promise<void> {
     for (let failures = 0; !stopping; failures++) {

@@ -4,56 +4,118 @@
 // others may declare theirs under it). A proxy that changed before the accept was mined (the
 // requester had it destroyed and asked again with the same terms) makes the accept declare another
 // message, which that hash would leave unprogressed for good: the receipt names the real one.
-import type { Books } from "../bookkeeping/index.ts";
-import type { Action } from "../decide/index.ts";
-import type { Logger } from "../observability/logger.ts";
+// The receipt is a node's answer: it is taken only for the transaction asked about, and only a
+// declaration of the accept's own terms under its own hash lock, whose hash those give, is taken.
+import { getAddress, type Log } from "ethers";
+import { messageHash } from "../../chain/message-hashes.ts";
 import { mosaicInterface } from "../../chain/mosaic-artifacts.ts";
+import type { Books } from "../bookkeeping/index.ts";
+import type { ChainName } from "../decide/index.ts";
+import type { Logger } from "../observability/logger.ts";
 import type { ChainReaders } from "./preconditions.ts";
 
-export type AcceptAction = Extract<Action, { step: "acceptStake" | "acceptRedeem" }>;
+const ACCEPTS = {
+  acceptStake: {
+    chain: "origin",
+    kind: "stake",
+    contract: "OSTComposer",
+    call: "acceptStakeRequest",
+    gateway: "EIP20Gateway",
+    event: "StakeIntentDeclared",
+  },
+  acceptRedeem: {
+    chain: "auxiliary",
+    kind: "redeem",
+    contract: "RedeemPool",
+    call: "acceptRedeemRequest",
+    gateway: "EIP20CoGateway",
+    event: "RedeemIntentDeclared",
+  },
+} as const satisfies Record<string, { chain: ChainName; kind: "stake" | "redeem" } & Record<string, string>>;
 
-export function isAccept(action: Action): action is AcceptAction {
-  return action.step === "acceptStake" || action.step === "acceptRedeem";
+type AcceptStep = keyof typeof ACCEPTS;
+
+export function isAcceptStep(step: string): step is AcceptStep {
+  return Object.hasOwn(ACCEPTS, step);
+}
+
+/** An accept as sent: its subject (the request hash), its step and its calldata. */
+export interface SentAccept {
+  subject: string;
+  step: AcceptStep;
+  calldata: string;
 }
 
 interface DeclaredMessageContext extends Pick<ChainReaders, "providers"> {
-  books: Books;
+  books: Pick<Books, "heldHashLocks" | "recordDeclaredMessage">;
   logger: Logger;
 }
 
-/** The declaration event's message hashes in the receipt, from the gateway the accept named. */
-function declaredIn(
-  logs: readonly { address: string; topics: readonly string[]; data: string }[],
-  action: AcceptAction,
-): string[] {
-  const stake = action.step === "acceptStake";
-  const abi = mosaicInterface(stake ? "EIP20Gateway" : "EIP20CoGateway");
-  const event = abi.getEvent(stake ? "StakeIntentDeclared" : "RedeemIntentDeclared")!;
-  const gateway = (stake ? action.gateway : action.cogateway).toLowerCase();
-  return logs
-    .filter((log) => log.address.toLowerCase() === gateway && log.topics[0] === event.topicHash)
-    .map((log) => String(abi.decodeEventLog(event, log.data, log.topics)[0]).toLowerCase());
+/** The terms the accept's calldata names (both calls take the same arguments in the same order). */
+function termsOf({ step, calldata }: SentAccept) {
+  const accept = ACCEPTS[step];
+  const [amount, beneficiary, gasPrice, gasLimit, nonce, , gateway, hashLock] = mosaicInterface(
+    accept.contract,
+  ).decodeFunctionData(accept.call, calldata) as unknown as [
+    bigint,
+    string,
+    bigint,
+    bigint,
+    bigint,
+    string,
+    string,
+    string,
+  ];
+  return { amount, beneficiary, gasPrice, gasLimit, nonce, gateway, hashLock: hashLock.toLowerCase() };
+}
+
+/** The hashes of the declarations in `logs` that the accept's terms and hash lock give. */
+function declaredIn(logs: readonly Log[], accept: SentAccept): string[] {
+  const { kind, gateway: abiName, event: eventName } = ACCEPTS[accept.step];
+  const terms = termsOf(accept);
+  const abi = mosaicInterface(abiName);
+  const event = abi.getEvent(eventName)!;
+  const found: string[] = [];
+  for (const log of logs) {
+    if (log.topics[0] !== event.topicHash || getAddress(log.address) !== getAddress(terms.gateway)) continue;
+    const [hash, sender, nonce, beneficiary, amount] = abi.decodeEventLog(
+      event,
+      log.data,
+      log.topics,
+    ) as unknown as [string, string, bigint, string, bigint];
+    const expected = messageHash(kind, { ...terms, sender, nonce, beneficiary, amount });
+    if (
+      amount === terms.amount &&
+      nonce === terms.nonce &&
+      getAddress(beneficiary) === getAddress(terms.beneficiary) &&
+      hash.toLowerCase() === expected
+    )
+      found.push(expected);
+  }
+  return found;
 }
 
 /**
- * After the accept `hash` is confirmed: when its receipt declares another message than the books
- * hold for the request, the books take the declared one. A receipt the node does not give (or fails
- * to), or one without exactly one declaration, leaves the books as they are, with a warning: the
- * accept is confirmed whatever this finds.
+ * After the accept mined as `hash` is confirmed: when its receipt declares another message than the
+ * books hold for the request, the books take the declared one. A receipt the node does not give (or
+ * fails to), of another transaction, or without exactly one declaration of the accept's terms,
+ * leaves the books as they are, with a warning: the accept is confirmed whatever this finds.
  */
 export async function recordDeclaredMessage(
   context: DeclaredMessageContext,
-  action: AcceptAction,
+  accept: SentAccept,
   hash: string,
 ): Promise<void> {
-  const where = { subject: action.subject, step: action.step, transaction: hash };
+  const where = { subject: accept.subject, step: accept.step, transaction: hash };
   let declared: string[] = [];
   let fault = "the node has no receipt";
   try {
-    const receipt = await context.providers[action.chain].getTransactionReceipt(hash);
-    if (receipt) {
-      declared = declaredIn(receipt.logs, action);
-      fault = `the receipt holds ${declared.length} declarations`;
+    const receipt = await context.providers[ACCEPTS[accept.step].chain].getTransactionReceipt(hash);
+    if (receipt && receipt.hash.toLowerCase() !== hash.toLowerCase())
+      fault = `the node answered the receipt of ${receipt.hash}`;
+    else if (receipt) {
+      declared = declaredIn(receipt.logs, accept);
+      fault = `the receipt holds ${declared.length} declarations of the accept's terms`;
     }
   } catch (error) {
     fault = `reading the receipt failed: ${(error as Error).message}`;
@@ -65,12 +127,14 @@ export async function recordDeclaredMessage(
     });
     return;
   }
-  const [held] = await context.books.heldHashLocks({ subjects: [action.subject], hashLocks: [] });
-  if (held?.messageHash === declared[0]) return;
-  await context.books.recordDeclaredMessage(action.subject, declared[0]!);
+  const [held] = await context.books.heldHashLocks({ subjects: [accept.subject], hashLocks: [] });
+  // The secret the books hold for the request is the one the accept was sent with.
+  if (!held || held.hashLock.toLowerCase() !== termsOf(accept).hashLock) return;
+  if (held.messageHash === declared[0]) return;
+  await context.books.recordDeclaredMessage(accept.subject, declared[0]!);
   context.logger.warn("accept declared another message than worked out before sending; the books take it", {
     ...where,
-    workedOut: held?.messageHash ?? null,
+    workedOut: held.messageHash,
     declared: declared[0],
   });
 }

@@ -19,7 +19,7 @@ import type { ExecutorMetrics } from "../observability/metrics.ts";
 import type { Outcome, TransactionManager, TransactionRequest } from "../transactions/tx-manager.ts";
 import { gatewayOfPair, pairOfAction } from "./action-pair.ts";
 import { reserveBountyAllowance } from "./bounty-allowance.ts";
-import { isAccept, recordDeclaredMessage, type AcceptAction } from "./declared-message.ts";
+import { isAcceptStep, recordDeclaredMessage } from "./declared-message.ts";
 import { brokenPrecondition, composerOf, redeemPoolOf, type ChainReaders } from "./preconditions.ts";
 import { revertCall } from "./revert-calls.ts";
 
@@ -46,6 +46,8 @@ function proofSource(context: ActionContext, chain: ChainName, action: Action): 
     },
   };
 }
+
+type AcceptAction = Extract<Action, { step: "acceptStake" | "acceptRedeem" }>;
 
 /**
  * The request's hash lock: of the secret already stored for it, or of a new one stored now with the
@@ -269,7 +271,11 @@ async function send(context: ActionContext, action: Action): Promise<ActionOutco
   const request = await transactionFor(context, action);
   if ("drop" in request) return { status: "dropped", reason: request.drop };
   const outcome = await context.transactions.send(request);
-  if (outcome.status === "confirmed" && isAccept(action))
-    await recordDeclaredMessage(context, action, outcome.hash);
+  if (outcome.status === "confirmed" && isAcceptStep(request.step))
+    await recordDeclaredMessage(
+      context,
+      { ...request, step: request.step, calldata: request.data },
+      outcome.hash,
+    );
   return outcome;
 }
