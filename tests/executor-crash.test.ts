@@ -28,6 +28,14 @@ async function facilitatorHasPending(provider: JsonRpcProvider): Promise<boolean
   return pending > latest;
 }
 
+/** Waits for the executor's start (its start-up done, its first decision scheduled) until `limit`. */
+async function started(executor: ExecutorProcess, limit: number): Promise<void> {
+  while (!executor.output().includes('"msg":"executor started"')) {
+    assert.ok(Date.now() < limit, `the executor did not start:\n${executor.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 before(async () => {
   stack = await startExecutorStack();
   // From here on blocks come only from this test's miner, so a sent transaction waits in the pool.
@@ -52,6 +60,7 @@ test(
   async () => {
     const terms = { gasPrice: parseUnits("1", "gwei"), gasLimit: 200_000n };
     let kills = 0;
+    let runs = 0;
     let phase: "Stake" | "Redeem" = "Stake";
     await Promise.all(
       STAKERS.map((user) =>
@@ -77,10 +86,14 @@ test(
           ),
         );
       }
-      assert.ok(Date.now() < deadline, `flows still open after ${kills} kills`);
+      assert.ok(Date.now() < deadline, `flows still open after ${kills} kills in ${runs} runs`);
       running = spawnExecutor(stack.configFile);
+      runs++;
+      await started(running, Date.now() + 60_000);
       // Kill the moment one of its transactions is in a pool; give up waiting after a while (the
-      // flow may need other blocks first) and just restart.
+      // flow may need other blocks first) and just restart. The wait counts from the executor's
+      // start: on a loaded machine starting the process took most of a wait counted from the spawn,
+      // and runs were killed before they could send anything.
       const watchUntil = Date.now() + 10_000;
       while (Date.now() < watchUntil) {
         const pending = await Promise.all(providers().map(facilitatorHasPending));
@@ -104,10 +117,7 @@ test(
     // The last kill may have come right after the last send: a final run settles the books.
     running = spawnExecutor(stack.configFile);
     const settled = Date.now() + 30_000;
-    while (!running.output().includes('"msg":"executor started"')) {
-      assert.ok(Date.now() < settled, `the executor did not start:\n${running.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await started(running, settled);
     for (;;) {
       const check = await openBooks({ url: stack.config.databaseUrl });
       const inFlight = await check.inFlight();
