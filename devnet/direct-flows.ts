@@ -243,14 +243,15 @@ export async function revertRedeem(
 /**
  * Base token for a direct staker's bounty and penalty, minted by the deployment's owner (users of
  * the development network are granted value token only). The owner also anchors: a send that loses
- * its nonce to an anchor is sent again.
+ * its nonce to an anchor is sent again, after a pause of random length (the anchorer sends on a
+ * timer; tried again at once, CI saw five sends in a row lose).
  */
 export async function grantBaseToken(
   net: MosaicChains,
   owner: BaseWallet,
   to: string,
   amount: bigint,
-  attempts = 5,
+  attempts = 8,
 ): Promise<void> {
   const { baseToken } = bindOrigin(net.deployment, owner.connect(net.origin.provider));
   for (let attempt = 1; ; attempt++) {
@@ -261,6 +262,7 @@ export async function grantBaseToken(
       const code = (error as { code?: string }).code;
       if (attempt >= attempts || (code !== "NONCE_EXPIRED" && code !== "REPLACEMENT_UNDERPRICED"))
         throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
     }
   }
 }
