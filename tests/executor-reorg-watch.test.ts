@@ -58,7 +58,9 @@ function receiptOf(
 
 /**
  * A watch over one chain at `head`, on books holding `intents`; receipts from `receipt`. The
- * chain's block at a height holds the intents mined there, `missingBlocks` are not known yet.
+ * chain's block at a height holds the intents the node gives a receipt of there, and those of
+ * `heldWithoutReceipt` (the node's receipt index behind its blocks); `missingBlocks` are not known
+ * yet.
  */
 function watchOver(
   intents: IntentRecord[],
@@ -66,9 +68,17 @@ function watchOver(
   receipt: (hash: string) => TransactionReceipt | null,
   lastSeen: LastSeenBlocks = {},
   missingBlocks: number[] = [],
+  heldWithoutReceipt: string[] = [],
 ) {
   const unmined: string[] = [];
   const lookups: string[] = [];
+  const holds = (hash: string, number: number) => {
+    try {
+      return receipt(hash)?.blockNumber === number;
+    } catch {
+      return true; // a lookup that fails says nothing of the chain
+    }
+  };
   const books = {
     confirmedSince: async (_chainId: number, from: bigint) =>
       intents.filter((intent) => intent.minedBlock! >= from && !unmined.includes(intent.minedHash!)),
@@ -87,7 +97,8 @@ function watchOver(
             hash: blockHashAt(number),
             transactions: intents
               .filter((intent) => Number(intent.minedBlock) === number)
-              .map((intent) => intent.minedHash!),
+              .map((intent) => intent.minedHash!)
+              .filter((hash) => heldWithoutReceipt.includes(hash) || holds(hash, number)),
           },
   } as unknown as JsonRpcProvider;
   const sender: ChainSender = {
@@ -201,4 +212,23 @@ test("a receipt the node cannot place leaves the intent as it is, and the next l
   lookups.length = 0;
   assert.equal(await watch.check(), 0);
   assert.deepEqual(lookups, ["0xaa", "0xbb", "0xcc"]);
+});
+
+test("no receipt from a node that has not reached the mined block, or whose block still holds it, is no reorganisation", async () => {
+  // With several RPC URLs the answer may come from a node behind the one that saw the transaction
+  // mined: no block at that height yet, or the block without the receipt indexed yet.
+  const behind = confirmed(1, "0xaa", 501n);
+  const indexing = confirmed(2, "0xbb", 502n);
+  const gone = confirmed(3, "0xcc", 503n);
+  const { watch, unmined, reopened } = watchOver(
+    [behind, indexing, gone],
+    1000,
+    () => null,
+    { origin: 520n },
+    [501],
+    ["0xbb"],
+  );
+  assert.equal(await watch.check(), 1);
+  assert.deepEqual(unmined, ["0xcc"]);
+  assert.deepEqual(reopened, [{ subject: gone.subject, step: gone.step }]);
 });

@@ -51,3 +51,19 @@ export async function receiptStanding(
   });
   return "unknown";
 }
+
+/**
+ * Where a transaction mined at `minedBlock` stands when the node has no receipt of it: `gone` (a
+ * reorganisation took it out) only when the node has a block at that height and it does not hold
+ * the transaction; otherwise `unknown`. With several RPC URLs the answer may come from a node
+ * behind the one that saw it mined, which has no such block yet, or has not indexed its receipts.
+ */
+export async function missingReceiptStanding(
+  sender: ChainSender,
+  hash: string,
+  minedBlock: bigint,
+): Promise<"gone" | "unknown"> {
+  const block = await sender.provider.getBlock(Number(minedBlock));
+  if (!block || block.transactions.some((tx) => tx.toLowerCase() === hash.toLowerCase())) return "unknown";
+  return "gone";
+}

@@ -6,7 +6,7 @@
 // signed attempt is broadcast again at its own nonce and followed.
 import type { IntentKey, IntentRecord } from "../bookkeeping/records.ts";
 import type { ChainName } from "../config.ts";
-import { receiptStanding } from "./receipt-standing.ts";
+import { missingReceiptStanding, receiptStanding } from "./receipt-standing.ts";
 import { errorText } from "./rpc-errors.ts";
 import type { ChainSender, TransactionManagerOptions } from "./sending.ts";
 
@@ -123,7 +123,9 @@ export class ReorgWatch {
           const receipt = await sender.provider.getTransactionReceipt(intent.minedHash);
           // A receipt counts only for the chain's block at its height; one the node cannot place
           // yet leaves the intent for the next look.
-          const standing = receipt && (await receiptStanding(sender, intent.minedHash, receipt, logger));
+          const standing = receipt
+            ? await receiptStanding(sender, intent.minedHash, receipt, logger)
+            : await missingReceiptStanding(sender, intent.minedHash, intent.minedBlock!);
           if (standing === "canonical") continue;
           if (standing === "unknown") {
             clean = false;

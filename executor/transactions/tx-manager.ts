@@ -22,7 +22,7 @@ import { NonceGapFiller } from "./nonce-gaps.ts";
 import { ReorgWatch, unmineReorganised, type LastSeenBlocks } from "./reorg-watch.ts";
 import { revertMessage } from "./revert-reason.ts";
 import { intrinsicGas } from "./intrinsic-gas.ts";
-import { receiptStanding } from "./receipt-standing.ts";
+import { missingReceiptStanding, receiptStanding } from "./receipt-standing.ts";
 import {
   classifyRpcError,
   errorText,
@@ -534,6 +534,12 @@ export class TransactionManager {
   ): Promise<Outcome | undefined> {
     const { books, logger, gas } = this.options;
     if (intent.status === "mined" && intent.minedHash !== null) {
+      // A node that cannot tell yet (behind, or its receipts not indexed) is asked again later.
+      if (
+        intent.minedBlock !== null &&
+        (await missingReceiptStanding(sender, intent.minedHash, intent.minedBlock)) === "unknown"
+      )
+        return undefined;
       // Its receipt is gone: a reorganisation took it out of the chain, and nodes drop such
       // transactions from their pools. Broadcast again at its own nonce, and followed as before.
       await unmineReorganised(this.options, sender, { ...intent, minedHash: intent.minedHash });
