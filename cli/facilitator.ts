@@ -13,7 +13,7 @@ import {
   type IntentRecord,
 } from "../executor/bookkeeping/index.ts";
 import { ConfigError, parseConfig, readConfig, type ExecutorConfig } from "../executor/config.ts";
-import { SubgraphReader } from "../executor/feed/indexed-state.ts";
+import { subgraphReaders } from "../executor/feed/indexed-state.ts";
 import { startObservabilityServer } from "../executor/observability/http.ts";
 import {
   createLogger,
@@ -456,14 +456,7 @@ async function start(args: string[]): Promise<number> {
 async function openViews(
   config: ExecutorConfig,
 ): Promise<{ readers: Readers; books: BooksView; close(): Promise<void> }> {
-  const readers = {
-    origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl, {
-      timeoutMs: config.chains.origin.subgraph.timeoutMs,
-    }),
-    auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl, {
-      timeoutMs: config.chains.auxiliary.subgraph.timeoutMs,
-    }),
-  };
+  const readers = subgraphReaders(config.chains);
   // A read command does not create the books: before the executor's first start there are none.
   if (config.databaseUrl.startsWith("file:") && !existsSync(config.databaseUrl.slice("file:".length))) {
     const none = async () => [];

@@ -14,7 +14,7 @@ import { servedGateways, type ChainName } from "./config.ts";
 import { decide, type Policy } from "./decide/index.ts";
 import { decisionRecords } from "./decision-records.ts";
 import { ChangeFeed } from "./feed/change-feed.ts";
-import { readIndexedState, SubgraphReader } from "./feed/indexed-state.ts";
+import { readIndexedState, subgraphReaders } from "./feed/indexed-state.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
 import { checkStartup } from "./startup-checks.ts";
 import { errorText } from "./transactions/rpc-errors.ts";
@@ -107,14 +107,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     metrics,
   });
   await balances.readOnce();
-  const readers = {
-    origin: new SubgraphReader(config.chains.origin.subgraph.httpUrl, {
-      timeoutMs: config.chains.origin.subgraph.timeoutMs,
-    }),
-    auxiliary: new SubgraphReader(config.chains.auxiliary.subgraph.httpUrl, {
-      timeoutMs: config.chains.auxiliary.subgraph.timeoutMs,
-    }),
-  };
+  const readers = subgraphReaders(config.chains);
   const pairs = servedGateways(config);
   const policy: Policy = {
     facilitator: wallet.address,
@@ -273,7 +266,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   async function follow(key: { subject: string; step: string }) {
     const outcome = await transactions.follow(key);
     if (outcome.status !== "confirmed" || !isAcceptStep(key.step)) return outcome;
-    const [intent] = (await books.intentsFor(key.subject)).filter((item) => item.step === key.step);
+    const intent = await transactions.intentOf(key);
     if (intent)
       await recordDeclaredMessage(
         context,

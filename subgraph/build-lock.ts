@@ -34,17 +34,17 @@ function holderOf(lockDir: string): number | null {
   }
 }
 
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return code(error) === "EPERM";
   }
 }
-
-const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 /** A name beside the lock that no other process or call uses. */
 const besideLock = (lockDir: string, what: string) => `${lockDir}.${what}-${process.pid}-${randomUUID()}`;

@@ -70,9 +70,8 @@ function termsOf({ step, calldata }: SentAccept) {
 }
 
 /** The hashes of the declarations in `logs` that the accept's terms and hash lock give. */
-function declaredIn(logs: readonly Log[], accept: SentAccept): string[] {
-  const { kind, gateway: abiName, event: eventName } = ACCEPTS[accept.step];
-  const terms = termsOf(accept);
+function declaredIn(logs: readonly Log[], step: AcceptStep, terms: ReturnType<typeof termsOf>): string[] {
+  const { kind, gateway: abiName, event: eventName } = ACCEPTS[step];
   const abi = mosaicInterface(abiName);
   const event = abi.getEvent(eventName)!;
   const found: string[] = [];
@@ -107,6 +106,7 @@ export async function recordDeclaredMessage(
   hash: string,
 ): Promise<void> {
   const where = { subject: accept.subject, step: accept.step, transaction: hash };
+  let terms: ReturnType<typeof termsOf> | undefined;
   let declared: string[] = [];
   let fault = "the node has no receipt";
   try {
@@ -114,13 +114,14 @@ export async function recordDeclaredMessage(
     if (receipt && receipt.hash.toLowerCase() !== hash.toLowerCase())
       fault = `the node answered the receipt of ${receipt.hash}`;
     else if (receipt) {
-      declared = declaredIn(receipt.logs, accept);
+      terms = termsOf(accept);
+      declared = declaredIn(receipt.logs, accept.step, terms);
       fault = `the receipt holds ${declared.length} declarations of the accept's terms`;
     }
   } catch (error) {
     fault = `reading the receipt failed: ${(error as Error).message}`;
   }
-  if (declared.length !== 1) {
+  if (declared.length !== 1 || !terms) {
     context.logger.warn("accept's message not read from its receipt; the books keep the one worked out", {
       ...where,
       fault,
@@ -129,7 +130,7 @@ export async function recordDeclaredMessage(
   }
   const [held] = await context.books.heldHashLocks({ subjects: [accept.subject], hashLocks: [] });
   // The secret the books hold for the request is the one the accept was sent with.
-  if (!held || held.hashLock.toLowerCase() !== termsOf(accept).hashLock) return;
+  if (!held || held.hashLock.toLowerCase() !== terms.hashLock) return;
   if (held.messageHash === declared[0]) return;
   await context.books.recordDeclaredMessage(accept.subject, declared[0]!);
   context.logger.warn("accept declared another message than worked out before sending; the books take it", {

@@ -274,7 +274,7 @@ async function send(context: ActionContext, action: Action): Promise<ActionOutco
   if (outcome.status === "confirmed" && isAcceptStep(request.step))
     await recordDeclaredMessage(
       context,
-      { ...request, step: request.step, calldata: request.data },
+      { subject: request.subject, step: request.step, calldata: request.data },
       outcome.hash,
     );
   return outcome;

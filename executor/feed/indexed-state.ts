@@ -88,6 +88,18 @@ function redeemRequest(raw: Raw): IndexedRedeemRequest {
   };
 }
 
+/** A chain's subgraph as the configuration gives it (config.ts's ChainConfig). */
+type ConfiguredSubgraph = { subgraph: { httpUrl: string; timeoutMs: number } };
+
+/** The configured subgraph of each chain, with its time limit. */
+export function subgraphReaders(
+  chains: Record<"origin" | "auxiliary", ConfiguredSubgraph>,
+): Record<"origin" | "auxiliary", SubgraphReader> {
+  const reader = ({ subgraph }: ConfiguredSubgraph) =>
+    new SubgraphReader(subgraph.httpUrl, { timeoutMs: subgraph.timeoutMs });
+  return { origin: reader(chains.origin), auxiliary: reader(chains.auxiliary) };
+}
+
 /** One subgraph, read at a pinned block. */
 export class SubgraphReader {
   private readonly client: GraphQLClient;

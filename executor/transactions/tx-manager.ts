@@ -183,7 +183,7 @@ export class TransactionManager {
   }
 
   /** The intent of (subject, step) as the books hold it now, with its attempts. */
-  private async intentOf(key: { subject: string; step: string }): Promise<IntentWithAttempts | undefined> {
+  async intentOf(key: { subject: string; step: string }): Promise<IntentWithAttempts | undefined> {
     return (await this.options.books.intentsFor(key.subject)).find((item) => item.step === key.step);
   }
 
