@@ -14,7 +14,7 @@ import { servedGateways, type ChainName } from "./config.ts";
 import { decide, type Policy } from "./decide/index.ts";
 import { decisionRecords } from "./decision-records.ts";
 import { ChangeFeed } from "./feed/change-feed.ts";
-import { readIndexedState, subgraphReaders } from "./feed/indexed-state.ts";
+import { readIndexedState, subgraphReaders, type RefusedRow } from "./feed/indexed-state.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
 import { checkStartup } from "./startup-checks.ts";
 import { errorText } from "./transactions/rpc-errors.ts";
@@ -150,6 +150,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   const running = new Map<string, Promise<void>>();
   /** The skips of the latest decision, so each is logged and recorded once while it lasts. */
   let skipped = new Set<string>();
+  /** The same for the subgraphs' rows refused (indexed-state.ts). */
+  let refusedRows = new Set<string>();
   let stopping = false;
   let deciding = false;
   let again = false;
@@ -197,6 +199,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   async function decideOnce(): Promise<void> {
     const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
     if (!snapshot) return;
+    refusedRows = await reportRefusedRows(snapshot.refused, refusedRows);
     const records = await decisionRecords(books, snapshot.state);
     const decision = decide(snapshot.state, records, policy, balances.funds());
     metrics.decisions.inc();
@@ -235,6 +238,26 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     health.lastDecisionAt = new Date().toISOString();
     health.status = "ok";
     health.lastError = null;
+  }
+
+  /**
+   * Says each refused row once while it lasts (a warning, the untrusted-input metric, and the skip
+   * `status` shows for its id); returns the rows that still hold.
+   */
+  async function reportRefusedRows(rows: RefusedRow[], said: Set<string>): Promise<Set<string>> {
+    const current = new Set<string>();
+    for (const row of rows) {
+      const id = `${row.chain}|${row.entity}|${row.id}|${row.detail}`;
+      current.add(id);
+      if (said.has(id)) continue;
+      metrics.untrustedInput.inc({ reason: "subgraphRow" });
+      logger.warn("subgraph row refused", { ...row });
+      await books.recordSkip(
+        row.id,
+        `untrustedInput: the ${row.chain} subgraph's ${row.entity} row ${row.id}: ${row.detail}`,
+      );
+    }
+    return current;
   }
 
   function schedule(): void {

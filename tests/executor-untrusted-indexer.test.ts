@@ -1,6 +1,7 @@
 // The subgraph is a hint, the chain and the deployment are the truth: an HTTP proxy in front of the
 // indexer rewrites the composer and redeem pool of real open requests, and then a request's terms.
-// Nothing is sent to, or approved for, the addresses it names; once it stops lying, both flows
+// Nothing is sent to, or approved for, the addresses it names; a request answered with a null
+// amount is refused on its own while one beside it completes; once it stops lying, both flows
 // complete, and the composer's allowance stays bounded.
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -33,6 +34,16 @@ const lieAboutContracts = (body: string) =>
 /** Every beneficiary in the answers becomes the attacker's address (the contracts stay true). */
 const lieAboutTerms = (body: string) =>
   body.replace(/"beneficiary":"0x[0-9a-fA-F]{40}"/g, `"beneficiary":"${ATTACKER}"`);
+
+/** The amount of every stake request of `staker` in the answers becomes null. */
+const nullAmountOfRequestsBy = (staker: string) => (body: string) => {
+  const answer = JSON.parse(body) as { data?: { page?: unknown } };
+  const page = answer.data?.page;
+  if (!Array.isArray(page)) return body;
+  for (const row of page as Record<string, unknown>[])
+    if (row?.staker === staker.toLowerCase()) row.amount = null;
+  return JSON.stringify(answer);
+};
 
 async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -87,8 +98,8 @@ after(async () => {
 });
 
 test(
-  "requests placed at other contracts, or with other terms, by the subgraph are refused; the truth completes",
-  { timeout: 240_000 },
+  "requests placed at other contracts, with other terms or malformed, by the subgraph are refused; the truth completes",
+  { timeout: 300_000 },
   async () => {
     const { deployment } = stack.net;
     const facilitator = devWallet(ROLE_INDEX.facilitator).address;
@@ -119,7 +130,34 @@ test(
     proxy.rewrite = undefined;
     await waitForProgressed(stack, "Stake", 1);
 
-    // 4. The same for a redeem at the attacker's pool, then the truth.
+    // 4. A stake request answered with a null amount is refused on its own; one beside it completes.
+    const [clean, malformed] = [user, devWallet(3)];
+    proxy.rewrite = nullAmountOfRequestsBy(malformed.address);
+    await requestStake(stack.net, clean, { amount: parseEther("3"), beneficiary: clean.address, ...terms });
+    const refusedStake = await requestStake(stack.net, malformed, {
+      amount: parseEther("2"),
+      beneficiary: malformed.address,
+      ...terms,
+    });
+    await waitForProgressed(stack, "Stake", 2, 60_000);
+    await until("the malformed row refused", () =>
+      lines.some(
+        (line) =>
+          line.includes('"msg":"subgraph row refused"') &&
+          line.includes(refusedStake.stakeRequestHash.toLowerCase()) &&
+          line.includes("amount is null"),
+      ),
+    );
+    assert.ok((await untrustedCount("subgraphRow")) >= 1, "counted in facilitator_untrusted_input_total");
+    assert.deepEqual(
+      await executor.books.intentsFor(refusedStake.stakeRequestHash),
+      [],
+      "nothing planned for it",
+    );
+    proxy.rewrite = undefined;
+    await waitForProgressed(stack, "Stake", 3);
+
+    // 5. The same for a redeem at the attacker's pool, then the truth.
     proxy.rewrite = lieAboutContracts;
     const redeem = await requestRedeem(stack.net, user, {
       amount: parseEther("4"),

@@ -4,89 +4,16 @@
 import { isHexString } from "ethers";
 import { GraphQLClient } from "graphql-request";
 import { boundedFetch, type AnswerLimits } from "./bounded-fetch.ts";
-import type {
-  ChainState,
-  IndexedGatewayProof,
-  IndexedMessage,
-  IndexedRedeemRequest,
-  IndexedStakeRequest,
-  IndexedState,
-  IndexedWorkerChange,
-} from "../decide/index.ts";
+import type { ChainName, ChainState, IndexedMessage, IndexedState } from "../decide/index.ts";
+import * as parse from "./indexed-rows.ts";
+import { RowRefused, shown, type Raw } from "./indexed-rows.ts";
 
 const PAGE = 1000;
 /** Anchored roots and proofs older than the newest of these are never chosen again. */
 const RECENT_HEIGHTS = 100;
 
-type Raw = Record<string, unknown>;
-
 const MESSAGE_FIELDS = `id kind box status gateway sender nonce beneficiary amount gasPrice gasLimit hashLock
   blockHeight declaredBlock confirmedBlock revocationDeclaredBlock revokedBlock progressedBlock`;
-
-function big(value: unknown): bigint {
-  return BigInt(value as string);
-}
-function bigOrNull(value: unknown): bigint | null {
-  return value === null || value === undefined ? null : BigInt(value as string);
-}
-
-function message(raw: Raw): IndexedMessage {
-  return {
-    id: raw.id as string,
-    kind: raw.kind as IndexedMessage["kind"],
-    box: raw.box as IndexedMessage["box"],
-    status: raw.status as IndexedMessage["status"],
-    gateway: raw.gateway as string,
-    sender: raw.sender as string,
-    nonce: big(raw.nonce),
-    beneficiary: raw.beneficiary as string,
-    amount: big(raw.amount),
-    gasPrice: bigOrNull(raw.gasPrice),
-    gasLimit: bigOrNull(raw.gasLimit),
-    hashLock: (raw.hashLock as string | null) ?? null,
-    blockHeight: bigOrNull(raw.blockHeight),
-    declaredBlock: bigOrNull(raw.declaredBlock),
-    confirmedBlock: bigOrNull(raw.confirmedBlock),
-    revocationDeclaredBlock: bigOrNull(raw.revocationDeclaredBlock),
-    revokedBlock: bigOrNull(raw.revokedBlock),
-    progressedBlock: bigOrNull(raw.progressedBlock),
-  };
-}
-
-/** The fields stake and redeem requests share: the terms the requester offered. */
-function requestTerms(raw: Raw) {
-  return {
-    id: raw.id as string,
-    amount: big(raw.amount),
-    beneficiary: raw.beneficiary as string,
-    gasPrice: big(raw.gasPrice),
-    gasLimit: big(raw.gasLimit),
-    nonce: big(raw.nonce),
-    requestedBlock: big(raw.requestedBlock),
-  };
-}
-
-function stakeRequest(raw: Raw): IndexedStakeRequest {
-  return {
-    ...requestTerms(raw),
-    status: raw.status as IndexedStakeRequest["status"],
-    staker: raw.staker as string,
-    stakerProxy: raw.stakerProxy as string,
-    gateway: raw.gateway as string,
-    composer: raw.composer as string,
-  };
-}
-
-function redeemRequest(raw: Raw): IndexedRedeemRequest {
-  return {
-    ...requestTerms(raw),
-    status: raw.status as IndexedRedeemRequest["status"],
-    redeemer: raw.redeemer as string,
-    redeemerProxy: raw.redeemerProxy as string,
-    cogateway: raw.cogateway as string,
-    redeemPool: raw.redeemPool as string,
-  };
-}
 
 /** A chain's subgraph as the configuration gives it (config.ts's ChainConfig). */
 type ConfiguredSubgraph = { subgraph: { httpUrl: string; timeoutMs: number } };
@@ -187,9 +114,21 @@ export class SubgraphReader {
   }
 }
 
+/** A row a subgraph answered that the schema does not allow, left out of the state. */
+export interface RefusedRow {
+  chain: ChainName;
+  /** The query field it came from (`messages`, `stakeRequests`, ...). */
+  entity: string;
+  id: string;
+  /** Which field held what. */
+  detail: string;
+}
+
 export interface StateSnapshot {
   state: IndexedState;
   blocks: { origin: { number: number; hash: string }; auxiliary: { number: number; hash: string } };
+  /** Rows left out, each on its own: the rest of the state stands without them. */
+  refused: RefusedRow[];
 }
 
 const STAKE_REQUEST_FIELDS =
@@ -198,31 +137,42 @@ const REDEEM_REQUEST_FIELDS =
   "id status amount beneficiary gasPrice gasLimit nonce redeemer redeemerProxy cogateway redeemPool requestedBlock";
 const WORKER_CHANGE_FIELDS = "id worker expirationHeight block logIndex";
 
-function workerChange(raw: Raw): IndexedWorkerChange {
-  return {
-    worker: raw.worker as string,
-    expirationHeight: big(raw.expirationHeight),
-    block: big(raw.block),
-    logIndex: big(raw.logIndex),
-  };
+/** A row's id as a refusal names it: as it is when it is a string of no great length. */
+function shownId(id: unknown): string {
+  const text = shown(id);
+  return typeof id === "string" && text === JSON.stringify(id) ? id : text;
+}
+
+/** Each row of `raws` parsed; one the schema does not allow is added to `refused` instead. */
+function parsed<T>(
+  refused: RefusedRow[],
+  chain: ChainName,
+  entity: string,
+  raws: unknown[],
+  parse: (raw: Raw) => T,
+): T[] {
+  const taken: T[] = [];
+  for (const raw of raws) {
+    const id = typeof raw === "object" && raw !== null ? shownId((raw as Raw).id) : shownId(raw);
+    try {
+      if (typeof raw !== "object" || raw === null) throw new RowRefused("the row is not an object");
+      taken.push(parse(raw as Raw));
+    } catch (error) {
+      if (!(error instanceof RowRefused)) throw error;
+      refused.push({ chain, entity, id, detail: error.message });
+    }
+  }
+  return taken;
 }
 
 /** One chain's open messages (not Progressed), anchored heights and proofs, at its head. */
 async function openState(reader: SubgraphReader, block: number) {
-  const [open, anchored, proofs] = await Promise.all([
+  const [open, anchoredStateRoots, gatewayProofs] = await Promise.all([
     reader.all("messages", "status_not: Progressed,", MESSAGE_FIELDS, block),
-    reader.recent("anchoredStateRoots", "blockHeight", block),
-    reader.recent("gatewayProofs", "gateway remoteGateway blockHeight", block),
+    reader.recent("anchoredStateRoots", "id blockHeight", block),
+    reader.recent("gatewayProofs", "id gateway remoteGateway blockHeight", block),
   ]);
-  return {
-    open,
-    anchoredStateRoots: anchored.map((raw) => ({ blockHeight: big(raw.blockHeight) })),
-    gatewayProofs: proofs.map((raw): IndexedGatewayProof => ({
-      gateway: raw.gateway as string,
-      remoteGateway: raw.remoteGateway as string,
-      blockHeight: big(raw.blockHeight),
-    })),
-  };
+  return { open, anchoredStateRoots, gatewayProofs };
 }
 
 /** The copies on this chain of the other chain's open messages that are not open here. */
@@ -244,6 +194,8 @@ async function copiesOf(
  * waiting to be accepted, every message not Progressed on a chain together with its copy on the
  * other chain, the recent anchored and proven heights, and every worker change of the requests'
  * organizations (few: the leader rule computes the workers at each request's block from them).
+ * A row the schema does not allow is left out and named in `refused`; a message refused on one
+ * chain is left out on both, so its flow is not decided on half of it.
  */
 export async function readIndexedState(
   origin: SubgraphReader,
@@ -265,25 +217,45 @@ export async function readIndexedState(
     copiesOf(origin, originHead.number, originState.open, auxiliaryState.open),
     copiesOf(auxiliary, auxiliaryHead.number, auxiliaryState.open, originState.open),
   ]);
-  const chain = (head: { number: number }, opened: typeof originState, copies: Raw[]): ChainState => ({
-    latestBlock: BigInt(head.number),
-    messages: [...opened.open, ...copies].map(message),
-    anchoredStateRoots: opened.anchoredStateRoots,
-    gatewayProofs: opened.gatewayProofs,
-  });
-  return {
-    state: {
-      origin: {
-        ...chain(originHead, originState, originCopies),
-        stakeRequests: stakeRequests.map(stakeRequest),
-        workerChanges: originWorkers.map(workerChange),
-      },
-      auxiliary: {
-        ...chain(auxiliaryHead, auxiliaryState, auxiliaryCopies),
-        redeemRequests: redeemRequests.map(redeemRequest),
-        workerChanges: auxiliaryWorkers.map(workerChange),
-      },
-    },
-    blocks: { origin: originHead, auxiliary: auxiliaryHead },
+  const refused: RefusedRow[] = [];
+  const messages = {
+    origin: parsed(refused, "origin", "messages", [...originState.open, ...originCopies], parse.message),
+    auxiliary: parsed(
+      refused,
+      "auxiliary",
+      "messages",
+      [...auxiliaryState.open, ...auxiliaryCopies],
+      parse.message,
+    ),
   };
+  const refusedMessages = new Set(
+    refused.filter((row) => row.entity === "messages").map((row) => row.id.toLowerCase()),
+  );
+  const chain = (name: ChainName, head: { number: number }, opened: typeof originState): ChainState => ({
+    latestBlock: BigInt(head.number),
+    messages: messages[name].filter(
+      (message: IndexedMessage) => !refusedMessages.has(message.id.toLowerCase()),
+    ),
+    anchoredStateRoots: parsed(
+      refused,
+      name,
+      "anchoredStateRoots",
+      opened.anchoredStateRoots,
+      parse.anchoredStateRoot,
+    ),
+    gatewayProofs: parsed(refused, name, "gatewayProofs", opened.gatewayProofs, parse.gatewayProof),
+  });
+  const state: IndexedState = {
+    origin: {
+      ...chain("origin", originHead, originState),
+      stakeRequests: parsed(refused, "origin", "stakeRequests", stakeRequests, parse.stakeRequest),
+      workerChanges: parsed(refused, "origin", "workerChanges", originWorkers, parse.workerChange),
+    },
+    auxiliary: {
+      ...chain("auxiliary", auxiliaryHead, auxiliaryState),
+      redeemRequests: parsed(refused, "auxiliary", "redeemRequests", redeemRequests, parse.redeemRequest),
+      workerChanges: parsed(refused, "auxiliary", "workerChanges", auxiliaryWorkers, parse.workerChange),
+    },
+  };
+  return { state, blocks: { origin: originHead, auxiliary: auxiliaryHead }, refused };
 }

@@ -26,7 +26,7 @@ export interface ExecutorMetrics {
   abandons: Counter<"step">;
   /** Transactions being followed whose last look failed (the node did not answer): retried with a pause. */
   followersStalled: Gauge;
-  /** Indexed values refused because the chain or the deployment says otherwise, by reason. */
+  /** Indexed values refused because the chain, the deployment or the schema says otherwise, by reason. */
   untrustedInput: Counter<"reason">;
   /** Transactions of ours that a reorganisation took out of the chain, sent again. */
   reorgedTransactions: Counter<"chain" | "step">;
@@ -130,7 +130,7 @@ export function createMetrics(): ExecutorMetrics {
     }),
     untrustedInput: new Counter({
       name: "facilitator_untrusted_input_total",
-      help: "Indexed values refused because the chain or the deployment says otherwise, by reason.",
+      help: "Indexed values refused because the chain, the deployment or the schema says otherwise, by reason.",
       labelNames: ["reason"],
       registers,
     }),
