@@ -3,14 +3,14 @@
 // entities by id, a page that does not move past the last one, or holds more than a page, ends the
 // read with an error naming the subgraph, rather than asking for the next page forever, and so does
 // a page of recent heights longer than asked for; an answer without end is refused past the bound
-// rather than taking the executor's memory.
+// rather than taking the executor's memory, and so are pages of rising ids without end.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { boundedFetch, MAX_SUBGRAPH_ANSWER_BYTES } from "../executor/feed/bounded-fetch.ts";
-import { SubgraphReader } from "../executor/feed/indexed-state.ts";
+import { MAX_ROWS, SubgraphReader } from "../executor/feed/indexed-state.ts";
 
 type Page = (after: string, asked: number) => { id: string }[];
 let page: Page = () => [];
@@ -86,7 +86,16 @@ test("the same full page answered again ends the read with an error", async () =
   assert.equal(asked, 2, "the second page is the last asked");
 });
 
+test("full pages of rising ids are read up to a bound, not without end", async () => {
+  // Ends after 150 pages, so a reader without the bound ends too (with 150,000 rows).
+  page = (_, n) => (n <= 150 ? rows(1000 * (n - 1) + 1, 1000) : []);
+  asked = 0;
+  await assert.rejects(read(), new RegExp(`answered more than ${MAX_ROWS} stakeRequests`));
+  assert.equal(asked, MAX_ROWS / 1000, "no page past the bound is asked for");
+});
+
 test("a page of more rows than asked for, or ids not in order, is refused", async () => {
+  asked = 0;
   page = (_, n) => (n <= 20 ? rows(1001 * n, 1001) : []);
   await assert.rejects(read(), /answered stakeRequests with no page of at most 1000 rows/);
   page = () => [{ id: id(2) }, { id: id(1) }];

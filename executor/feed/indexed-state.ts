@@ -9,6 +9,11 @@ import * as parse from "./indexed-rows.ts";
 import { RowRefused, shown, type Raw } from "./indexed-rows.ts";
 
 const PAGE = 1000;
+/**
+ * The most rows one read takes: far past what a decision cycle reads on a busy bridge, and a
+ * bound on a subgraph that answers full pages of rising ids without end.
+ */
+export const MAX_ROWS = 100_000;
 /** Anchored roots and proofs older than the newest of these are never chosen again. */
 const RECENT_HEIGHTS = 100;
 
@@ -77,6 +82,10 @@ export class SubgraphReader {
       after = this.checkPage(field, page, after);
       rows.push(...page);
       if (page.length < PAGE) return rows;
+      if (rows.length >= MAX_ROWS)
+        throw new Error(
+          `the subgraph at ${this.url} answered more than ${MAX_ROWS} ${field} (pages of ${PAGE} with rising ids): the executor reads at most ${MAX_ROWS} at a time`,
+        );
     }
   }
 
