@@ -9,7 +9,9 @@
 // one chain are used in order, starting from the one that answered last. Anything that is not a
 // read (a raw transaction, anvil's evm_mine) is sent once, to the next URL only when the connection
 // was refused, so nothing the node may have received is sent again here. An answer larger than
-// the transport's bound (http-transport.ts) is not asked for again.
+// the transport's bound (http-transport.ts) is not asked for again. With `checkChainId`, a URL is
+// asked its chain id before anything else is sent to it (a node down at start is asked when it
+// answers), and a URL of another chain is never used.
 import {
   FetchRequest,
   JsonRpcProvider,
@@ -29,6 +31,20 @@ export interface ConnectOptions {
   retries?: number;
   /** The largest answer taken (bytes, unpacked); a larger one fails the request. */
   maxAnswerBytes?: number;
+  /** Ask each URL its chain id before its first use; one of another chain is never used. */
+  checkChainId?: boolean;
+  /** Told once of a URL found to be of another chain (by its place in the list), with its chain id. */
+  onWrongChain?: (index: number, chainId: bigint) => void;
+}
+
+/** A URL whose node is of another chain than the provider's: nothing is sent to it. */
+export class WrongChainError extends Error {
+  override name = "WrongChainError";
+}
+
+/** The URL's chain id could not be asked (or its answer was no chain id): nothing was sent to it. */
+class ChainIdUnknownError extends Error {
+  override name = "ChainIdUnknownError";
 }
 
 export const DEFAULT_RPC_TIMEOUT_MS = 4000;
@@ -60,18 +76,73 @@ const READS = new Set([
 /** What ethers' own _send returns: results, or error objects typed as results. */
 type RpcResponse = JsonRpcResult;
 
+interface ChainIdCheck {
+  /** Each URL's check: done (true), under way, or a refusal for good. */
+  readonly checked: (true | Promise<void> | WrongChainError | undefined)[];
+  readonly onWrongChain?: (index: number, chainId: bigint) => void;
+}
+
 class FailoverProvider extends JsonRpcProvider {
   /** The URL that answered last: requests start there. */
   private current = 0;
+  private readonly chainIdCheck: ChainIdCheck | undefined;
 
   constructor(
     private readonly urls: readonly string[],
-    chainId: number,
+    private readonly chainId: number,
     private readonly timeoutMs: number,
     private readonly retries: number,
     private readonly getUrl: FetchGetUrlFunc,
+    check: Pick<ConnectOptions, "checkChainId" | "onWrongChain">,
   ) {
     super(urls[0], Network.from(chainId), { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 });
+    this.chainIdCheck = check.checkChainId ? { checked: [], onWrongChain: check.onWrongChain } : undefined;
+  }
+
+  /**
+   * Resolves once the URL has said it is of this chain; rejects with WrongChainError (for good) or
+   * ChainIdUnknownError (asked again at its next use). Nothing else is sent to it before.
+   */
+  private async checkUrl(index: number): Promise<void> {
+    const check = this.chainIdCheck;
+    const state = check?.checked[index];
+    if (!check || state === true) return;
+    if (state instanceof WrongChainError) throw state;
+    if (state) return state;
+    const asking = (async () => {
+      let answer: unknown;
+      try {
+        const [response] = await this.post(this.urls[index]!, {
+          jsonrpc: "2.0",
+          id: 0,
+          method: "eth_chainId",
+          params: [],
+        });
+        answer = (response as { result?: unknown } | undefined)?.result;
+      } catch (error) {
+        throw new ChainIdUnknownError(`${hostOf(this.urls[index]!)} did not say its chain id`, {
+          cause: error,
+        });
+      }
+      if (typeof answer !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(answer))
+        throw new ChainIdUnknownError(`${hostOf(this.urls[index]!)} answered no chain id to eth_chainId`);
+      const chainId = BigInt(answer);
+      if (chainId !== BigInt(this.chainId)) {
+        const refusal = new WrongChainError(
+          `${hostOf(this.urls[index]!)} is chain ${chainId}, not chain ${this.chainId}: it is not used`,
+        );
+        check.checked[index] = refusal;
+        check.onWrongChain?.(index, chainId);
+        throw refusal;
+      }
+      check.checked[index] = true;
+    })();
+    check.checked[index] = asking;
+    try {
+      await asking;
+    } finally {
+      if (check.checked[index] === asking) check.checked[index] = undefined;
+    }
   }
 
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<RpcResponse[]> {
@@ -84,12 +155,15 @@ class FailoverProvider extends JsonRpcProvider {
       for (let offset = 0; offset < this.urls.length; offset++) {
         const index = (this.current + offset) % this.urls.length;
         try {
+          await this.checkUrl(index);
           const responses = await this.post(this.urls[index]!, payload);
           this.current = index;
           return responses;
         } catch (error) {
           failure = error;
-          if (!read && !connectionRefused(error)) throw error;
+          // A URL not checked, or of another chain, was sent nothing: the next may be tried.
+          const notSent = error instanceof WrongChainError || error instanceof ChainIdUnknownError;
+          if (!read && !notSent && !connectionRefused(error)) throw error;
           // Asked again, any node gives the same answer: the caller must ask for less.
           if (error instanceof AnswerTooLargeError) throw error;
         }
@@ -124,6 +198,15 @@ class FailoverProvider extends JsonRpcProvider {
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
+/** A URL as errors and logs name it: its host only (a path or user part may hold an API key). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
 function connectionRefused(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === "ECONNREFUSED";
 }
@@ -142,10 +225,18 @@ export function connectChain(
     timeoutMs = DEFAULT_RPC_TIMEOUT_MS,
     retries = DEFAULT_READ_RETRIES,
     maxAnswerBytes = MAX_ANSWER_BYTES,
+    ...check
   } = typeof options === "number" ? { pollingIntervalMs: options } : options;
   const urls = typeof rpcUrls === "string" ? [rpcUrls] : rpcUrls;
   if (urls.length === 0) throw new Error(`connectChain: no RPC URL for chain ${chainId}`);
-  const provider = new FailoverProvider(urls, chainId, timeoutMs, retries, getUrlWithin(maxAnswerBytes));
+  const provider = new FailoverProvider(
+    urls,
+    chainId,
+    timeoutMs,
+    retries,
+    getUrlWithin(maxAnswerBytes),
+    check,
+  );
   provider.pollingInterval = pollingIntervalMs;
   return provider;
 }

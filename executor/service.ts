@@ -5,7 +5,7 @@
 // ever.
 import { readFileSync } from "node:fs";
 import { Wallet } from "ethers";
-import { connectChain } from "../chain/provider.ts";
+import { connectChain, hostOf } from "../chain/provider.ts";
 import { isAcceptStep, recordDeclaredMessage } from "./actions/declared-message.ts";
 import { executeAction, type ActionContext } from "./actions/execute-action.ts";
 import { BalanceWatch } from "./balances.ts";
@@ -63,10 +63,23 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     await books.close();
     throw error;
   });
-  const connect = (chain: ChainName) =>
-    connectChain(config.chains[chain].rpcUrls, config.deployment[chain].chainId, {
-      timeoutMs: config.chains[chain].rpcTimeoutMs,
+  // A URL down at start is asked its chain id when it first answers, and left unused if it is of
+  // another chain (the start-up check asks the ones that answer now).
+  const connect = (chain: ChainName) => {
+    const { rpcUrls, rpcTimeoutMs } = config.chains[chain];
+    const expected = config.deployment[chain].chainId;
+    return connectChain(rpcUrls, expected, {
+      timeoutMs: rpcTimeoutMs,
+      checkChainId: true,
+      onWrongChain: (index, chainId) =>
+        logger.error("an RPC URL is of another chain: it is not used", {
+          field: rpcUrls.length > 1 ? `chains.${chain}.rpcUrls[${index}]` : `chains.${chain}.rpcUrl`,
+          host: hostOf(rpcUrls[index]!),
+          chainId: chainId.toString(),
+          expected,
+        }),
     });
+  };
   const providers = { origin: connect("origin"), auxiliary: connect("auxiliary") };
   try {
     await checkStartup({

@@ -7,6 +7,7 @@ import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Organization } from "../chain/contract-types.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { hostOf } from "../chain/provider.ts";
 import { pairProblem } from "./pair-checks.ts";
 import type { ServedPair } from "./supported-gateways.ts";
 import { bindAuxiliary, bindOrigin } from "../chain/mosaic-contracts.ts";
@@ -35,15 +36,6 @@ export interface StartupCheckInput {
 }
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
-
-/** Only the host: a URL's path or query may hold a provider's API key. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(not a URL)";
-  }
-}
 
 async function chainIdAt(url: string, expected: number, timeoutMs: number): Promise<bigint | "unreachable"> {
   const provider = new JsonRpcProvider(url, Network.from(expected), { staticNetwork: true });
