@@ -213,6 +213,11 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     const snapshot = await readIndexedState(readers.origin, readers.auxiliary);
     if (!snapshot) return;
     refusedRows = await reportRefusedRows(snapshot.refused, refusedRows);
+    // An anchor's root comes from our node: its height counts from that node's head too.
+    if (policy.anchoring !== null) {
+      const heads = await Promise.all(CHAINS.map((chain) => providers[chain].getBlockNumber()));
+      CHAINS.forEach((chain, index) => (snapshot.state[chain].nodeBlock = BigInt(heads[index]!)));
+    }
     const records = await decisionRecords(books, snapshot.state);
     const decision = decide(snapshot.state, records, policy, balances.funds());
     metrics.decisions.inc();

@@ -126,6 +126,7 @@ describe("anchor turns", () => {
       const anchor = decision.actions.find((action) => action.step === "anchor")!;
       assert.deepEqual(anchor.preconditions, [
         { check: "latestAnchoredBelow", chain: flow.target, blockHeight: 101n },
+        { check: "blockDepth", chain: flow.source, blockHeight: 101n, confirmations: 0n },
         { check: "latestAnchoredBelow", chain: flow.target, blockHeight: SLOT + 1n },
       ]);
     });
@@ -159,7 +160,11 @@ describe("anchor turns", () => {
     );
     const ours = decide(world(flow, declared(flow, OUR_LOCK), 101n), recordsOf(flow), alone);
     assert.deepEqual(anchors(ours), [`origin@101 on auxiliary`]);
-    assert.equal(ours.actions[0]!.preconditions.length, 1);
+    assert.deepEqual(
+      ours.actions[0]!.preconditions.map((precondition) => precondition.check),
+      ["latestAnchoredBelow", "blockDepth"],
+      "no guard against another anchorer's turn",
+    );
   });
 
   test("the order is the same for every anchorer: any case, any order of the list, this one included or not", () => {

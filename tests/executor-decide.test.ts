@@ -956,6 +956,8 @@ describe("the anchoring role", () => {
       name: string;
       policy: Policy;
       sourceLatest: bigint;
+      /** The executor's own node's head on the source chain, when read. */
+      sourceNode?: bigint;
       anchored?: bigint[];
       intents?: IntentRecord[];
       anchorWait?: string;
@@ -967,6 +969,27 @@ describe("the anchoring role", () => {
         policy: ANCHORING,
         sourceLatest: 110n,
         anchor: 108n,
+      },
+      {
+        name: "on, our node behind the subgraph: the confirmations count from the node's head",
+        policy: ANCHORING,
+        sourceLatest: 110n,
+        sourceNode: 105n,
+        anchor: 103n,
+      },
+      {
+        name: "on, our node ahead of the subgraph: from the subgraph's head",
+        policy: ANCHORING,
+        sourceLatest: 110n,
+        sourceNode: 115n,
+        anchor: 108n,
+      },
+      {
+        name: "on, our node too far behind for the declaration: wait for its confirmations",
+        policy: ANCHORING,
+        sourceLatest: 110n,
+        sourceNode: 101n,
+        anchorWait: `anchor ${at(flow.source, 99n)}: finality`,
       },
       {
         name: "on, the declaration too recent: wait for its confirmations",
@@ -1019,6 +1042,7 @@ describe("the anchoring role", () => {
           anchored: row.anchored ?? [],
           sourceLatest: row.sourceLatest,
         });
+        if (row.sourceNode !== undefined) state[flow.source].nodeBlock = row.sourceNode;
         const decision = decide(state, records(row.intents), row.policy);
         assert.deepEqual(summary(decision), {
           actions:
@@ -1031,6 +1055,12 @@ describe("the anchoring role", () => {
           assert.equal(anchor.source, flow.source);
           assert.deepEqual(anchor.preconditions, [
             { check: "latestAnchoredBelow", chain: flow.target, blockHeight: row.anchor },
+            {
+              check: "blockDepth",
+              chain: flow.source,
+              blockHeight: row.anchor,
+              confirmations: row.policy.anchoring!.confirmations,
+            },
           ]);
         }
       });

@@ -117,6 +117,10 @@ async function check(action: Action, precondition: Precondition, readers: ChainR
       );
       return BigInt(await latestAnchoredHeight(anchor)) < precondition.blockHeight;
     }
+    case "blockDepth": {
+      const head = BigInt(await readers.providers[precondition.chain].getBlockNumber());
+      return head >= precondition.blockHeight + precondition.confirmations;
+    }
     case "storageRoot": {
       const gateway = await gatewayOn(precondition.chain, action, readers).getAddress();
       const root = await provenStorageRoot(
@@ -154,6 +158,8 @@ function describe(precondition: Precondition): string {
       return `height ${precondition.blockHeight} is not anchored on ${precondition.chain}`;
     case "latestAnchoredBelow":
       return `${precondition.chain}'s Anchor already holds a height at or above ${precondition.blockHeight}`;
+    case "blockDepth":
+      return `${precondition.chain}'s node does not have ${precondition.confirmations} blocks on top of height ${precondition.blockHeight} yet (the subgraph is ahead of it)`;
     case "storageRoot":
       return `the storage root at ${precondition.blockHeight} on ${precondition.chain} is ${precondition.proven ? "not yet" : "already"} proven`;
   }

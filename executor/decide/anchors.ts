@@ -50,8 +50,11 @@ export function planAnchor(
     return;
   }
 
-  // Anchor the newest height with enough confirmations: it covers every declaration up to it.
-  const blockHeight = state[source].latestBlock - anchoring.confirmations;
+  // Anchor the newest height with enough confirmations: it covers every declaration up to it. The
+  // root is read from our node, which may be behind the subgraph: its confirmations count there.
+  const { latestBlock, nodeBlock } = state[source];
+  const head = nodeBlock !== undefined && nodeBlock < latestBlock ? nodeBlock : latestBlock;
+  const blockHeight = head - anchoring.confirmations;
   const key = { subject: heightSubject(source, blockHeight), step: "anchor" as const };
   const lowest = needed.reduce((a, b) => (b < a ? b : a));
   if (blockHeight < lowest) {
@@ -70,7 +73,10 @@ export function planAnchor(
     });
     return;
   }
-  const preconditions: Precondition[] = [{ check: "latestAnchoredBelow", chain: target, blockHeight }];
+  const preconditions: Precondition[] = [
+    { check: "latestAnchoredBelow", chain: target, blockHeight },
+    { check: "blockDepth", chain: source, blockHeight, confirmations: anchoring.confirmations },
+  ];
   if (anchorers.length > 0) {
     const slot = latest ?? 0n;
     const cadence = latest === undefined ? lowest : latest + anchoring.minInterval;

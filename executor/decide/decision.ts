@@ -60,6 +60,11 @@ export type Precondition =
     }
   | { check: "stateRootAnchored"; chain: ChainName; blockHeight: bigint }
   | { check: "latestAnchoredBelow"; chain: ChainName; blockHeight: bigint }
+  /**
+   * The chain's own node (not the subgraph, whose head the height came from) has this many blocks
+   * on top of the height: what is anchored is that node's state root there.
+   */
+  | { check: "blockDepth"; chain: ChainName; blockHeight: bigint; confirmations: bigint }
   | { check: "storageRoot"; chain: ChainName; blockHeight: bigint; proven: boolean };
 
 interface ActionBase extends IntentKey {

@@ -93,6 +93,12 @@ export interface IndexedGatewayProof {
 export interface ChainState {
   /** The latest block the subgraph has indexed (`_meta.block.number`). */
   latestBlock: bigint;
+  /**
+   * The latest block of the executor's own node, read with the subgraphs: what is anchored is that
+   * node's state root, so an anchor's height counts its confirmations from the lower of the two.
+   * Absent: not read (the subgraph's head alone).
+   */
+  nodeBlock?: bigint;
   messages: IndexedMessage[];
   /** Heights of the other chain anchored here. */
   anchoredStateRoots: IndexedAnchoredStateRoot[];
