@@ -9,6 +9,8 @@ import type { Books, IntentWithAttempts, SkipRecord } from "./bookkeeping/index.
 import { heightSubject, parseHeightSubject, type Step } from "./decide/decision.ts";
 import type { ChainName, MessageBox, MessageKind, MessageStatus, RequestStatus } from "./decide/state.ts";
 import type { SubgraphReader } from "./feed/indexed-state.ts";
+import * as row from "./feed/indexed-rows.ts";
+import { RowRefused, type Raw } from "./feed/indexed-rows.ts";
 import { scrubText } from "./observability/redact.ts";
 
 export type BooksView = Pick<Books, "intentsFor" | "inFlight" | "recent" | "skips">;
@@ -216,10 +218,6 @@ const REQUEST_PARTIES = {
 const MESSAGE_FIELDS = `id kind box status gateway hashLock declaredBlock confirmedBlock blockHeight progressedBlock
   progressedWithProof revocationDeclaredBlock revokedBlock stakeRequest { id } redeemRequest { id }`;
 
-type Raw = Record<string, unknown>;
-const big = (value: unknown): bigint | null =>
-  value === null || value === undefined ? null : BigInt(value as string);
-
 function describeFailure(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const first = String((error as Error).message ?? error).split("\n")[0] ?? "";
@@ -272,6 +270,22 @@ class Lookup {
     );
   }
 
+  /**
+   * A row turned into what the status shows, each field checked against the schema: a row the
+   * schema does not allow (or text meant for the terminal) fails the status, naming it.
+   */
+  private checked<T>(chain: ChainName, field: string, raw: Raw, read: (raw: Raw) => T): T {
+    try {
+      if (typeof raw !== "object" || raw === null) throw new RowRefused("the row is not an object");
+      return read(raw);
+    } catch (error) {
+      if (!(error instanceof RowRefused)) throw error;
+      throw new StatusError(
+        `the ${chain} subgraph at ${this.readers[chain].url} answered a ${field} the schema does not allow (${error.message}): not shown`,
+      );
+    }
+  }
+
   private async entity(chain: ChainName, field: string, id: string, fields: string): Promise<Raw | null> {
     const data = await this.query<{ entity: Raw | null }>(
       chain,
@@ -288,7 +302,7 @@ class Lookup {
     first: number,
     where: { from?: bigint; gateway?: string },
   ): Promise<bigint[]> {
-    const data = await this.query<{ rows: { blockHeight: string }[] }>(
+    const data = await this.query<{ rows: Raw[] }>(
       chain,
       `query($block: Int!, $from: BigInt!${where.gateway === undefined ? "" : ", $gateway: Bytes!"}) {
         rows: ${field}(first: ${first}, orderBy: blockHeight, orderDirection: desc, block: { number: $block },
@@ -298,7 +312,13 @@ class Lookup {
         ...(where.gateway === undefined ? {} : { gateway: where.gateway.toLowerCase() }),
       },
     );
-    return data.rows.map((row) => BigInt(row.blockHeight));
+    if (!Array.isArray(data.rows))
+      throw new StatusError(
+        `the ${chain} subgraph at ${this.readers[chain].url} answered no list of ${field}`,
+      );
+    return data.rows.map((raw) =>
+      this.checked(chain, field, raw, (checked) => row.uint(checked, "blockHeight")),
+    );
   }
 
   async request(kind: MessageKind, hash: string): Promise<RequestView | null> {
@@ -307,25 +327,25 @@ class Lookup {
     const raw = await this.entity(flow.source, flow.requestField, hash, fields);
     if (raw === null) return null;
     const stake = kind === "Stake";
-    return {
+    return this.checked(flow.source, flow.requestField, raw, (checked) => ({
       kind,
       chain: flow.source,
-      hash: raw.id as string,
-      status: raw.status as RequestStatus,
-      amount: BigInt(raw.amount as string),
-      beneficiary: raw.beneficiary as string,
-      gasPrice: BigInt(raw.gasPrice as string),
-      gasLimit: BigInt(raw.gasLimit as string),
-      nonce: BigInt(raw.nonce as string),
-      requester: raw[stake ? "staker" : "redeemer"] as string,
-      proxy: raw[stake ? "stakerProxy" : "redeemerProxy"] as string,
-      gateway: raw[stake ? "gateway" : "cogateway"] as string,
-      requestedBlock: BigInt(raw.requestedBlock as string),
-      acceptedBlock: big(raw.acceptedBlock),
-      revokedBlock: big(raw.revokedBlock),
-      rejectedBlock: big(raw.rejectedBlock),
-      messageHash: (raw.message as { id: string } | null)?.id ?? null,
-    };
+      hash: row.hash(checked, "id"),
+      status: row.oneOf(checked, "status", row.REQUEST_STATUSES),
+      amount: row.uint(checked, "amount"),
+      beneficiary: row.address(checked, "beneficiary"),
+      gasPrice: row.uint(checked, "gasPrice"),
+      gasLimit: row.uint(checked, "gasLimit"),
+      nonce: row.uint(checked, "nonce"),
+      requester: row.address(checked, stake ? "staker" : "redeemer"),
+      proxy: row.address(checked, stake ? "stakerProxy" : "redeemerProxy"),
+      gateway: row.address(checked, stake ? "gateway" : "cogateway"),
+      requestedBlock: row.uint(checked, "requestedBlock"),
+      acceptedBlock: row.uintOrNull(checked, "acceptedBlock"),
+      revokedBlock: row.uintOrNull(checked, "revokedBlock"),
+      rejectedBlock: row.uintOrNull(checked, "rejectedBlock"),
+      messageHash: row.referenceOrNull(checked, "message"),
+    }));
   }
 
   /** The message as `chain` sees it, with its kind and (on the request's chain) its request. */
@@ -335,22 +355,25 @@ class Lookup {
   ): Promise<{ view: MessageView; kind: MessageKind; requestHash: string | null } | null> {
     const raw = await this.entity(chain, "message", hash, MESSAGE_FIELDS);
     if (raw === null) return null;
-    const request = (raw.stakeRequest ?? raw.redeemRequest) as { id: string } | null;
-    const view: MessageView = {
-      chain,
-      box: raw.box as MessageBox,
-      status: raw.status as MessageStatus,
-      gateway: raw.gateway as string,
-      hashLock: (raw.hashLock as string | null) ?? null,
-      declaredBlock: big(raw.declaredBlock),
-      confirmedBlock: big(raw.confirmedBlock),
-      blockHeight: big(raw.blockHeight),
-      progressedBlock: big(raw.progressedBlock),
-      progressedWithProof: (raw.progressedWithProof as boolean | null) ?? null,
-      revocationDeclaredBlock: big(raw.revocationDeclaredBlock),
-      revokedBlock: big(raw.revokedBlock),
-    };
-    return { view, kind: raw.kind as MessageKind, requestHash: request?.id ?? null };
+    return this.checked(chain, "message", raw, (checked) => ({
+      view: {
+        chain,
+        box: row.oneOf(checked, "box", row.MESSAGE_BOXES),
+        status: row.oneOf(checked, "status", row.MESSAGE_STATUSES),
+        gateway: row.address(checked, "gateway"),
+        hashLock: row.hashOrNull(checked, "hashLock"),
+        declaredBlock: row.uintOrNull(checked, "declaredBlock"),
+        confirmedBlock: row.uintOrNull(checked, "confirmedBlock"),
+        blockHeight: row.uintOrNull(checked, "blockHeight"),
+        progressedBlock: row.uintOrNull(checked, "progressedBlock"),
+        progressedWithProof: row.booleanOrNull(checked, "progressedWithProof"),
+        revocationDeclaredBlock: row.uintOrNull(checked, "revocationDeclaredBlock"),
+        revokedBlock: row.uintOrNull(checked, "revokedBlock"),
+      },
+      kind: row.oneOf(checked, "kind", row.MESSAGE_KINDS),
+      requestHash:
+        row.referenceOrNull(checked, "stakeRequest") ?? row.referenceOrNull(checked, "redeemRequest"),
+    }));
   }
 
   /** The newest heights at or above `from` anchored on `target`, highest first. */
@@ -407,7 +430,7 @@ function intentView(intent: IntentWithAttempts): IntentView {
 }
 
 const skipView = (skip: SkipRecord): SkipView => ({
-  subject: skip.subject,
+  subject: scrubText(skip.subject),
   reason: scrubText(skip.reason),
   at: skip.updatedAt.toISOString(),
 });

@@ -37,7 +37,7 @@ function refuse(field: string, value: unknown, expected: string): never {
 }
 
 /** A BigInt field: GraphQL answers it as a decimal string; the Mosaic values are uint256. */
-function uint(raw: Raw, field: string): bigint {
+export function uint(raw: Raw, field: string): bigint {
   const value = raw[field];
   if (typeof value !== "string" || !/^\d{1,78}$/.test(value)) refuse(field, value, "a whole number");
   const parsed = BigInt(value);
@@ -45,7 +45,7 @@ function uint(raw: Raw, field: string): bigint {
   return parsed;
 }
 
-function uintOrNull(raw: Raw, field: string): bigint | null {
+export function uintOrNull(raw: Raw, field: string): bigint | null {
   return raw[field] === null || raw[field] === undefined ? null : uint(raw, field);
 }
 
@@ -56,24 +56,48 @@ function hexOf(raw: Raw, field: string, bytes: number, what: string): string {
   return value;
 }
 
-function address(raw: Raw, field: string): string {
+export function address(raw: Raw, field: string): string {
   return hexOf(raw, field, 20, "an address");
 }
 
-function hash(raw: Raw, field: string): string {
+export function hash(raw: Raw, field: string): string {
   return hexOf(raw, field, 32, "a 32-byte hash");
 }
 
-function oneOf<T extends string>(raw: Raw, field: string, values: readonly T[]): T {
+export function hashOrNull(raw: Raw, field: string): string | null {
+  return raw[field] === null || raw[field] === undefined ? null : hash(raw, field);
+}
+
+export function booleanOrNull(raw: Raw, field: string): boolean | null {
+  const value = raw[field];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "boolean") refuse(field, value, "true or false");
+  return value;
+}
+
+/** A reference's id (`field { id }`), a 32-byte hash, or null. */
+export function referenceOrNull(raw: Raw, field: string): string | null {
+  const value = raw[field];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "object") refuse(field, value, "an entity");
+  try {
+    return hash(value as Raw, "id");
+  } catch (error) {
+    if (error instanceof RowRefused) throw new RowRefused(`${field}.${error.message}`);
+    throw error;
+  }
+}
+
+export function oneOf<T extends string>(raw: Raw, field: string, values: readonly T[]): T {
   const value = raw[field];
   if (!values.includes(value as T)) refuse(field, value, `one of ${values.join(", ")}`);
   return value as T;
 }
 
-const REQUEST_STATUSES: readonly RequestStatus[] = ["Requested", "Accepted", "Revoked", "Rejected"];
-const MESSAGE_KINDS: readonly MessageKind[] = ["Stake", "Redeem"];
-const MESSAGE_BOXES: readonly MessageBox[] = ["Outbox", "Inbox"];
-const MESSAGE_STATUSES: readonly MessageStatus[] = [
+export const REQUEST_STATUSES: readonly RequestStatus[] = ["Requested", "Accepted", "Revoked", "Rejected"];
+export const MESSAGE_KINDS: readonly MessageKind[] = ["Stake", "Redeem"];
+export const MESSAGE_BOXES: readonly MessageBox[] = ["Outbox", "Inbox"];
+export const MESSAGE_STATUSES: readonly MessageStatus[] = [
   "Declared",
   "Confirmed",
   "Progressed",
@@ -94,7 +118,7 @@ export function message(raw: Raw): IndexedMessage {
     amount: uint(raw, "amount"),
     gasPrice: uintOrNull(raw, "gasPrice"),
     gasLimit: uintOrNull(raw, "gasLimit"),
-    hashLock: raw.hashLock === null || raw.hashLock === undefined ? null : hash(raw, "hashLock"),
+    hashLock: hashOrNull(raw, "hashLock"),
     blockHeight: uintOrNull(raw, "blockHeight"),
     declaredBlock: uintOrNull(raw, "declaredBlock"),
     confirmedBlock: uintOrNull(raw, "confirmedBlock"),

@@ -146,10 +146,9 @@ const REDEEM_REQUEST_FIELDS =
   "id status amount beneficiary gasPrice gasLimit nonce redeemer redeemerProxy cogateway redeemPool requestedBlock";
 const WORKER_CHANGE_FIELDS = "id worker expirationHeight block logIndex";
 
-/** A row's id as a refusal names it: as it is when it is a string of no great length. */
+/** A row's id as a refusal names it: as it is when it is hex of no great length, else quoted and cut. */
 function shownId(id: unknown): string {
-  const text = shown(id);
-  return typeof id === "string" && text === JSON.stringify(id) ? id : text;
+  return typeof id === "string" && /^0x[0-9a-fA-F]{0,128}$/.test(id) ? id : shown(id);
 }
 
 /** Each row of `raws` parsed; one the schema does not allow is added to `refused` instead. */

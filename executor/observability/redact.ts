@@ -18,12 +18,21 @@ function isSecretName(name: string): boolean {
   return SECRET_NAME_PARTS.some((part) => normalized.includes(part)) || SECRET_CARRIERS.includes(normalized);
 }
 
-/** Hex longer than a 32-byte word (calldata, raw transactions, proofs) is cut out of text. */
+/**
+ * Control characters but tab and newline, written out as \uXXXX: text that came from a node or a
+ * subgraph must not reach a terminal as escape sequences (a title, a cleared screen, a link).
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Hex longer than a 32-byte word (calldata, raw transactions, proofs) is cut out of text, and
+ * control characters are written out.
+ */
 export function scrubText(text: string): string {
-  return text.replace(
-    /0x[0-9a-fA-F]{65,}/g,
-    (hex) => `0x…[${Math.ceil((hex.length - 2) / 2)} bytes redacted]`,
-  );
+  return text
+    .replace(/0x[0-9a-fA-F]{65,}/g, (hex) => `0x…[${Math.ceil((hex.length - 2) / 2)} bytes redacted]`)
+    .replace(CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** An Error as data: name, message, a short stack and its own fields (ethers puts details there). */
