@@ -1,6 +1,6 @@
 // What the commands do alike: a bad argument exits 2 with the message and the help, --help prints
 // the help, any other failure is one line naming the command (exit 1); and a service runs until
-// Ctrl-C or SIGTERM.
+// Ctrl-C or SIGTERM (or, under an npm script, until the script's shell has gone).
 
 /** A bad argument or option: reported with the command's help, exit code 2. */
 export class UsageError extends Error {}
@@ -62,14 +62,31 @@ export function runCommand<Options extends { help: boolean }>(command: Command<O
   );
 }
 
-/** Resolves with the first SIGINT or SIGTERM, keeping the program alive until then. */
-export function untilSignal(): Promise<NodeJS.Signals> {
+/** Why a service was asked to stop. */
+export type StopReason = NodeJS.Signals | "parent gone";
+
+/** How often a service started by an npm script looks for the script's shell. */
+const PARENT_CHECK_MS = 1000;
+
+/**
+ * Resolves with the first SIGINT or SIGTERM or, under an npm script, once the script's shell has
+ * gone: npm passes a signal sent to it (a process manager's SIGTERM) on to that shell alone, which
+ * ends without passing it on, and this process would otherwise run on, orphaned, with its chains.
+ */
+export function stopRequested(): Promise<StopReason> {
   return new Promise((resolve) => {
-    // Signal handlers do not keep a program alive, and the chains' handles are unref'd by design.
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const stop = (signal: NodeJS.Signals) => {
-      clearInterval(keepAlive);
-      resolve(signal);
+    const parent = process.ppid;
+    const underNpm = process.env.npm_lifecycle_event !== undefined;
+    // The check also keeps the program alive (signal handlers do not, and the chains' handles are
+    // unref'd by design).
+    const check = setInterval(() => {
+      if (underNpm && process.ppid !== parent) stop("parent gone");
+    }, PARENT_CHECK_MS);
+    const stop = (reason: StopReason) => {
+      clearInterval(check);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(reason);
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -36,7 +36,7 @@ import {
   type Readers,
 } from "../executor/status.ts";
 import { keystoreAddress, stopWriter } from "../executor/stop-writer.ts";
-import { UsageError } from "./command.ts";
+import { stopRequested, UsageError } from "./command.ts";
 
 const PASSWORD_VARIABLE = "FACILITATOR_KEYSTORE_PASSWORD";
 const PASSPHRASE_VARIABLE = "FACILITATOR_SECRETS_PASSPHRASE";
@@ -398,10 +398,7 @@ async function start(args: string[]): Promise<number> {
   };
   const logger = createLogger({ level: level as LogLevel, format: format as LogFormat });
   const metrics = createMetrics();
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  const signal = stopRequested();
   // A signal also ends a standby's wait for the writer lease; a lost lease stops the service.
   const abort = new AbortController();
   void signal.then(() => abort.abort());

@@ -6,7 +6,7 @@ import { readDeploymentFile } from "../chain/deployment-file.ts";
 import { startIndexerHost, type HostedSubgraph } from "../indexer/host.ts";
 import { DEFAULT_BUILD_DIR } from "../subgraph/build.ts";
 import { mosaicSubgraphs } from "../subgraph/hosting.ts";
-import { runCommand, untilSignal, UsageError } from "./command.ts";
+import { runCommand, stopRequested, UsageError } from "./command.ts";
 
 const HELP = `Usage: npm run indexer -- [options]
 
@@ -145,7 +145,7 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
   });
   for (const subgraph of subgraphs) console.log(`${subgraph.name}: ${host.httpUrl(subgraph.name)}`);
   console.log("Press Ctrl-C to stop.");
-  await untilSignal();
+  await stopRequested();
   await host.stop();
   console.log("Stopped.");
   return 0;

@@ -7,7 +7,7 @@ import { startDemo, type DemoRequest } from "../stack/demo.ts";
 import type { FacilitationSnapshot } from "../stack/facilitations.ts";
 import { startLiveView } from "../stack/live-view.ts";
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
-import { runCommand, UsageError, untilSignal, wholeNumber } from "./command.ts";
+import { runCommand, UsageError, stopRequested, wholeNumber } from "./command.ts";
 import { deploymentLines } from "./deployment-summary.ts";
 
 /** Each pair is a few more contracts and data sources; a handful shows the point. */
@@ -19,8 +19,9 @@ Starts the whole Mosaic facilitator on this machine: an origin and an auxiliary 
 127.0.0.1) with the Mosaic contracts deployed and tokens for the development accounts; both
 subgraphs in the embedded indexer host, with their GraphQL endpoints; an anchorer that keeps state
 roots flowing both ways; and the executor, which accepts, proves, confirms and progresses every
-stake and redeem request. A live view shows each request's step on each chain. Runs until Ctrl-C,
-then stops it all. Every start is a new network: the data folder's index and books are replaced.
+stake and redeem request. A live view shows each request's step on each chain. Runs until Ctrl-C
+(or SIGTERM, also one sent to npm alone), then stops it all. Every start is a new network: the
+data folder's index and books are replaced.
 
 Options:
   --demo <N>                    also send N stake requests and, once minted, N redeem requests, from
@@ -135,7 +136,7 @@ function demoProgress(count: number) {
 
 async function run(options: ReturnType<typeof readOptions>): Promise<number> {
   console.log("Starting the Mosaic facilitator's local stack…");
-  const signal = untilSignal();
+  const signal = stopRequested();
   const stack = await startLocalStack({
     network: options.network,
     dataDir: options.dataDir,
