@@ -82,10 +82,10 @@ export function stopRequested(): Promise<StopReason> {
     const check = setInterval(() => {
       if (underNpm && process.ppid !== parent) stop("parent gone");
     }, PARENT_CHECK_MS);
+    // Each handler stays until it has fired once: a second signal of the other kind during the stop
+    // is taken, not left to end the process before the stop is done.
     const stop = (reason: StopReason) => {
       clearInterval(check);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
       resolve(reason);
     };
     process.once("SIGINT", stop);

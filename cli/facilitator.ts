@@ -659,7 +659,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof StatusError) {
-      console.error(error.message);
+      // It may quote what a subgraph answered.
+      console.error(scrubText(error.message));
       return 1;
     }
     console.error(`facilitator ${name} failed: ${scrubText(String((error as Error).message))}`);

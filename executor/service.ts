@@ -23,6 +23,8 @@ import type { LastSeenBlocks } from "./transactions/reorg-watch.ts";
 import { TransactionManager, type ChainSender } from "./transactions/tx-manager.ts";
 
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
+/** New refused subgraph rows said one by one per decision; more are counted in one line. */
+const REFUSALS_SAID = 20;
 /** The longest pause between two tries of the start-up recovery. */
 const MAX_RECOVERY_PAUSE_MS = 10_000;
 /** Decide again at least this often without new blocks (bumps and retries need a clock). */
@@ -214,9 +216,15 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     if (!snapshot) return;
     refusedRows = await reportRefusedRows(snapshot.refused, refusedRows);
     // An anchor's root comes from our node: its height counts from that node's head too.
+    // A node that does not answer holds back no other step: its chain's height counts from the
+    // subgraph's head, and the anchor's blockDepth check asks the node again before it is sent.
     if (policy.anchoring !== null) {
-      const heads = await Promise.all(CHAINS.map((chain) => providers[chain].getBlockNumber()));
-      CHAINS.forEach((chain, index) => (snapshot.state[chain].nodeBlock = BigInt(heads[index]!)));
+      await Promise.all(
+        CHAINS.map(async (chain) => {
+          const head = await providers[chain].getBlockNumber().catch(() => undefined);
+          if (head !== undefined) snapshot.state[chain].nodeBlock = BigInt(head);
+        }),
+      );
     }
     const records = await decisionRecords(books, snapshot.state);
     const decision = decide(snapshot.state, records, policy, balances.funds());
@@ -259,22 +267,30 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   }
 
   /**
-   * Says each refused row once while it lasts (a warning, the untrusted-input metric, and the skip
-   * `status` shows for its id); returns the rows that still hold.
+   * Says each refused row once while it lasts (the untrusted-input metric; a warning and, for a
+   * flow's hash, the skip `list` shows, for the first REFUSALS_SAID new ones of a decision); returns
+   * the rows that still hold.
    */
   async function reportRefusedRows(rows: RefusedRow[], said: Set<string>): Promise<Set<string>> {
     const current = new Set<string>();
+    let unsaid = 0;
     for (const row of rows) {
       const id = `${row.chain}|${row.entity}|${row.id}|${row.detail}`;
       current.add(id);
       if (said.has(id)) continue;
       metrics.untrustedInput.inc({ reason: "subgraphRow" });
+      // A subgraph can answer any number of them: a few are said, the rest counted.
+      if (++unsaid > REFUSALS_SAID) continue;
       logger.warn("subgraph row refused", { ...row });
-      await books.recordSkip(
-        row.id,
-        `untrustedInput: the ${row.chain} subgraph's ${row.entity} row ${row.id}: ${row.detail}`,
-      );
+      // Only a flow's own hash is a subject `status` and `list` look up.
+      if (/^0x[0-9a-f]{64}$/.test(row.id))
+        await books.recordSkip(
+          row.id,
+          `untrustedInput: the ${row.chain} subgraph's ${row.entity} row ${row.id}: ${row.detail}`,
+        );
     }
+    if (unsaid > REFUSALS_SAID)
+      logger.warn("subgraph rows refused", { more: unsaid - REFUSALS_SAID, said: REFUSALS_SAID });
     return current;
   }
 

@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import type { SkipRecord } from "../executor/bookkeeping/index.ts";
 import { SubgraphReader } from "../executor/feed/indexed-state.ts";
+import { renderStatusPage } from "../executor/observability/status-page.ts";
+import type { ExecutorHealth } from "../executor/service-api.ts";
 import {
   formatList,
   formatStatus,
@@ -23,19 +25,24 @@ const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 const REQUEST = hash(0x2001);
 const ESCAPE = "\u001b]0;owned\u0007\u001b[2J";
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202e]/;
 
 let stakeRequest: Record<string, unknown> = {};
+const OTHER = hash(0x2002);
+let otherRequest: Record<string, unknown> | null = null;
 const server = http.createServer((request, response) => {
   const parts: Buffer[] = [];
   request.on("data", (part: Buffer) => parts.push(part));
   request.on("end", () => {
-    const { query } = JSON.parse(Buffer.concat(parts).toString()) as { query: string };
+    const { query, variables } = JSON.parse(Buffer.concat(parts).toString()) as {
+      query: string;
+      variables?: { id?: string };
+    };
     response.writeHead(200, { "content-type": "application/json" });
     const answer = (data: unknown) => response.end(JSON.stringify({ data }));
     if (query.includes("_meta")) return answer({ _meta: { block: { number: 10, hash: hash(10) } } });
     if (query.includes("entity: stakeRequest") && request.url!.endsWith("/origin"))
-      return answer({ entity: stakeRequest });
+      return answer({ entity: variables?.id === OTHER ? otherRequest : stakeRequest });
     if (query.includes("entity:")) return answer({ entity: null });
     return answer({ rows: [] });
   });
@@ -88,6 +95,7 @@ test("a row with a field the schema does not allow fails the status, naming it, 
   skips = [];
   for (const [changes, named] of [
     [{ beneficiary: ESCAPE }, /beneficiary is "\\u001b\]0;owned\\u0007\\u001b\[2J", not an address/],
+    [{ staker: "0x\u009b2J\u202e" }, /staker is "0x\\u009b2J\\u202e", not an address/],
     [{ amount: null }, /amount is null, not a whole number/],
     [{ status: "Paid" }, /status is "Paid", not one of Requested, Accepted, Revoked, Rejected/],
     [{ message: { id: "0x12" } }, /message\.id is "0x12", not a 32-byte hash/],
@@ -120,4 +128,26 @@ test("a skip's subject and reason are shown with their control characters writte
     assert.match(shown, /\\u001b\]0;owned\\u0007\\u001b\[2J\\u009b31m/);
   }
   assert.match(list, /- "\\u001b\]0;owned/, "the subject too");
+});
+
+test("on the status page, a request answered malformed is not shown and the others are", async () => {
+  stakeRequest = requestRow({});
+  otherRequest = requestRow({ id: OTHER, amount: "-1" });
+  skips = [REQUEST, OTHER].map(
+    (subject) => ({ subject, reason: "gasPriceBelowPolicy: …", updatedAt: new Date(0) }) as SkipRecord,
+  );
+  const executor = { facilitator: address(7), books, readers, funds: () => undefined };
+  const health: ExecutorHealth = {
+    status: "ok",
+    feeds: { origin: { mode: "polling", lastBlock: 10 }, auxiliary: { mode: "polling", lastBlock: 10 } },
+    lastDecisionAt: null,
+    lastError: null,
+  };
+  const page = await renderStatusPage({ executor: () => executor as never }, health);
+  assert.match(page, /Requests and messages \(1\)/);
+  assert.match(
+    page,
+    /Not shown: the origin subgraph at .* answered a stakeRequest the schema does not allow \(amount is &quot;-1&quot;, not a whole number\)/,
+  );
+  otherRequest = null;
 });

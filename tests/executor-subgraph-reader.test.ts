@@ -91,7 +91,11 @@ test("full pages of rising ids are read up to a bound, not without end", async (
   page = (_, n) => (n <= 150 ? rows(1000 * (n - 1) + 1, 1000) : []);
   asked = 0;
   await assert.rejects(read(), new RegExp(`answered more than ${MAX_ROWS} stakeRequests`));
-  assert.equal(asked, MAX_ROWS / 1000, "no page past the bound is asked for");
+  assert.equal(asked, MAX_ROWS / 1000 + 1, "no page past the first over the bound is asked for");
+  // Exactly the bound is read whole.
+  page = (_, n) => (n <= MAX_ROWS / 1000 ? rows(1000 * (n - 1) + 1, 1000) : []);
+  asked = 0;
+  assert.equal((await read()).length, MAX_ROWS);
 });
 
 test("a page of more rows than asked for, or ids not in order, is refused", async () => {

@@ -13,6 +13,7 @@ import type {
   MessageStatus,
   RequestStatus,
 } from "../decide/index.ts";
+import { scrubText } from "../observability/redact.ts";
 
 export type Raw = Record<string, unknown>;
 
@@ -26,10 +27,15 @@ const MAX_UINT256 = (1n << 256n) - 1n;
 /** At most this much of a value a subgraph answered is repeated in a refusal. */
 const SHOWN_CHARS = 80;
 
-/** A value as a refusal names it, cut short: the subgraph chose it and its length. */
+/**
+ * A value as a refusal names it, cut short and with its control characters written out: the
+ * subgraph chose it and its length, and a refusal reaches logs, the books and terminals.
+ */
 export function shown(value: unknown): string {
   const text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
-  return text.length <= SHOWN_CHARS ? text : `${text.slice(0, SHOWN_CHARS)}… (${text.length} characters)`;
+  return scrubText(
+    text.length <= SHOWN_CHARS ? text : `${text.slice(0, SHOWN_CHARS)}… (${text.length} characters)`,
+  );
 }
 
 function refuse(field: string, value: unknown, expected: string): never {

@@ -82,7 +82,7 @@ export class SubgraphReader {
       after = this.checkPage(field, page, after);
       rows.push(...page);
       if (page.length < PAGE) return rows;
-      if (rows.length >= MAX_ROWS)
+      if (rows.length > MAX_ROWS)
         throw new Error(
           `the subgraph at ${this.url} answered more than ${MAX_ROWS} ${field} (pages of ${PAGE} with rising ids): the executor reads at most ${MAX_ROWS} at a time`,
         );
@@ -173,6 +173,29 @@ function parsed<T>(
   return taken;
 }
 
+/**
+ * Rows the decision needs all of (worker changes: the leader order; anchored heights and proofs:
+ * the anchor turns and the heights chosen): one the schema does not allow fails the read, naming
+ * it, rather than the decision being made on part of them.
+ */
+function parsedWhole<T>(
+  reader: SubgraphReader,
+  chain: ChainName,
+  entity: string,
+  raws: unknown[],
+  parse: (raw: Raw) => T,
+): T[] {
+  const refused: RefusedRow[] = [];
+  const taken = parsed(refused, chain, entity, raws, parse);
+  const [first] = refused;
+  if (first) {
+    throw new Error(
+      `the ${chain} subgraph at ${reader.url} answered a ${entity} row the schema does not allow (${first.id}: ${first.detail}); the decision needs all of them`,
+    );
+  }
+  return taken;
+}
+
 /** One chain's open messages (not Progressed), anchored heights and proofs, at its head. */
 async function openState(reader: SubgraphReader, block: number) {
   const [open, anchoredStateRoots, gatewayProofs] = await Promise.all([
@@ -202,8 +225,9 @@ async function copiesOf(
  * waiting to be accepted, every message not Progressed on a chain together with its copy on the
  * other chain, the recent anchored and proven heights, and every worker change of the requests'
  * organizations (few: the leader rule computes the workers at each request's block from them).
- * A row the schema does not allow is left out and named in `refused`; a message refused on one
- * chain is left out on both, so its flow is not decided on half of it.
+ * A message or request row the schema does not allow is left out and named in `refused` (each is a
+ * flow of its own); a message refused on one chain is left out on both, so its flow is not decided
+ * on half of it. A worker change, anchored height or proof the schema does not allow fails the read.
  */
 export async function readIndexedState(
   origin: SubgraphReader,
@@ -239,30 +263,43 @@ export async function readIndexedState(
   const refusedMessages = new Set(
     refused.filter((row) => row.entity === "messages").map((row) => row.id.toLowerCase()),
   );
+  const readers = { origin, auxiliary };
   const chain = (name: ChainName, head: { number: number }, opened: typeof originState): ChainState => ({
     latestBlock: BigInt(head.number),
     messages: messages[name].filter(
       (message: IndexedMessage) => !refusedMessages.has(message.id.toLowerCase()),
     ),
-    anchoredStateRoots: parsed(
-      refused,
+    anchoredStateRoots: parsedWhole(
+      readers[name],
       name,
       "anchoredStateRoots",
       opened.anchoredStateRoots,
       parse.anchoredStateRoot,
     ),
-    gatewayProofs: parsed(refused, name, "gatewayProofs", opened.gatewayProofs, parse.gatewayProof),
+    gatewayProofs: parsedWhole(
+      readers[name],
+      name,
+      "gatewayProofs",
+      opened.gatewayProofs,
+      parse.gatewayProof,
+    ),
   });
   const state: IndexedState = {
     origin: {
       ...chain("origin", originHead, originState),
       stakeRequests: parsed(refused, "origin", "stakeRequests", stakeRequests, parse.stakeRequest),
-      workerChanges: parsed(refused, "origin", "workerChanges", originWorkers, parse.workerChange),
+      workerChanges: parsedWhole(origin, "origin", "workerChanges", originWorkers, parse.workerChange),
     },
     auxiliary: {
       ...chain("auxiliary", auxiliaryHead, auxiliaryState),
       redeemRequests: parsed(refused, "auxiliary", "redeemRequests", redeemRequests, parse.redeemRequest),
-      workerChanges: parsed(refused, "auxiliary", "workerChanges", auxiliaryWorkers, parse.workerChange),
+      workerChanges: parsedWhole(
+        auxiliary,
+        "auxiliary",
+        "workerChanges",
+        auxiliaryWorkers,
+        parse.workerChange,
+      ),
     },
   };
   return { state, blocks: { origin: originHead, auxiliary: auxiliaryHead }, refused };

@@ -19,11 +19,12 @@ function isSecretName(name: string): boolean {
 }
 
 /**
- * Control characters but tab and newline, written out as \uXXXX: text that came from a node or a
- * subgraph must not reach a terminal as escape sequences (a title, a cleared screen, a link).
+ * Control characters but tab and newline, and the bidirectional overrides, written out as \uXXXX:
+ * text that came from a node or a subgraph must not reach a terminal as escape sequences (a title,
+ * a cleared screen, a link) or show other text than it holds.
  */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Hex longer than a 32-byte word (calldata, raw transactions, proofs) is cut out of text, and

@@ -194,25 +194,31 @@ async function facilitations(
     .map((item) => item.subject.toLowerCase())
     .filter((subject) => HASH.test(subject) && parseHeightSubject(subject) === undefined);
   const unique = [...new Set(subjects)].slice(0, RECENT);
-  try {
-    const all = await Promise.all(
-      unique.map((hash) => statusOf(hash, { readers: executor.readers, books: executor.books })),
-    );
-    // A message hash may come without its request while the request's chain is not indexed that far
-    // yet: the report that has the request stands for both.
-    const withRequest = new Set(all.filter((report) => report.request).map((report) => report.messageHash));
-    const seen = new Set<string>();
-    const reports = all.filter((report) => {
-      if (!report.request && withRequest.has(report.messageHash)) return false;
-      const key = report.request?.hash ?? report.messageHash ?? report.subject;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    return { reports, error: null };
-  } catch (error) {
-    return { reports: [], error: scrubText((error as Error).message) };
-  }
+  // Each on its own: one the subgraphs answer with a row the schema does not allow (status.ts
+  // refuses to show it) leaves the others on the page.
+  const settled = await Promise.all(
+    unique.map((hash) =>
+      statusOf(hash, { readers: executor.readers, books: executor.books }).then(
+        (report) => ({ report }),
+        (error: Error) => ({ error }),
+      ),
+    ),
+  );
+  const all = settled.flatMap((item) => ("report" in item ? [item.report] : []));
+  const failures = settled.flatMap((item) => ("error" in item ? [item.error.message] : []));
+  // A message hash may come without its request while the request's chain is not indexed that far
+  // yet: the report that has the request stands for both.
+  const withRequest = new Set(all.filter((report) => report.request).map((report) => report.messageHash));
+  const seen = new Set<string>();
+  const reports = all.filter((report) => {
+    if (!report.request && withRequest.has(report.messageHash)) return false;
+    const key = report.request?.hash ?? report.messageHash ?? report.subject;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
+  return { reports, error: failures.length > 0 ? scrubText(`${failures[0]}${more}`) : null };
 }
 
 /** The whole page, read now from the books, both subgraphs and the latest balance reading. */
@@ -237,7 +243,7 @@ export async function renderStatusPage(source: StatusPageSource, health: Executo
       healthSection(shown) +
       `<h2>Balances</h2>${balancesTable(executor.funds())}` +
       `<h2>Requests and messages (${reports.length})</h2>` +
-      (error ? `<p class="error">The subgraphs did not answer: ${esc(error)}</p>` : "") +
+      (error ? `<p class="error">Not shown: ${esc(error)}</p>` : "") +
       (reports.length === 0
         ? `<p class="muted">None lately.</p>`
         : `<table class="facilitations"><tr><th>Kind</th><th>Hashes</th><th>Stage</th><th>On origin</th><th>On auxiliary</th><th>Waiting for</th><th>GraphiQL</th></tr>${reports
