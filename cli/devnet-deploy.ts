@@ -10,6 +10,7 @@ import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { connectChain } from "../chain/provider.ts";
 import { FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { deployOntoChains, type RunningChain } from "../devnet/deploy-onto-chains.ts";
+import { quotedUrlValue } from "../executor/shown-url.ts";
 import { runCommand, UsageError, wholeNumber } from "./command.ts";
 import { deploymentLines } from "./deployment-summary.ts";
 
@@ -50,7 +51,7 @@ function rpcUrl(option: string, value: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new UsageError(`--${option} must be an http:// or https:// URL, got "${value}"`);
+    throw new UsageError(`--${option} must be an http:// or https:// URL, got ${quotedUrlValue(value)}`);
   }
   return value;
 }

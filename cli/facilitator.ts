@@ -26,6 +26,7 @@ import {
 import { createMetrics } from "../executor/observability/metrics.ts";
 import { scrubText } from "../executor/observability/redact.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "../executor/service-api.ts";
+import { quotedUrlValue } from "../executor/shown-url.ts";
 import {
   formatList,
   formatStatus,
@@ -198,10 +199,10 @@ function urlOption(name: string, value: string, schemes: string[]): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--${name} must be a URL (${schemes.join(" or ")}), got "${value}"`);
+    throw new UsageError(`--${name} must be a URL (${schemes.join(" or ")}), got ${quotedUrlValue(value)}`);
   }
   if (!schemes.includes(url.protocol.slice(0, -1))) {
-    throw new UsageError(`--${name} must be a ${schemes.join(" or ")} URL, got "${value}"`);
+    throw new UsageError(`--${name} must be a ${schemes.join(" or ")} URL, got ${quotedUrlValue(value)}`);
   }
   return value;
 }
@@ -503,12 +504,12 @@ async function list(args: string[]): Promise<number> {
         (["origin", "auxiliary"] as const).map(async (chain) => {
           const reader = views.readers[chain];
           try {
-            return [chain, { url: reader.url, block: (await reader.head())?.number ?? null, error: null }];
+            return [chain, { url: reader.shown, block: (await reader.head())?.number ?? null, error: null }];
           } catch (error) {
             return [
               chain,
               {
-                url: reader.url,
+                url: reader.shown,
                 block: null,
                 error: scrubText(String((error as Error).message).split("\n")[0] ?? ""),
               },

@@ -10,6 +10,7 @@ import { readAnchorers } from "./anchorers-config.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./bookkeeping/backoff.ts";
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./feed/bounded-fetch.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
+import { quotedUrlValue, shownUrl } from "./shown-url.ts";
 import { readSupportedGateways, type ServedPair } from "./supported-gateways.ts";
 
 export type ChainName = "origin" | "auxiliary";
@@ -123,12 +124,12 @@ class Fields {
     try {
       parsed = new URL(value);
     } catch {
-      this.fail(field, `expected a URL (${schemes.join(" or ")}), got "${value}"`);
+      this.fail(field, `expected a URL (${schemes.join(" or ")}), got ${quotedUrlValue(value)}`);
     }
     if (!schemes.includes(parsed.protocol.replace(":", ""))) {
       this.fail(
         field,
-        `expected ${schemes[0]!.startsWith("h") ? "an" : "a"} ${schemes.join(" or ")} URL, got "${value}"`,
+        `expected ${schemes[0]!.startsWith("h") ? "an" : "a"} ${schemes.join(" or ")} URL, got ${quotedUrlValue(value)}`,
       );
     }
     return value;
@@ -202,7 +203,10 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
   }
   const database = fields.string("database", "file:facilitator.sqlite");
   if (!/^(file:|postgres(ql)?:\/\/)/.test(database)) {
-    fields.fail("database", `expected "file:<path>" (SQLite) or "postgresql://…", got "${database}"`);
+    fields.fail(
+      "database",
+      `expected "file:<path>" (SQLite) or "postgresql://…", got "${URL.canParse(database) ? shownUrl(database) : database}"`,
+    );
   }
   const mode = fields.string("feed.mode", "auto");
   if (!["auto", "subscriptions", "polling"].includes(mode)) {

@@ -4,7 +4,6 @@
 // the subgraphs or the books, calldata and raw transactions are never shown (a progress call carries
 // the secret), and error texts lose their long hex.
 import { formatUnits } from "ethers";
-import { GraphQLClient } from "graphql-request";
 import type { Books, IntentWithAttempts, SkipRecord } from "./bookkeeping/index.ts";
 import { heightSubject, parseHeightSubject, type Step } from "./decide/decision.ts";
 import type { ChainName, MessageBox, MessageKind, MessageStatus, RequestStatus } from "./decide/state.ts";
@@ -230,7 +229,9 @@ async function ask<T>(chain: ChainName, reader: SubgraphReader, work: () => Prom
   try {
     return await work();
   } catch (error) {
-    throw new StatusError(`the ${chain} subgraph at ${reader.url} did not answer: ${describeFailure(error)}`);
+    throw new StatusError(
+      `the ${chain} subgraph at ${reader.shown} did not answer: ${describeFailure(error)}`,
+    );
   }
 }
 
@@ -239,7 +240,7 @@ async function headsOf(readers: Readers): Promise<Record<ChainName, number>> {
     const block = await ask(chain, readers[chain], () => readers[chain].head());
     if (block === null) {
       throw new StatusError(
-        `the ${chain} subgraph at ${readers[chain].url} has not indexed its first block yet`,
+        `the ${chain} subgraph at ${readers[chain].shown} has not indexed its first block yet`,
       );
     }
     return block.number;
@@ -250,24 +251,15 @@ async function headsOf(readers: Readers): Promise<Record<ChainName, number>> {
 
 /** Reads the entities of one facilitation, each chain at the block its head was read at. */
 class Lookup {
-  private readonly clients: Record<ChainName, GraphQLClient>;
-
   constructor(
     private readonly readers: Readers,
     private readonly heads: Record<ChainName, number>,
-  ) {
-    this.clients = {
-      origin: new GraphQLClient(readers.origin.url, { fetch: readers.origin.fetch }),
-      auxiliary: new GraphQLClient(readers.auxiliary.url, { fetch: readers.auxiliary.fetch }),
-    };
-  }
+  ) {}
 
   /** Queries are this module's constants; values go in as typed variables. */
   private query<T>(chain: ChainName, query: string, variables: Record<string, string | number>): Promise<T> {
     const reader = this.readers[chain];
-    return ask(chain, reader, () =>
-      this.clients[chain].request<T>(query, { ...variables, block: this.heads[chain] }),
-    );
+    return ask(chain, reader, () => reader.request<T>(query, { ...variables, block: this.heads[chain] }));
   }
 
   /**
@@ -281,7 +273,7 @@ class Lookup {
     } catch (error) {
       if (!(error instanceof RowRefused)) throw error;
       throw new StatusError(
-        `the ${chain} subgraph at ${this.readers[chain].url} answered a ${field} the schema does not allow (${error.message}): not shown`,
+        `the ${chain} subgraph at ${this.readers[chain].shown} answered a ${field} the schema does not allow (${error.message}): not shown`,
       );
     }
   }
@@ -314,7 +306,7 @@ class Lookup {
     );
     if (!Array.isArray(data.rows))
       throw new StatusError(
-        `the ${chain} subgraph at ${this.readers[chain].url} answered no list of ${field}`,
+        `the ${chain} subgraph at ${this.readers[chain].shown} answered no list of ${field}`,
       );
     return data.rows.map((raw) =>
       this.checked(chain, field, raw, (checked) => row.uint(checked, "blockHeight")),

@@ -19,9 +19,8 @@ import {
   StatusError,
   type BooksView,
 } from "../executor/status.ts";
+import { address, hash, stakeRequestRow } from "./helpers/stake-request-row.ts";
 
-const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
-const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 const REQUEST = hash(0x2001);
 const ESCAPE = "\u001b]0;owned\u0007\u001b[2J";
 // eslint-disable-next-line no-control-regex
@@ -63,26 +62,7 @@ const readers = {
   auxiliary: new SubgraphReader(`${base}/auxiliary`),
 };
 
-function requestRow(changes: Record<string, unknown>): Record<string, unknown> {
-  return {
-    id: REQUEST,
-    status: "Requested",
-    amount: "5000",
-    beneficiary: address(1),
-    gasPrice: "1",
-    gasLimit: "200000",
-    nonce: "0",
-    requestedBlock: "3",
-    acceptedBlock: null,
-    revokedBlock: null,
-    rejectedBlock: null,
-    message: null,
-    staker: address(1),
-    stakerProxy: address(2),
-    gateway: address(3),
-    ...changes,
-  };
-}
+const requestRow = (changes: Record<string, unknown>) => stakeRequestRow(REQUEST, changes);
 
 test("a request the subgraph answers well formed is shown", async () => {
   stakeRequest = requestRow({});

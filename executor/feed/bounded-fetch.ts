@@ -3,6 +3,8 @@
 // A fetch for graphql-request that reads an answer (unpacked) up to a bound and refuses it past,
 // and gives up on it, headers and body, at a time limit.
 
+import { shownUrl } from "../shown-url.ts";
+
 /** The largest subgraph answer taken (64 MiB): a page of 1,000 entities is well under 1 MiB. */
 export const MAX_SUBGRAPH_ANSWER_BYTES = 64 * 1024 * 1024;
 /** How long one subgraph request may take, answer read: a page takes well under a second. */
@@ -25,7 +27,7 @@ export function boundedFetch({
       return await read(input, { ...init, signal });
     } catch (error) {
       if (!deadline.aborted) throw error;
-      throw new Error(`the subgraph at ${urlOf(input)} did not answer within ${timeoutMs} ms`);
+      throw new Error(`the subgraph at ${shownUrl(urlOf(input))} did not answer within ${timeoutMs} ms`);
     }
   };
 }
@@ -35,7 +37,8 @@ function urlOf(input: Parameters<typeof fetch>[0]): string {
 }
 
 function readBounded(maxBytes: number): typeof fetch {
-  const refused = (url: string) => new Error(`the subgraph at ${url} answered more than ${maxBytes} bytes`);
+  const refused = (url: string) =>
+    new Error(`the subgraph at ${shownUrl(url)} answered more than ${maxBytes} bytes`);
   return async (input, init) => {
     const response = await fetch(input, init);
     const url = response.url || urlOf(input);

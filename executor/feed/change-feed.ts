@@ -6,6 +6,7 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import type { SubgraphReader } from "./indexed-state.ts";
+import { shownUrl } from "../shown-url.ts";
 
 export type FeedMode = "auto" | "subscriptions" | "polling";
 
@@ -95,7 +96,7 @@ export class ChangeFeed {
           if (!received && this.options.mode === "auto") {
             // The endpoint does not offer subscriptions (graph-node >= 0.38): poll instead.
             this.options.onNotice?.(
-              `${this.options.name}: no subscriptions at ${wsUrl}; polling ${this.options.reader.url}`,
+              `${this.options.name}: no subscriptions at ${shownUrl(wsUrl)}; polling ${this.options.reader.shown}`,
             );
             void this.client?.dispose();
             this.client = undefined;

@@ -4,6 +4,7 @@
 import { isHexString } from "ethers";
 import { GraphQLClient } from "graphql-request";
 import { boundedFetch, type AnswerLimits } from "./bounded-fetch.ts";
+import { shownUrl } from "../shown-url.ts";
 import type { ChainName, ChainState, IndexedMessage, IndexedState } from "../decide/index.ts";
 import * as parse from "./indexed-rows.ts";
 import { RowRefused, shown, type Raw } from "./indexed-rows.ts";
@@ -37,12 +38,28 @@ export class SubgraphReader {
   private readonly client: GraphQLClient;
   /** Its requests' fetch: answers bounded in size and time (bounded-fetch.ts). */
   readonly fetch: typeof fetch;
+  /** Its URL as errors and logs show it (no API key: shown-url.ts). */
+  readonly shown: string;
   constructor(
     readonly url: string,
     limits: AnswerLimits = {},
   ) {
+    this.shown = shownUrl(url);
     this.fetch = boundedFetch(limits);
-    this.client = new GraphQLClient(url, { fetch: this.fetch });
+    // fetch refuses a URL with credentials (naming it whole in its error): they go in a header.
+    const endpoint = new URL(url);
+    const headers: Record<string, string> = {};
+    if (endpoint.username || endpoint.password) {
+      const user = `${decodeURIComponent(endpoint.username)}:${decodeURIComponent(endpoint.password)}`;
+      headers.authorization = `Basic ${Buffer.from(user).toString("base64")}`;
+      endpoint.username = endpoint.password = "";
+    }
+    this.client = new GraphQLClient(endpoint.href, { fetch: this.fetch, headers });
+  }
+
+  /** One query, as it is written (status.ts's lookups; the reads below page and check their answers). */
+  request<T>(query: string, variables?: Record<string, string | number>): Promise<T> {
+    return this.client.request<T>(query, variables);
   }
 
   async head(): Promise<{ number: number; hash: string } | null> {
@@ -65,7 +82,7 @@ export class SubgraphReader {
       !isHexString(hash, 32)
     )
       throw new Error(
-        `the subgraph at ${this.url} answered _meta.block ${JSON.stringify(block)}, not a block number and hash`,
+        `the subgraph at ${this.shown} answered _meta.block ${JSON.stringify(block)}, not a block number and hash`,
       );
     return { number: number as number, hash };
   }
@@ -84,7 +101,7 @@ export class SubgraphReader {
       if (page.length < PAGE) return rows;
       if (rows.length > MAX_ROWS)
         throw new Error(
-          `the subgraph at ${this.url} answered more than ${MAX_ROWS} ${field} (pages of ${PAGE} with rising ids): the executor reads at most ${MAX_ROWS} at a time`,
+          `the subgraph at ${this.shown} answered more than ${MAX_ROWS} ${field} (pages of ${PAGE} with rising ids): the executor reads at most ${MAX_ROWS} at a time`,
         );
     }
   }
@@ -96,14 +113,14 @@ export class SubgraphReader {
    */
   private checkPage(field: string, page: unknown, after: string): string {
     if (!Array.isArray(page) || page.length > PAGE)
-      throw new Error(`the subgraph at ${this.url} answered ${field} with no page of at most ${PAGE} rows`);
+      throw new Error(`the subgraph at ${this.shown} answered ${field} with no page of at most ${PAGE} rows`);
     let last = after;
     for (const row of page as Raw[]) {
       const id = row?.id;
       // Bytes ids as lower-case hex of whole bytes: their text order is their byte order.
       if (typeof id !== "string" || !/^0x(?:[0-9a-f]{2})*$/.test(id) || id <= last) {
         throw new Error(
-          `the subgraph at ${this.url} answered ${field} out of order: id ${String(id)} after ${last} (ids must rise)`,
+          `the subgraph at ${this.shown} answered ${field} out of order: id ${String(id)} after ${last} (ids must rise)`,
         );
       }
       last = id;
@@ -117,7 +134,7 @@ export class SubgraphReader {
     const page = (await this.client.request<{ page: unknown }>(query)).page;
     if (!Array.isArray(page) || page.length > RECENT_HEIGHTS)
       throw new Error(
-        `the subgraph at ${this.url} answered ${field} with no page of at most ${RECENT_HEIGHTS} rows`,
+        `the subgraph at ${this.shown} answered ${field} with no page of at most ${RECENT_HEIGHTS} rows`,
       );
     return page as Raw[];
   }
@@ -190,7 +207,7 @@ function parsedWhole<T>(
   const [first] = refused;
   if (first) {
     throw new Error(
-      `the ${chain} subgraph at ${reader.url} answered a ${entity} row the schema does not allow (${first.id}: ${first.detail}); the decision needs all of them`,
+      `the ${chain} subgraph at ${reader.shown} answered a ${entity} row the schema does not allow (${first.id}: ${first.detail}); the decision needs all of them`,
     );
   }
   return taken;

@@ -12,6 +12,7 @@ import { parseHeightSubject } from "../decide/decision.ts";
 import { describeShortfall, type Funds } from "../decide/funds.ts";
 import type { ChainName } from "../decide/state.ts";
 import type { ExecutorHealth, RunningExecutor } from "../service-api.ts";
+import { shownUrl } from "../shown-url.ts";
 import {
   listFacilitations,
   statusOf,
@@ -67,17 +68,14 @@ const list = (items: string[], none = "none") =>
     ? `<span class="muted">${esc(none)}</span>`
     : `<ul>${items.map((item) => `<li>${item}</li>`).join("")}</ul>`;
 
-/** The subgraph's URL without credentials, which a configured URL may carry. */
-function publicUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = "";
-  parsed.password = "";
-  return parsed.href.replace(/\/$/, "");
-}
-
-/** A link that opens GraphiQL (graph-node's path: <subgraph>/graphql) with `query` in the editor. */
+/**
+ * A link that opens GraphiQL (graph-node's path: <subgraph>/graphql) with `query` in the editor,
+ * only for a URL shown whole: one whose path may hold an API key (shown-url.ts) gets none.
+ */
 function graphiqlLink(subgraphUrl: string, label: string, query: string): string {
-  const href = `${publicUrl(subgraphUrl)}/graphql?query=${encodeURIComponent(query)}`;
+  const shown = shownUrl(subgraphUrl);
+  if (shown.endsWith("/…") || !URL.canParse(shown)) return esc(label);
+  const href = `${shown.replace(/\/$/, "")}/graphql?query=${encodeURIComponent(query)}`;
   return `<a class="graphiql" href="${esc(href)}">${esc(label)}</a>`;
 }
 
