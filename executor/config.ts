@@ -10,6 +10,7 @@ import { readAnchorers } from "./anchorers-config.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./bookkeeping/backoff.ts";
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./feed/bounded-fetch.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
+import { DEFAULT_MAX_LAG_BLOCKS } from "./feed/subgraph-lag.ts";
 import { quotedUrlValue, shownUrl } from "./shown-url.ts";
 import { readSupportedGateways, type ServedPair } from "./supported-gateways.ts";
 
@@ -50,7 +51,8 @@ export interface ExecutorConfig {
   /** `file:<path>` (SQLite) or `postgresql://…`. */
   databaseUrl: string;
   gas: GasPolicy;
-  feed: { mode: FeedMode; pollIntervalMs: number };
+  /** maxLagBlocks: a subgraph further behind its chain degrades the health (subgraph-lag.ts). */
+  feed: { mode: FeedMode; pollIntervalMs: number; maxLagBlocks: number };
   /** A failed intent waits from initialMs, doubling up to maxMs, and is abandoned at its limit-th failure. */
   retry: RetryPolicy;
   /** The optional anchoring role (the facilitator must own or administer the Anchors' organization). */
@@ -247,7 +249,11 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
     keystoreFile: path.resolve(dir, fields.string("keystore")),
     databaseUrl: database.startsWith("file:") ? `file:${path.resolve(dir, database.slice(5))}` : database,
     gas,
-    feed: { mode: mode as FeedMode, pollIntervalMs: fields.whole("feed.pollIntervalMs", 1000, 50, 600_000) },
+    feed: {
+      mode: mode as FeedMode,
+      pollIntervalMs: fields.whole("feed.pollIntervalMs", 1000, 50, 600_000),
+      maxLagBlocks: fields.whole("feed.maxLagBlocks", DEFAULT_MAX_LAG_BLOCKS, 1, 1_000_000),
+    },
     retry,
     anchoring:
       anchoring === undefined || anchoring === null || anchoring === false

@@ -37,7 +37,11 @@ export interface RunningExecutor {
 export interface ExecutorHealth {
   /** standby: another process holds the books' writer lease of the key; this one waits to take over. */
   status: "starting" | "standby" | "ok" | "degraded" | "stopping";
-  feeds: Record<"origin" | "auxiliary", { mode: "subscriptions" | "polling"; lastBlock: number | null }>;
+  /** nodeBlock: the chain's head as its node last answered it (absent before the service runs). */
+  feeds: Record<
+    "origin" | "auxiliary",
+    { mode: "subscriptions" | "polling"; lastBlock: number | null; nodeBlock?: number | null }
+  >;
   lastDecisionAt: string | null;
   lastError: string | null;
   /**

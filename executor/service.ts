@@ -15,6 +15,8 @@ import { decide, type Policy } from "./decide/index.ts";
 import { decisionRecords } from "./decision-records.ts";
 import { ChangeFeed } from "./feed/change-feed.ts";
 import { readIndexedState, subgraphReaders, type RefusedRow } from "./feed/indexed-state.ts";
+import { SubgraphLagWatch } from "./feed/subgraph-lag.ts";
+import { reportedHealth } from "./observability/health.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
 import { checkStartup } from "./startup-checks.ts";
 import { errorText } from "./transactions/rpc-errors.ts";
@@ -162,6 +164,8 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     lastDecisionAt: null,
     lastError: null,
   };
+  /** The blocks the latest decision read each subgraph at. */
+  const decidedAt: Record<ChainName, number | null> = { origin: null, auxiliary: null };
   const running = new Map<string, Promise<void>>();
   /** The skips of the latest decision, so each is logged and recorded once while it lasts. */
   let skipped = new Set<string>();
@@ -260,6 +264,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
         number: BigInt(snapshot.blocks[chain].number),
         hash: snapshot.blocks[chain].hash,
       });
+      decidedAt[chain] = snapshot.blocks[chain].number;
     }
     health.lastDecisionAt = new Date().toISOString();
     health.status = "ok";
@@ -404,8 +409,19 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     feed.start();
     return feed;
   });
+  const lag = new SubgraphLagWatch({
+    nodeHead: (chain) => providers[chain].getBlockNumber(),
+    subgraphHead: (chain) => {
+      const heads = [health.feeds[chain].lastBlock, decidedAt[chain]].filter((block) => block !== null);
+      return heads.length === 0 ? null : Math.max(...heads);
+    },
+    maxLagBlocks: config.feed.maxLagBlocks,
+    metrics,
+    logger,
+  });
   const timer = setInterval(schedule, IDLE_DECISION_MS);
   balances.start();
+  lag.start();
   schedule();
   logger.info("executor started", { facilitator: wallet.address, feed: config.feed.mode });
 
@@ -413,22 +429,13 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     facilitator: wallet.address,
     books,
     readers,
-    health: () => {
-      const followers = transactions.followerHealth();
-      // A follower that cannot read the chain degrades an otherwise healthy service.
-      const stalled = followers.stalled > 0 && health.status === "ok";
-      // So does a key that cannot pay one more accept: new requests are left alone meanwhile.
-      const low = balances.lowBalances();
-      const poor = !stalled && low.length > 0 && health.status === "ok";
-      return {
-        ...health,
-        status: stalled || poor ? "degraded" : health.status,
-        lastError: stalled ? followers.lastError : poor ? `low balance: ${low.join("; ")}` : health.lastError,
-        feeds: { ...health.feeds },
-        followers,
-        balances: { low },
-      };
-    },
+    health: () =>
+      reportedHealth(health, {
+        followers: transactions.followerHealth(),
+        lowBalances: balances.lowBalances(),
+        behind: lag.behind(),
+        nodeBlocks: { origin: lag.nodeBlock("origin"), auxiliary: lag.nodeBlock("auxiliary") },
+      }),
     funds: () => balances.funds(),
     stop() {
       stopped ??= shutDown();
@@ -442,6 +449,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     clearInterval(timer);
     transactions.stop();
     await balances.stop();
+    await lag.stop();
     wakeRecovery();
     await recovery;
     await Promise.all(feeds.map((feed) => feed.stop()));

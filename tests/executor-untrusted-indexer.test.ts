@@ -4,19 +4,21 @@
 // amount is refused on its own while one beside it completes; once it stops lying, both flows
 // complete, and the composer's allowance stays bounded.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { MaxUint256, parseEther, parseUnits } from "ethers";
 import { bindOrigin } from "../chain/mosaic-contracts.ts";
 import { devWallet, ROLE_INDEX } from "../devnet/accounts.ts";
 import { BOUNTY_ALLOWANCE_BOUNTIES } from "../executor/actions/bounty-allowance.ts";
-import { readConfig } from "../executor/config.ts";
 import { createMetrics, type ExecutorMetrics } from "../executor/observability/metrics.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
 import { formatStatus, statusOf } from "../executor/status.ts";
 import { SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
-import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
+import {
+  configThrough,
+  type ExecutorStack,
+  startExecutorStack,
+  startLoggedExecutor,
+} from "./helpers/executor-stack.ts";
 import { waitForProgressed } from "./helpers/executor-watch.ts";
 import { requestRedeem, requestStake } from "./helpers/manual-flows.ts";
 import { startRewritingProxy, type RewritingProxy } from "./helpers/rewriting-proxy.ts";
@@ -73,23 +75,9 @@ async function targets(): Promise<string[]> {
 before(async () => {
   stack = await startExecutorStack();
   proxy = await startRewritingProxy(new URL(stack.host.httpUrl(SUBGRAPH_NAMES.origin)).origin);
-  const base = JSON.parse(readFileSync(stack.configFile, "utf8")) as Record<string, unknown>;
-  const file = path.join(stack.dir, "behind-proxy.json");
-  const subgraph = (name: string) => ({ httpUrl: proxy.urlFor(stack.host.httpUrl(name)) });
-  writeFileSync(
-    file,
-    JSON.stringify({
-      ...base,
-      chains: {
-        origin: { subgraph: subgraph(SUBGRAPH_NAMES.origin) },
-        auxiliary: { subgraph: subgraph(SUBGRAPH_NAMES.auxiliary) },
-      },
-      feed: { mode: "polling", pollIntervalMs: 200 },
-    }),
-  );
   proxy.rewrite = lieAboutContracts;
   metrics = createMetrics();
-  executor = await startLoggedExecutor(readConfig(file), lines, metrics);
+  executor = await startLoggedExecutor(configThrough(stack, proxy.urlFor), lines, metrics);
 });
 after(async () => {
   await executor?.stop();

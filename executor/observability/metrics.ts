@@ -18,6 +18,10 @@ export interface ExecutorMetrics {
   queue: Gauge<"state">;
   /** The latest block each feed reported. */
   feedBlock: Gauge<"feed">;
+  /** Each chain's head as its node last answered it. */
+  chainBlock: Gauge<"chain">;
+  /** Blocks between each chain's head and the block its subgraph's feed last reported. */
+  subgraphLag: Gauge<"feed">;
   /** Decisions taken (one per change of the indexed state). */
   decisions: Counter;
   /** Failed intents taken up again once their backoff was over (or the operator retried them). */
@@ -85,6 +89,18 @@ export function createMetrics(): ExecutorMetrics {
     feedBlock: new Gauge({
       name: "facilitator_feed_block",
       help: "The latest block each subgraph feed reported.",
+      labelNames: ["feed"],
+      registers,
+    }),
+    chainBlock: new Gauge({
+      name: "facilitator_chain_block",
+      help: "Each chain's head as its node last answered it.",
+      labelNames: ["chain"],
+      registers,
+    }),
+    subgraphLag: new Gauge({
+      name: "facilitator_subgraph_lag_blocks",
+      help: "Blocks between each chain's head and the block its subgraph's feed last reported.",
       labelNames: ["feed"],
       registers,
     }),

@@ -1,6 +1,6 @@
 // The whole stack for executor tests: the development network, the embedded indexer host with
 // both subgraphs, an anchorer, and an executor configuration with the facilitator's keystore.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encryptKeystoreJsonSync } from "ethers";
@@ -128,4 +128,30 @@ export async function startExecutorStack(options: StackOptions = {}): Promise<Ex
     },
   };
   return stack;
+}
+
+/**
+ * A configuration of the stack whose subgraph URLs go through `urlFor` (a proxy in front of the
+ * host), polling; written beside the stack's own and read.
+ */
+export function configThrough(
+  stack: ExecutorStack,
+  urlFor: (hostUrl: string) => string,
+  feed: Record<string, unknown> = {},
+): ExecutorConfig {
+  const base = JSON.parse(readFileSync(stack.configFile, "utf8")) as Record<string, unknown>;
+  const file = path.join(stack.dir, "through-proxy.json");
+  const subgraph = (name: string) => ({ httpUrl: urlFor(stack.host.httpUrl(name)) });
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...base,
+      chains: {
+        origin: { subgraph: subgraph(SUBGRAPH_NAMES.origin) },
+        auxiliary: { subgraph: subgraph(SUBGRAPH_NAMES.auxiliary) },
+      },
+      feed: { mode: "polling", pollIntervalMs: 200, ...feed },
+    }),
+  );
+  return readConfig(file);
 }
