@@ -21,6 +21,7 @@ import {
   type JsonRpcResult,
 } from "ethers";
 import { AnswerTooLargeError, getUrlWithin, MAX_ANSWER_BYTES } from "./http-transport.ts";
+import { hostOf, scrubUrlFromError } from "./url-secrets.ts";
 
 export interface ConnectOptions {
   /** How often ethers polls for receipts and blocks (ms). */
@@ -174,6 +175,15 @@ class FailoverProvider extends JsonRpcProvider {
 
   /** One HTTP exchange; throws on anything but JSON-RPC responses (which may carry errors). */
   private async post(url: string, payload: JsonRpcPayload | JsonRpcPayload[]): Promise<RpcResponse[]> {
+    try {
+      return await this.exchange(url, payload);
+    } catch (error) {
+      // ethers names the URL whole in its errors (`requestUrl`): a path or query may hold a key.
+      throw scrubUrlFromError(error, url, hostOf(url));
+    }
+  }
+
+  private async exchange(url: string, payload: JsonRpcPayload | JsonRpcPayload[]): Promise<RpcResponse[]> {
     const request = new FetchRequest(url);
     request.getUrlFunc = this.getUrl;
     request.timeout = this.timeoutMs;
@@ -197,15 +207,6 @@ class FailoverProvider extends JsonRpcProvider {
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-/** A URL as errors and logs name it: its host only (a path or user part may hold an API key). */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(not a URL)";
-  }
-}
 
 function connectionRefused(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === "ECONNREFUSED";

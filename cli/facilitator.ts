@@ -337,7 +337,7 @@ async function init(args: string[]): Promise<number> {
       bumpPercent: 15,
       resubmitAfterSeconds: 30,
     },
-    feed: { mode: "auto", pollIntervalMs: 1000, maxLagBlocks: 100 },
+    feed: { mode: "auto", pollIntervalMs: 1000 },
     retry: { initialMs: 2000, maxMs: 300000, limit: 12 },
     anchoring: null,
     http: { host: "127.0.0.1", port: 9464 },

@@ -9,6 +9,7 @@ import type { ChainName, GasPolicy } from "./config.ts";
 import { describeShortfall, shortfalls, type Funds, type Shortfall } from "./decide/funds.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { ExecutorMetrics } from "./observability/metrics.ts";
+import { Periodic } from "./periodic.ts";
 import { errorText } from "./transactions/rpc-errors.ts";
 import { feeCap, initialFees, marketFees } from "./transactions/fees.ts";
 
@@ -76,10 +77,11 @@ export class BalanceWatch {
   private latest: Funds | undefined;
   private low = new Map<string, Shortfall>();
   private lastError: string | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<void> = Promise.resolve();
+  private readonly periodic: Periodic;
 
-  constructor(private readonly options: BalanceWatchOptions) {}
+  constructor(private readonly options: BalanceWatchOptions) {
+    this.periodic = new Periodic(() => this.read(), options.intervalMs ?? BALANCE_INTERVAL_MS);
+  }
 
   /** The latest reading, or undefined before the first one went through. */
   funds(): Funds | undefined {
@@ -91,19 +93,20 @@ export class BalanceWatch {
     return [...this.low.values()].map(describeShortfall);
   }
 
-  /** Reads once; a node that does not answer keeps the previous reading and is said once. */
+  /**
+   * Reads once, or waits for the reading under way; a node that does not answer keeps the previous
+   * reading and is said once.
+   */
   readOnce(): Promise<void> {
-    this.reading = this.reading.then(() => this.read());
-    return this.reading;
+    return this.periodic.runOnce();
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.readOnce(), this.options.intervalMs ?? BALANCE_INTERVAL_MS);
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.reading;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   private async read(): Promise<void> {

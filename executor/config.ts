@@ -25,7 +25,8 @@ export interface ChainConfig {
   rpcTimeoutMs: number;
   /** Blocks a receipt must be under before its intent counts as confirmed. */
   confirmations: number;
-  subgraph: { httpUrl: string; wsUrl?: string; timeoutMs: number };
+  /** maxLagBlocks: a subgraph further behind its chain degrades the health (subgraph-lag.ts). */
+  subgraph: { httpUrl: string; wsUrl?: string; timeoutMs: number; maxLagBlocks: number };
 }
 
 export interface GasPolicy {
@@ -51,8 +52,7 @@ export interface ExecutorConfig {
   /** `file:<path>` (SQLite) or `postgresql://…`. */
   databaseUrl: string;
   gas: GasPolicy;
-  /** maxLagBlocks: a subgraph further behind its chain degrades the health (subgraph-lag.ts). */
-  feed: { mode: FeedMode; pollIntervalMs: number; maxLagBlocks: number };
+  feed: { mode: FeedMode; pollIntervalMs: number };
   /** A failed intent waits from initialMs, doubling up to maxMs, and is abandoned at its limit-th failure. */
   retry: RetryPolicy;
   /** The optional anchoring role (the facilitator must own or administer the Anchors' organization). */
@@ -187,6 +187,12 @@ function chain(fields: Fields, name: ChainName, deployment: Deployment): ChainCo
       httpUrl: fields.url(`chains.${name}.subgraph.httpUrl`, ["http", "https"]),
       wsUrl: wsUrl === undefined ? undefined : fields.url(`chains.${name}.subgraph.wsUrl`, ["ws", "wss"]),
       timeoutMs: fields.whole(`chains.${name}.subgraph.timeoutMs`, DEFAULT_SUBGRAPH_TIMEOUT_MS, 100, 600_000),
+      maxLagBlocks: fields.whole(
+        `chains.${name}.subgraph.maxLagBlocks`,
+        DEFAULT_MAX_LAG_BLOCKS,
+        1,
+        1_000_000,
+      ),
     },
   };
 }
@@ -249,11 +255,7 @@ export function parseConfig(value: unknown, file: string): ExecutorConfig {
     keystoreFile: path.resolve(dir, fields.string("keystore")),
     databaseUrl: database.startsWith("file:") ? `file:${path.resolve(dir, database.slice(5))}` : database,
     gas,
-    feed: {
-      mode: mode as FeedMode,
-      pollIntervalMs: fields.whole("feed.pollIntervalMs", 1000, 50, 600_000),
-      maxLagBlocks: fields.whole("feed.maxLagBlocks", DEFAULT_MAX_LAG_BLOCKS, 1, 1_000_000),
-    },
+    feed: { mode: mode as FeedMode, pollIntervalMs: fields.whole("feed.pollIntervalMs", 1000, 50, 600_000) },
     retry,
     anchoring:
       anchoring === undefined || anchoring === null || anchoring === false

@@ -5,7 +5,8 @@
 // ever.
 import { readFileSync } from "node:fs";
 import { Wallet } from "ethers";
-import { connectChain, hostOf } from "../chain/provider.ts";
+import { connectChain } from "../chain/provider.ts";
+import { hostOf } from "../chain/url-secrets.ts";
 import { isAcceptStep, recordDeclaredMessage } from "./actions/declared-message.ts";
 import { executeAction, type ActionContext } from "./actions/execute-action.ts";
 import { BalanceWatch } from "./balances.ts";
@@ -415,7 +416,10 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       const heads = [health.feeds[chain].lastBlock, decidedAt[chain]].filter((block) => block !== null);
       return heads.length === 0 ? null : Math.max(...heads);
     },
-    maxLagBlocks: config.feed.maxLagBlocks,
+    maxLagBlocks: {
+      origin: config.chains.origin.subgraph.maxLagBlocks,
+      auxiliary: config.chains.auxiliary.subgraph.maxLagBlocks,
+    },
     metrics,
     logger,
   });

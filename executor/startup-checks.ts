@@ -7,7 +7,7 @@ import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Organization } from "../chain/contract-types.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
-import { hostOf } from "../chain/provider.ts";
+import { hostOf } from "../chain/url-secrets.ts";
 import { pairProblem } from "./pair-checks.ts";
 import type { ServedPair } from "./supported-gateways.ts";
 import { bindAuxiliary, bindOrigin } from "../chain/mosaic-contracts.ts";

@@ -10,12 +10,15 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { writeDeploymentFile } from "../chain/deployment-file.ts";
+import { connectChain } from "../chain/provider.ts";
 import { ConfigError, parseConfig } from "../executor/config.ts";
 import { SubgraphReader } from "../executor/feed/indexed-state.ts";
+import { redact } from "../executor/observability/redact.ts";
 import { renderStatusPage } from "../executor/observability/status-page.ts";
 import type { ExecutorHealth } from "../executor/service-api.ts";
 import { shownUrl } from "../executor/shown-url.ts";
 import type { BooksView } from "../executor/status.ts";
+import { errorText } from "../executor/transactions/rpc-errors.ts";
 import { placeholderDeployment } from "../subgraph/build.ts";
 import { address, hash, stakeRequestRow } from "./helpers/stake-request-row.ts";
 
@@ -32,6 +35,20 @@ let authorization: string | undefined;
 const server = http.createServer((request, response) => {
   authorization = request.headers.authorization;
   if (request.url!.includes("/silent")) return;
+  // A gateway's error page, and a GraphQL error, that quote what was asked (the key with it).
+  if (request.url!.includes("/echo-page")) {
+    response.writeHead(502, { "content-type": "text/html" });
+    return response.end(`<h1>502</h1> no upstream for ${request.url}`);
+  }
+  if (request.url!.includes("/echo-error")) {
+    response.writeHead(200, { "content-type": "application/json" });
+    return response.end(JSON.stringify({ errors: [{ message: `unknown key in ${request.url}` }] }));
+  }
+  // A JSON-RPC provider refusing the key, quoting it.
+  if (request.url!.startsWith("/v3/")) {
+    response.writeHead(401, { "content-type": "text/plain" });
+    return response.end(`invalid project id ${PATH_KEY}`);
+  }
   if (request.url!.includes("/large")) {
     response.writeHead(200, { "content-type": "application/json" });
     return response.end(JSON.stringify({ data: { padding: "x".repeat(4000) } }));
@@ -86,6 +103,8 @@ test("credentials in the URL are sent as a header, and the reader's errors name 
     () => ((rows = [{ id: hash(2) }, { id: hash(1) }]), reader.all("stakeRequests", "", "id", 10)),
     () => new SubgraphReader(keyed("silent"), { timeoutMs: 300 }).head(),
     () => new SubgraphReader(keyed("large"), { maxBytes: 1000 }).head(),
+    () => new SubgraphReader(keyed("echo-page")).head(),
+    () => new SubgraphReader(keyed("echo-error")).head(),
   ];
   for (const failure of failures) {
     const error = await failure().then(
@@ -93,10 +112,27 @@ test("credentials in the URL are sent as a header, and the reader's errors name 
       (error: unknown) => error as Error,
     );
     assert.match(error.message, new RegExp(`the subgraph at http://127\\.0\\.0\\.1:${port}/… `));
-    assertNoKey(error.message, "an error");
+    assertNoKey(JSON.stringify(redact(error)), "an error as logged");
   }
   head = { number: 10, hash: hash(10) };
   rows = [];
+});
+
+test("an RPC node's refusal reaches the log without the URL's keys", async () => {
+  const url = `http://facilitator:${PASSWORD}@127.0.0.1:${port}/v3/${PATH_KEY}?apikey=${QUERY_KEY}`;
+  const provider = connectChain(url, 1515, { retries: 0 });
+  try {
+    const error = await provider.getBlockNumber().then(
+      () => assert.fail("no error"),
+      (error: unknown) => error as Error,
+    );
+    assert.match(error.message, /server response 401/);
+    assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`), "the host is named");
+    assertNoKey(JSON.stringify(redact(error)), "an RPC error as logged");
+    assertNoKey(errorText(error), "an RPC error's text");
+  } finally {
+    provider.destroy();
+  }
 });
 
 test("the status page links GraphiQL only at a URL it can show whole", async () => {

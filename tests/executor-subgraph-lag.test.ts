@@ -20,7 +20,7 @@ import {
 import { startRewritingProxy, type RewritingProxy } from "./helpers/rewriting-proxy.ts";
 import { until } from "./helpers/wait-until.ts";
 
-const MAX_LAG = 5;
+const MAX_LAG = 50;
 
 /** The value of one series in the metrics' text, e.g. `facilitator_chain_block{chain="origin"}`. */
 async function metric(metrics: ExecutorMetrics, series: string): Promise<number | undefined> {
@@ -38,30 +38,31 @@ test("the watch compares each chain's node head with its subgraph's and says eac
     nodeHead: (chain) =>
       nodeDown ? Promise.reject(new Error("ECONNREFUSED")) : Promise.resolve(heads[chain]),
     subgraphHead: (chain) => subgraphs[chain],
-    maxLagBlocks: 10,
+    maxLagBlocks: { origin: 10, auxiliary: 20 },
     metrics,
     logger: createLogger({ level: "info", write: (line) => void lines.push(line) }),
   });
   assert.deepEqual(watch.behind(), [], "nothing said before a node head is read");
   await watch.readOnce();
-  assert.deepEqual(watch.behind(), [
-    "the auxiliary subgraph is 51 blocks behind its chain (at no block, the node at 50; feed.maxLagBlocks is 10)",
-  ]);
-  subgraphs.auxiliary = 40;
+  assert.deepEqual(watch.behind(), [], "nor of a subgraph that has reported no block");
+  assert.equal(await metric(metrics, 'facilitator_subgraph_lag_blocks{feed="auxiliary"}'), undefined);
+  subgraphs.auxiliary = 29;
   heads.origin = 111;
   await watch.readOnce();
   assert.deepEqual(watch.behind(), [
-    "the origin subgraph is 11 blocks behind its chain (at 100, the node at 111; feed.maxLagBlocks is 10)",
+    "the origin subgraph is 11 blocks behind its chain (at 100, the node at 111; chains.origin.subgraph.maxLagBlocks is 10)",
+    "the auxiliary subgraph is 21 blocks behind its chain (at 29, the node at 50; chains.auxiliary.subgraph.maxLagBlocks is 20)",
   ]);
   assert.equal(await metric(metrics, 'facilitator_chain_block{chain="origin"}'), 111);
   assert.equal(await metric(metrics, 'facilitator_subgraph_lag_blocks{feed="origin"}'), 11);
-  assert.equal(await metric(metrics, 'facilitator_subgraph_lag_blocks{feed="auxiliary"}'), 10);
+  assert.equal(await metric(metrics, 'facilitator_subgraph_lag_blocks{feed="auxiliary"}'), 21);
   // A node that does not answer keeps its last reading; a node behind its subgraph is no lag.
   nodeDown = true;
   await watch.readOnce();
   assert.equal(watch.nodeBlock("origin"), 111);
   nodeDown = false;
   subgraphs.origin = 120;
+  subgraphs.auxiliary = 30;
   await watch.readOnce();
   assert.deepEqual(watch.behind(), []);
   assert.equal(await metric(metrics, 'facilitator_subgraph_lag_blocks{feed="origin"}'), 0);
@@ -69,11 +70,39 @@ test("the watch compares each chain's node head with its subgraph's and says eac
   assert.deepEqual(
     said.map(({ msg, chain }) => `${msg} ${chain}`),
     [
-      "subgraph behind its chain auxiliary",
       "subgraph behind its chain origin",
-      "subgraph caught up auxiliary",
+      "subgraph behind its chain auxiliary",
       "subgraph caught up origin",
+      "subgraph caught up auxiliary",
     ],
+  );
+});
+
+test("readings of a node slower than the timer do not pile up, and hold back no other chain's", async () => {
+  const asked = { origin: 0, auxiliary: 0 };
+  const watch = new SubgraphLagWatch({
+    // The origin node answers after 200 ms, the auxiliary one at once; the timer ticks every 10 ms.
+    nodeHead: (chain) => {
+      asked[chain]++;
+      const wait = chain === "origin" ? 200 : 0;
+      return new Promise((resolve) => setTimeout(() => resolve(asked[chain]), wait));
+    },
+    subgraphHead: () => 0,
+    maxLagBlocks: { origin: 10, auxiliary: 10 },
+    metrics: createMetrics(),
+    logger: createLogger({ level: "info", write: () => {} }),
+    intervalMs: 10,
+  });
+  const started = Date.now();
+  watch.start();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const running = Date.now() - started;
+  await watch.stop();
+  // One origin reading at a time: one started per 200 ms it takes, and stop() waits for that one.
+  assert.ok(asked.origin <= Math.ceil(running / 200) + 1, `${asked.origin} origin readings in ${running} ms`);
+  assert.ok(
+    asked.auxiliary > asked.origin,
+    `auxiliary read ${asked.auxiliary} times, origin ${asked.origin}`,
   );
 });
 
@@ -101,16 +130,18 @@ after(async () => {
 
 test("a subgraph held at a block while its chain goes on degrades /health until it catches up", async () => {
   await until("a first decision", async () => (executor.health().status === "ok" ? true : undefined));
-  const held = executor.health().feeds.origin.lastBlock!;
-  const heldHash = (await stack.net.origin.provider.getBlock(held))!.hash!;
-  // The origin subgraph's head stays at `held` (its answers at that block are the real ones).
-  proxy.rewrite = (body) => {
+  // The origin subgraph's head stays at the first one the proxy passes on from now (its answers at
+  // that block are the real ones).
+  let held: { number: number; hash: string } | undefined;
+  proxy.rewrite = (body, path) => {
+    if (!path.endsWith(`/${SUBGRAPH_NAMES.origin}`)) return body;
     const answer = JSON.parse(body) as { data?: { _meta?: { block?: { number: number; hash: string } } } };
     const block = answer.data?._meta?.block;
-    if (!block || block.number <= held) return body;
-    return JSON.stringify({ data: { _meta: { block: { ...block, number: held, hash: heldHash } } } });
+    if (!block) return body;
+    held ??= block;
+    return JSON.stringify({ data: { _meta: { block: held } } });
   };
-  await stack.net.origin.provider.send("anvil_mine", [`0x${(MAX_LAG + 5).toString(16)}`]);
+  await stack.net.origin.provider.send("anvil_mine", [`0x${(MAX_LAG + 20).toString(16)}`]);
   const degraded = await until("/health degraded by the lag", async () => {
     const health = executor.health();
     return health.status === "degraded" ? health : undefined;
@@ -119,13 +150,15 @@ test("a subgraph held at a block while its chain goes on degrades /health until 
   assert.match(
     degraded.lastError!,
     new RegExp(
-      `^subgraph behind: the origin subgraph is \\d+ blocks behind its chain \\(at ${held}, the node at \\d+; feed\\.maxLagBlocks is ${MAX_LAG}\\)$`,
+      `^subgraph behind: the origin subgraph is \\d+ blocks behind its chain \\(at ${held!.number}, the node at \\d+; chains\\.origin\\.subgraph\\.maxLagBlocks is ${MAX_LAG}\\)$`,
     ),
   );
-  assert.equal(degraded.feeds.origin.lastBlock, held);
-  assert.ok(degraded.feeds.origin.nodeBlock! > held + MAX_LAG && degraded.feeds.origin.nodeBlock! <= node);
+  assert.equal(degraded.feeds.origin.lastBlock, held!.number);
+  assert.ok(
+    degraded.feeds.origin.nodeBlock! > held!.number + MAX_LAG && degraded.feeds.origin.nodeBlock! <= node,
+  );
   assert.ok((await metric(metrics, 'facilitator_subgraph_lag_blocks{feed="origin"}'))! > MAX_LAG);
-  assert.ok((await metric(metrics, 'facilitator_chain_block{chain="origin"}'))! > held + MAX_LAG);
+  assert.ok((await metric(metrics, 'facilitator_chain_block{chain="origin"}'))! > held!.number + MAX_LAG);
   assert.equal(lines.filter((line) => line.includes('"msg":"subgraph behind its chain"')).length, 1);
 
   proxy.rewrite = undefined;

@@ -2,7 +2,8 @@
 // it works against graph-node as well as the embedded host). Each chain is read at one block
 // (`block: { number }`), so its entities are a consistent snapshot.
 import { isHexString } from "ethers";
-import { GraphQLClient } from "graphql-request";
+import { ClientError, GraphQLClient } from "graphql-request";
+import { scrubUrlFromError, withoutUrlSecrets } from "../../chain/url-secrets.ts";
 import { boundedFetch, type AnswerLimits } from "./bounded-fetch.ts";
 import { shownUrl } from "../shown-url.ts";
 import type { ChainName, ChainState, IndexedMessage, IndexedState } from "../decide/index.ts";
@@ -33,6 +34,18 @@ export function subgraphReaders(
   return { origin: reader(chains.origin), auxiliary: reader(chains.auxiliary) };
 }
 
+/** The longest part of a subgraph's error answer a failure quotes. */
+const ERROR_TEXT_MAX = 300;
+
+/** A URL's user or password as it was meant: percent-decoded, or as it is when that fails. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 /** One subgraph, read at a pinned block. */
 export class SubgraphReader {
   private readonly client: GraphQLClient;
@@ -41,7 +54,7 @@ export class SubgraphReader {
   /** Its URL as errors and logs show it (no API key: shown-url.ts). */
   readonly shown: string;
   constructor(
-    readonly url: string,
+    private readonly url: string,
     limits: AnswerLimits = {},
   ) {
     this.shown = shownUrl(url);
@@ -50,24 +63,36 @@ export class SubgraphReader {
     const endpoint = new URL(url);
     const headers: Record<string, string> = {};
     if (endpoint.username || endpoint.password) {
-      const user = `${decodeURIComponent(endpoint.username)}:${decodeURIComponent(endpoint.password)}`;
+      const user = `${decoded(endpoint.username)}:${decoded(endpoint.password)}`;
       headers.authorization = `Basic ${Buffer.from(user).toString("base64")}`;
       endpoint.username = endpoint.password = "";
     }
     this.client = new GraphQLClient(endpoint.href, { fetch: this.fetch, headers });
   }
 
-  /** One query, as it is written (status.ts's lookups; the reads below page and check their answers). */
-  request<T>(query: string, variables?: Record<string, string | number>): Promise<T> {
-    return this.client.request<T>(query, variables);
+  /**
+   * One query. A failure names the subgraph as `shown` does: graphql-request's own error quotes
+   * the whole answer (up to the size bound) and the query, and a gateway's answer may quote its URL.
+   */
+  async request<T>(query: string, variables?: Record<string, string | number>): Promise<T> {
+    try {
+      return await this.client.request<T>(query, variables);
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw scrubUrlFromError(error, this.url, this.shown);
+      const { status, errors } = error.response;
+      const said = errors?.length ? errors.map((item) => item.message).join("; ") : `HTTP ${status}`;
+      const cut = said.length > ERROR_TEXT_MAX ? `${said.slice(0, ERROR_TEXT_MAX)}…` : said;
+      throw new Error(
+        `the subgraph at ${this.shown} answered ${withoutUrlSecrets(cut, this.url, this.shown)}`,
+      );
+    }
   }
 
   async head(): Promise<{ number: number; hash: string } | null> {
     let block: unknown;
     try {
-      block = (
-        await this.client.request<{ _meta?: { block?: unknown } }>(`{ _meta { block { number hash } } }`)
-      )._meta?.block;
+      block = (await this.request<{ _meta?: { block?: unknown } }>(`{ _meta { block { number hash } } }`))
+        ._meta?.block;
     } catch (error) {
       // graph-node's answer before a subgraph's first block; anything else is a fault.
       if (/has not started syncing yet/.test(String(error))) return null;
@@ -95,7 +120,7 @@ export class SubgraphReader {
     for (;;) {
       const query = `query($after: Bytes!) { page: ${field}(first: ${PAGE}, orderBy: id, where: { ${where} id_gt: $after },
         block: { number: ${block} }) { ${fields} } }`;
-      const page = (await this.client.request<{ page: Raw[] }>(query, { after })).page;
+      const page = (await this.request<{ page: Raw[] }>(query, { after })).page;
       after = this.checkPage(field, page, after);
       rows.push(...page);
       if (page.length < PAGE) return rows;
@@ -131,7 +156,7 @@ export class SubgraphReader {
   async recent(field: string, fields: string, block: number): Promise<Raw[]> {
     const query = `{ page: ${field}(first: ${RECENT_HEIGHTS}, orderBy: blockHeight, orderDirection: desc,
       block: { number: ${block} }) { ${fields} } }`;
-    const page = (await this.client.request<{ page: unknown }>(query)).page;
+    const page = (await this.request<{ page: unknown }>(query)).page;
     if (!Array.isArray(page) || page.length > RECENT_HEIGHTS)
       throw new Error(
         `the subgraph at ${this.shown} answered ${field} with no page of at most ${RECENT_HEIGHTS} rows`,

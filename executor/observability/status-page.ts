@@ -12,7 +12,6 @@ import { parseHeightSubject } from "../decide/decision.ts";
 import { describeShortfall, type Funds } from "../decide/funds.ts";
 import type { ChainName } from "../decide/state.ts";
 import type { ExecutorHealth, RunningExecutor } from "../service-api.ts";
-import { shownUrl } from "../shown-url.ts";
 import {
   listFacilitations,
   statusOf,
@@ -70,10 +69,9 @@ const list = (items: string[], none = "none") =>
 
 /**
  * A link that opens GraphiQL (graph-node's path: <subgraph>/graphql) with `query` in the editor,
- * only for a URL shown whole: one whose path may hold an API key (shown-url.ts) gets none.
+ * only for a URL shown whole (`shown`, shown-url.ts): one whose path may hold an API key gets none.
  */
-function graphiqlLink(subgraphUrl: string, label: string, query: string): string {
-  const shown = shownUrl(subgraphUrl);
+function graphiqlLink(shown: string, label: string, query: string): string {
   if (shown.endsWith("/…") || !URL.canParse(shown)) return esc(label);
   const href = `${shown.replace(/\/$/, "")}/graphql?query=${encodeURIComponent(query)}`;
   return `<a class="graphiql" href="${esc(href)}">${esc(label)}</a>`;
@@ -230,7 +228,7 @@ export async function renderStatusPage(source: StatusPageSource, health: Executo
   } else {
     const recent = await listFacilitations(executor.books, { limit: RECENT });
     const { reports, error } = await facilitations(executor, recent);
-    const urls = { origin: executor.readers.origin.url, auxiliary: executor.readers.auxiliary.url };
+    const urls = { origin: executor.readers.origin.shown, auxiliary: executor.readers.auxiliary.shown };
     const intents = (title: string, items: IntentView[]) =>
       `<h2>${esc(title)} (${items.length})</h2>` +
       (items.length === 0

@@ -2,6 +2,7 @@
 // cannot await; the request runs on a worker thread while this thread waits on a shared flag.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { MAX_ANSWER_BYTES } from "../../chain/http-transport.ts";
+import { hostOf } from "../../chain/url-secrets.ts";
 
 export class SyncRpcError extends Error {
   override name = "SyncRpcError";
@@ -43,16 +44,16 @@ export class SyncRpc {
     const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
     this.port.postMessage({ url: this.url, body, timeoutMs: this.timeoutMs });
     if (Atomics.wait(this.signal, 0, 0, this.timeoutMs + 1000) === "timed-out") {
-      throw new SyncRpcError(`${method} to ${this.url} timed out`);
+      throw new SyncRpcError(`${method} to ${hostOf(this.url)} timed out`);
     }
     const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
     if (!reply || reply.error !== undefined)
-      throw new SyncRpcError(`${method} to ${this.url} failed: ${reply?.error}`);
+      throw new SyncRpcError(`${method} to ${hostOf(this.url)} failed: ${reply?.error}`);
     let parsed: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
     try {
       parsed = JSON.parse(reply.text ?? "");
     } catch {
-      throw new SyncRpcError(`${method} to ${this.url}: HTTP ${reply.status}, not a JSON-RPC reply`);
+      throw new SyncRpcError(`${method} to ${hostOf(this.url)}: HTTP ${reply.status}, not a JSON-RPC reply`);
     }
     if (parsed.error) {
       const error = new SyncRpcError(`${method}: ${parsed.error.message}`);

@@ -132,25 +132,22 @@ export async function startExecutorStack(options: StackOptions = {}): Promise<Ex
 
 /**
  * A configuration of the stack whose subgraph URLs go through `urlFor` (a proxy in front of the
- * host), polling; written beside the stack's own and read.
+ * host), polling, with `subgraph` set beside each URL; written beside the stack's own and read.
  */
 export function configThrough(
   stack: ExecutorStack,
   urlFor: (hostUrl: string) => string,
-  feed: Record<string, unknown> = {},
+  subgraph: Record<string, unknown> = {},
 ): ExecutorConfig {
   const base = JSON.parse(readFileSync(stack.configFile, "utf8")) as Record<string, unknown>;
   const file = path.join(stack.dir, "through-proxy.json");
-  const subgraph = (name: string) => ({ httpUrl: urlFor(stack.host.httpUrl(name)) });
+  const chain = (name: string) => ({ subgraph: { httpUrl: urlFor(stack.host.httpUrl(name)), ...subgraph } });
   writeFileSync(
     file,
     JSON.stringify({
       ...base,
-      chains: {
-        origin: { subgraph: subgraph(SUBGRAPH_NAMES.origin) },
-        auxiliary: { subgraph: subgraph(SUBGRAPH_NAMES.auxiliary) },
-      },
-      feed: { mode: "polling", pollIntervalMs: 200, ...feed },
+      chains: { origin: chain(SUBGRAPH_NAMES.origin), auxiliary: chain(SUBGRAPH_NAMES.auxiliary) },
+      feed: { mode: "polling", pollIntervalMs: 200 },
     }),
   );
   return readConfig(file);

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 export interface RewritingProxy {
   /** The proxy's URL for the same path as `targetUrl` on the real server. */
   urlFor(targetUrl: string): string;
-  /** Rewrites each answer's body text before it is passed on; undefined passes it unchanged. */
-  rewrite: ((body: string) => string) | undefined;
+  /** Rewrites each answer's body text (to a request of `path`) before it is passed on; undefined passes it unchanged. */
+  rewrite: ((body: string, path: string) => string) | undefined;
   stop(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startRewritingProxy(targetOrigin: string): Promise<Rewriti
             body: request.method === "POST" ? Buffer.concat(chunks) : undefined,
           });
           const text = await answer.text();
-          const body = proxy.rewrite ? proxy.rewrite(text) : text;
+          const body = proxy.rewrite ? proxy.rewrite(text, request.url ?? "/") : text;
           response.writeHead(answer.status, { "content-type": "application/json" });
           response.end(body);
         } catch (error) {

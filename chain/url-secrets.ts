@@ -1,0 +1,81 @@
+// How errors and logs name a URL the configuration gave: an RPC provider's or a hosted subgraph
+// gateway's API key sits in the path or the query, a password in the user part, and a client's
+// error (ethers' `requestUrl`, a gateway's error page) may quote any of them.
+
+/** A URL as errors and logs name it: its host only. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
+/** Parts shorter than this are no keys (`v3`, `api`), and writing them out would garble the text. */
+const SHORTEST_SECRET = 8;
+
+/** The parts of `url` that may be secret and that `shown` does not show anyway, longest first. */
+function secretParts(url: string, shown: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [url];
+  }
+  const parts = [
+    parsed.username,
+    parsed.password,
+    parsed.search.slice(1),
+    ...parsed.pathname.split("/"),
+    ...parsed.searchParams.values(),
+  ];
+  return [...new Set(parts)]
+    .filter((part) => part.length >= SHORTEST_SECRET && !shown.includes(part))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** `text` with the whole of `url` written as `shown`, and each part of it that may be secret as `…`. */
+export function withoutUrlSecrets(text: string, url: string, shown: string): string {
+  let scrubbed = text.replaceAll(url, shown);
+  try {
+    scrubbed = scrubbed.replaceAll(new URL(url).href, shown);
+  } catch {
+    // Not a URL: its text alone was replaced.
+  }
+  for (const part of secretParts(url, shown)) scrubbed = scrubbed.replaceAll(part, "…");
+  return scrubbed;
+}
+
+/**
+ * The error with its message and its `info` (ethers) scrubbed of `url`'s secrets, in place, so its
+ * class and code (which callers classify) stay.
+ */
+export function scrubUrlFromError(error: unknown, url: string, shown: string): unknown {
+  if (typeof error !== "object" || error === null) return error;
+  const fields = error as Record<string, unknown>;
+  const info = fields.info;
+  if (typeof info === "object" && info !== null) {
+    const entries = info as Record<string, unknown>;
+    rewrite(entries, "requestUrl", () => shown);
+    for (const [key, value] of Object.entries(entries))
+      if (typeof value === "string") rewrite(entries, key, () => withoutUrlSecrets(value, url, shown));
+  }
+  for (const key of ["message", "shortMessage"]) {
+    const value = fields[key];
+    if (typeof value === "string") rewrite(fields, key, () => withoutUrlSecrets(value, url, shown));
+  }
+  return error;
+}
+
+/**
+ * Sets a field as it was (enumerable or not). One that cannot be changed is left: ethers' own
+ * `shortMessage` is the text it was given, which names no URL.
+ */
+function rewrite(target: Record<string, unknown>, key: string, value: () => string): void {
+  const enumerable = Object.getOwnPropertyDescriptor(target, key)?.enumerable ?? true;
+  try {
+    Object.defineProperty(target, key, { value: value(), writable: true, enumerable, configurable: true });
+  } catch {
+    // Not configurable.
+  }
+}
