@@ -4,7 +4,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { FetchRequest, type FetchResponse } from "ethers";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { connectChain } from "../chain/provider.ts";
@@ -12,13 +11,15 @@ import { FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { deployOntoChains, type RunningChain } from "../devnet/deploy-onto-chains.ts";
 import { quotedUrlValue } from "../executor/shown-url.ts";
 import { runCommand, UsageError, wholeNumber } from "./command.ts";
+import { chainIdOf } from "./rpc-chain-id.ts";
 import { deploymentLines } from "./deployment-summary.ts";
 
 const DEFAULT_ORIGIN_RPC_URL = "http://127.0.0.1:8545";
 const DEFAULT_AUXILIARY_RPC_URL = "http://127.0.0.1:9545";
 const DEFAULT_DEPLOYMENT_FILE = ".devnet/deployment.json";
 const DEFAULT_ACCOUNTS = 20;
-const RPC_TIMEOUT_MS = 10_000;
+const LOCAL_CHAINS_HINT =
+  "Is the chain running? (the local chains: docker compose --profile local-chains up -d anvil-origin anvil-auxiliary)";
 
 const HELP = `Usage: npm run devnet:deploy -- [options]
 
@@ -76,49 +77,8 @@ function readOptions(argv: string[]) {
   };
 }
 
-/** The chain's eth_chainId, or an error naming the option, the URL and what went wrong. */
-async function chainIdOf(option: string, url: string): Promise<number> {
-  const fail = (reason: string, unreachable = false) =>
-    new Error(
-      `--${option} ${url}: ${reason}. ${
-        unreachable
-          ? "Is the chain running? (the local chains: docker compose --profile local-chains up -d anvil-origin anvil-auxiliary)"
-          : "Is this the chain's JSON-RPC URL?"
-      }`,
-    );
-  // ethers' FetchRequest rather than fetch(), which refuses some ports (6000, 6665-6669, …).
-  const request = new FetchRequest(url);
-  request.body = { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] };
-  request.timeout = RPC_TIMEOUT_MS;
-  let response: FetchResponse;
-  try {
-    response = await request.send();
-  } catch (error) {
-    const { code, message } = error as Error & { code?: string };
-    throw fail(
-      code === "TIMEOUT"
-        ? `no answer to eth_chainId within ${RPC_TIMEOUT_MS / 1000} s`
-        : `cannot reach it (${message})`,
-      true,
-    );
-  }
-  if (!response.ok()) throw fail(`eth_chainId answered HTTP ${response.statusCode}`);
-  let body: { result?: unknown; error?: { message?: string } };
-  try {
-    body = JSON.parse(response.bodyText) as typeof body;
-  } catch {
-    throw fail("eth_chainId got an answer that is not JSON-RPC");
-  }
-  if (body.error) throw fail(`eth_chainId failed (${body.error.message ?? JSON.stringify(body.error)})`);
-  const chainId = typeof body.result === "string" ? Number(body.result) : NaN;
-  if (!Number.isSafeInteger(chainId) || chainId <= 0) {
-    throw fail(`eth_chainId answered ${JSON.stringify(body.result)}, not a chain id`);
-  }
-  return chainId;
-}
-
 async function connect(option: string, url: string): Promise<RunningChain> {
-  const chainId = await chainIdOf(option, url);
+  const chainId = await chainIdOf(option, url, LOCAL_CHAINS_HINT);
   return { chainId, rpcUrl: url, provider: connectChain(url, chainId) };
 }
 

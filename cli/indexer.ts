@@ -7,6 +7,7 @@ import { startIndexerHost, type HostedSubgraph } from "../indexer/host.ts";
 import { DEFAULT_BUILD_DIR } from "../subgraph/build.ts";
 import { mosaicSubgraphs } from "../subgraph/hosting.ts";
 import { runCommand, stopRequested, UsageError } from "./command.ts";
+import { chainIdOf } from "./rpc-chain-id.ts";
 
 const HELP = `Usage: npm run indexer -- [options]
 
@@ -34,15 +35,6 @@ Options:
                             rather than at the next poll (every 0.5 s), which stays as the fallback
   -h, --help                show this help
 `;
-
-async function chainIdOf(rpcUrl: string): Promise<number> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-  });
-  return Number(((await response.json()) as { result: string }).result);
-}
 
 async function subgraphsFrom(
   values: Record<string, string | boolean | undefined>,
@@ -79,7 +71,7 @@ async function subgraphsFrom(
       name,
       manifestFile: path.resolve(manifest),
       rpcUrl,
-      chainId: await chainIdOf(rpcUrl),
+      chainId: await chainIdOf("rpc-url", rpcUrl, "Is the chain's node running at that URL?"),
       databaseFile: path.join(dataDir, `${name.replace("/", "-")}.sqlite`),
     },
   ];
