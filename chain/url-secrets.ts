@@ -29,9 +29,20 @@ function secretParts(url: string, shown: string): string[] {
     ...parsed.pathname.split("/"),
     ...parsed.searchParams.values(),
   ];
-  return [...new Set(parts)]
+  // Each as the URL writes it and as it means it: an answer may quote either.
+  const forms = parts.flatMap((part) => [part, decoded(part), encodeURIComponent(part)]);
+  return [...new Set(forms)]
     .filter((part) => part.length >= SHORTEST_SECRET && !shown.includes(part))
     .sort((a, b) => b.length - a.length);
+}
+
+/** A percent-encoded part as it was meant, or as it is when it is not well encoded. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 /** `text` with the whole of `url` written as `shown`, and each part of it that may be secret as `…`. */

@@ -13,7 +13,8 @@ export class Periodic {
 
   /** Runs every intervalMs from now. */
   start(): void {
-    this.timer ??= setInterval(() => void this.runOnce(), this.intervalMs);
+    // The work says its own failures: one that escapes is dropped here, not left unhandled.
+    this.timer ??= setInterval(() => void this.runOnce().catch(() => {}), this.intervalMs);
   }
 
   /** Runs now, or, while a run is under way, waits for that one. */

@@ -229,8 +229,11 @@ async function ask<T>(chain: ChainName, reader: SubgraphReader, work: () => Prom
   try {
     return await work();
   } catch (error) {
+    const text = describeFailure(error);
+    // The reader's own errors name the subgraph already ("the subgraph at … answered …").
+    const own = `the subgraph at ${reader.shown} `;
     throw new StatusError(
-      `the ${chain} subgraph at ${reader.shown} did not answer: ${describeFailure(error)}`,
+      `the ${chain} subgraph at ${reader.shown} ${text.startsWith(own) ? text.slice(own.length) : `did not answer: ${text}`}`,
     );
   }
 }

@@ -1,9 +1,9 @@
 // A subgraph that stops indexing still answers, at its last block, and every decision over it goes
 // through: without a look at the chain the executor would sit idle with its health ok. Here a
 // proxy in front of the embedded host holds the origin subgraph's head where it is while the chain
-// goes on: past `feed.maxLagBlocks` /health is degraded naming the subgraph, its block and the
-// node's, the gauges show the chain's head and the lag, and a warning is logged once; when the head
-// is let go, the health is ok again and the catching up is logged.
+// goes on: past `chains.<chain>.subgraph.maxLagBlocks` /health is degraded naming the subgraph,
+// its block and the node's, the gauges show the chain's head and the lag, and a warning is logged
+// once; when the head is let go, the health is ok again and the catching up is logged.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { SubgraphLagWatch } from "../executor/feed/subgraph-lag.ts";

@@ -37,6 +37,18 @@ export function subgraphReaders(
 /** The longest part of a subgraph's error answer a failure quotes. */
 const ERROR_TEXT_MAX = 300;
 
+/** What an error answer says: its GraphQL errors' messages, or its HTTP status. */
+function errorsSaid(response: { status: number; errors?: unknown }): string {
+  const { status, errors } = response;
+  if (!Array.isArray(errors) || errors.length === 0) return `HTTP ${status}`;
+  return errors
+    .map((item: unknown) => {
+      const message = (item as { message?: unknown } | null)?.message;
+      return typeof message === "string" ? message : JSON.stringify(item);
+    })
+    .join("; ");
+}
+
 /** A URL's user or password as it was meant: percent-decoded, or as it is when that fails. */
 function decoded(part: string): string {
   try {
@@ -79,12 +91,10 @@ export class SubgraphReader {
       return await this.client.request<T>(query, variables);
     } catch (error) {
       if (!(error instanceof ClientError)) throw scrubUrlFromError(error, this.url, this.shown);
-      const { status, errors } = error.response;
-      const said = errors?.length ? errors.map((item) => item.message).join("; ") : `HTTP ${status}`;
+      // Scrubbed before it is cut: a URL cut in two would no longer be found whole.
+      const said = withoutUrlSecrets(errorsSaid(error.response), this.url, this.shown);
       const cut = said.length > ERROR_TEXT_MAX ? `${said.slice(0, ERROR_TEXT_MAX)}…` : said;
-      throw new Error(
-        `the subgraph at ${this.shown} answered ${withoutUrlSecrets(cut, this.url, this.shown)}`,
-      );
+      throw new Error(`the subgraph at ${this.shown} answered ${cut}`);
     }
   }
 
