@@ -65,7 +65,10 @@ for (const status of [307, 308]) {
 test("a redirect loop ends in an error naming the redirects", async () => {
   const rpc = new SyncRpc(`${base}/loop`, 5000);
   try {
-    assert.throws(() => rpc.call("eth_chainId", []), /eth_chainId to .*\/loop failed: more than 5 redirects/);
+    assert.throws(
+      () => rpc.call("eth_chainId", []),
+      /eth_chainId to 127\.0\.0\.1:\d+ failed: more than 5 redirects/,
+    );
   } finally {
     await rpc.close();
   }
@@ -76,7 +79,7 @@ test("an answer past the bound ends the call with an error that says so", async 
   try {
     assert.throws(
       () => rpc.call("eth_call", []),
-      /eth_call to .*\/endless failed: the node's answer exceeded 1000000 bytes/,
+      /eth_call to 127\.0\.0\.1:\d+ failed: the node's answer exceeded 1000000 bytes/,
     );
   } finally {
     await rpc.close();
