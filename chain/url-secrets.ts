@@ -1,6 +1,7 @@
 // How errors and logs name a URL the configuration gave: an RPC provider's or a hosted subgraph
 // gateway's API key sits in the path or the query, a password in the user part, and a client's
-// error (ethers' `requestUrl`, a gateway's error page) may quote any of them.
+// error (ethers' `requestUrl`, a gateway's error page) may quote any of them. An RPC URL is shown
+// by its host (hostOf), a subgraph's also by graph-node's own path (shownUrl).
 
 /** A URL as errors and logs name it: its host only. */
 export function hostOf(url: string): string {
@@ -9,6 +10,29 @@ export function hostOf(url: string): string {
   } catch {
     return "(not a URL)";
   }
+}
+
+/** graph-node's own paths, which name a subgraph and hold nothing else. */
+const GRAPH_NODE_PATH = /^\/subgraphs\/(?:name|id)\/[\w.-]+(?:\/[\w.-]+)?\/?$/;
+
+/**
+ * The URL with its scheme and host; its path only when it is graph-node's `/subgraphs/name/…` or
+ * `/subgraphs/id/…`, any other path shown as `/…`. User, password, query and fragment never.
+ */
+export function shownUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "(not a URL)";
+  }
+  const path = parsed.pathname === "/" || GRAPH_NODE_PATH.test(parsed.pathname) ? parsed.pathname : "/…";
+  return `${parsed.protocol}//${parsed.host}${path === "/" ? "" : path}`;
+}
+
+/** A value given for a URL, quoted as an error about it may show it (shownUrl), or said not to be one. */
+export function quotedUrlValue(value: string): string {
+  return URL.canParse(value) ? `"${shownUrl(value)}"` : "text that is not a URL";
 }
 
 /** Parts shorter than this are no keys (`v3`, `api`), and writing them out would garble the text. */
@@ -37,7 +61,7 @@ function secretParts(url: string, shown: string): string[] {
 }
 
 /** A percent-encoded part as it was meant, or as it is when it is not well encoded. */
-function decoded(part: string): string {
+export function decoded(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {

@@ -9,7 +9,7 @@ import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { connectChain } from "../chain/provider.ts";
 import { FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { deployOntoChains, type RunningChain } from "../devnet/deploy-onto-chains.ts";
-import { quotedUrlValue } from "../executor/shown-url.ts";
+import { quotedUrlValue } from "../chain/url-secrets.ts";
 import { runCommand, UsageError, wholeNumber } from "./command.ts";
 import { chainIdOf } from "./rpc-chain-id.ts";
 import { deploymentLines } from "./deployment-summary.ts";

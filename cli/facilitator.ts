@@ -26,7 +26,7 @@ import {
 import { createMetrics } from "../executor/observability/metrics.ts";
 import { scrubText } from "../executor/observability/redact.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "../executor/service-api.ts";
-import { quotedUrlValue } from "../executor/shown-url.ts";
+import { quotedUrlValue } from "../chain/url-secrets.ts";
 import {
   formatList,
   formatStatus,

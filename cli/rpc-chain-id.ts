@@ -1,9 +1,8 @@
 // What chain a JSON-RPC URL given on the command line serves (`npm run devnet:deploy`, `npm run
 // indexer -- --manifest`), asked once before anything else, with an error that names the option,
-// the URL as errors may show it (no key or password: shown-url.ts) and what went wrong.
+// the URL as errors may show it (no key or password: url-secrets.ts) and what went wrong.
 import { FetchRequest, type FetchResponse } from "ethers";
-import { withoutUrlSecrets } from "../chain/url-secrets.ts";
-import { shownUrl } from "../executor/shown-url.ts";
+import { shownUrl, withoutUrlSecrets } from "../chain/url-secrets.ts";
 
 const RPC_TIMEOUT_MS = 10_000;
 

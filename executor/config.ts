@@ -11,7 +11,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from "./bookkeeping/backoff.ts";
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./feed/bounded-fetch.ts";
 import type { FeedMode } from "./feed/change-feed.ts";
 import { DEFAULT_MAX_LAG_BLOCKS } from "./feed/subgraph-lag.ts";
-import { quotedUrlValue, shownUrl } from "./shown-url.ts";
+import { quotedUrlValue, shownUrl } from "../chain/url-secrets.ts";
 import { readSupportedGateways, type ServedPair } from "./supported-gateways.ts";
 
 export type ChainName = "origin" | "auxiliary";

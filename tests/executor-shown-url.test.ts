@@ -16,7 +16,7 @@ import { SubgraphReader } from "../executor/feed/indexed-state.ts";
 import { redact } from "../executor/observability/redact.ts";
 import { renderStatusPage } from "../executor/observability/status-page.ts";
 import type { ExecutorHealth } from "../executor/service-api.ts";
-import { shownUrl } from "../executor/shown-url.ts";
+import { shownUrl } from "../chain/url-secrets.ts";
 import type { BooksView } from "../executor/status.ts";
 import { errorText } from "../executor/transactions/rpc-errors.ts";
 import { placeholderDeployment } from "../subgraph/build.ts";

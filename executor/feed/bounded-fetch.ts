@@ -3,7 +3,7 @@
 // A fetch for graphql-request that reads an answer (unpacked) up to a bound and refuses it past,
 // and gives up on it, headers and body, at a time limit.
 
-import { shownUrl } from "../shown-url.ts";
+import { shownUrl } from "../../chain/url-secrets.ts";
 
 /** The largest subgraph answer taken (64 MiB): a page of 1,000 entities is well under 1 MiB. */
 export const MAX_SUBGRAPH_ANSWER_BYTES = 64 * 1024 * 1024;

@@ -6,7 +6,7 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import type { SubgraphReader } from "./indexed-state.ts";
-import { shownUrl } from "../shown-url.ts";
+import { shownUrl } from "../../chain/url-secrets.ts";
 
 export type FeedMode = "auto" | "subscriptions" | "polling";
 

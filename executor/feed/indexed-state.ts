@@ -3,9 +3,8 @@
 // (`block: { number }`), so its entities are a consistent snapshot.
 import { isHexString } from "ethers";
 import { ClientError, GraphQLClient } from "graphql-request";
-import { scrubUrlFromError, withoutUrlSecrets } from "../../chain/url-secrets.ts";
+import { decoded, scrubUrlFromError, shownUrl, withoutUrlSecrets } from "../../chain/url-secrets.ts";
 import { boundedFetch, type AnswerLimits } from "./bounded-fetch.ts";
-import { shownUrl } from "../shown-url.ts";
 import type { ChainName, ChainState, IndexedMessage, IndexedState } from "../decide/index.ts";
 import * as parse from "./indexed-rows.ts";
 import { RowRefused, shown, type Raw } from "./indexed-rows.ts";
@@ -49,28 +48,16 @@ function errorsSaid(response: { status: number; errors?: unknown }): string {
     .join("; ");
 }
 
-/** A URL's user or password as it was meant: percent-decoded, or as it is when that fails. */
-function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
-
 /** One subgraph, read at a pinned block. */
 export class SubgraphReader {
   private readonly client: GraphQLClient;
-  /** Its requests' fetch: answers bounded in size and time (bounded-fetch.ts). */
-  readonly fetch: typeof fetch;
-  /** Its URL as errors and logs show it (no API key: shown-url.ts). */
+  /** Its URL as errors and logs show it (no API key: url-secrets.ts). */
   readonly shown: string;
   constructor(
     private readonly url: string,
     limits: AnswerLimits = {},
   ) {
     this.shown = shownUrl(url);
-    this.fetch = boundedFetch(limits);
     // fetch refuses a URL with credentials (naming it whole in its error): they go in a header.
     const endpoint = new URL(url);
     const headers: Record<string, string> = {};
@@ -79,7 +66,8 @@ export class SubgraphReader {
       headers.authorization = `Basic ${Buffer.from(user).toString("base64")}`;
       endpoint.username = endpoint.password = "";
     }
-    this.client = new GraphQLClient(endpoint.href, { fetch: this.fetch, headers });
+    // Answers bounded in size and time (bounded-fetch.ts).
+    this.client = new GraphQLClient(endpoint.href, { fetch: boundedFetch(limits), headers });
   }
 
   /**

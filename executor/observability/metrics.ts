@@ -20,7 +20,7 @@ export interface ExecutorMetrics {
   feedBlock: Gauge<"feed">;
   /** Each chain's head as its node last answered it. */
   chainBlock: Gauge<"chain">;
-  /** Blocks between each chain's head and the block its subgraph's feed last reported. */
+  /** Blocks between each chain's head and its subgraph's (subgraph-lag.ts). */
   subgraphLag: Gauge<"feed">;
   /** Decisions taken (one per change of the indexed state). */
   decisions: Counter;
@@ -100,7 +100,7 @@ export function createMetrics(): ExecutorMetrics {
     }),
     subgraphLag: new Gauge({
       name: "facilitator_subgraph_lag_blocks",
-      help: "Blocks between each chain's head and the block its subgraph's feed last reported.",
+      help: "Blocks between each chain's head and its subgraph's (its feed's last report or the last decision's read).",
       labelNames: ["feed"],
       registers,
     }),

@@ -69,7 +69,7 @@ const list = (items: string[], none = "none") =>
 
 /**
  * A link that opens GraphiQL (graph-node's path: <subgraph>/graphql) with `query` in the editor,
- * only for a URL shown whole (`shown`, shown-url.ts): one whose path may hold an API key gets none.
+ * only for a URL shown whole (`shown`, url-secrets.ts): one whose path may hold an API key gets none.
  */
 function graphiqlLink(shown: string, label: string, query: string): string {
   if (shown.endsWith("/…") || !URL.canParse(shown)) return esc(label);
