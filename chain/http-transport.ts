@@ -12,6 +12,7 @@ import http from "node:http";
 import https from "node:https";
 import { gunzipSync } from "node:zlib";
 import type { FetchGetUrlFunc, GetUrlResponse } from "ethers";
+import { requestTarget } from "./url-credentials.ts";
 
 /**
  * The largest answer taken, unpacked (128 MiB): far above a block with every transaction in full
@@ -32,14 +33,16 @@ export const getUrlWithin =
   (maxBytes: number): FetchGetUrlFunc =>
   (req, signal) =>
     new Promise<GetUrlResponse>((resolve, reject) => {
-      const { protocol } = new URL(req.url);
+      const { url, auth } = requestTarget(req.url);
+      const { protocol } = url;
       if (protocol !== "http:" && protocol !== "https:") {
         reject(new Error(`unsupported protocol ${protocol} in an RPC URL`));
         return;
       }
-      const request = (protocol === "http:" ? http : https).request(req.url, {
+      const request = (protocol === "http:" ? http : https).request(url, {
         method: req.method,
         headers: { ...req.headers },
+        auth,
       });
       const fail = (error: Error) => {
         request.destroy();

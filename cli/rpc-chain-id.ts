@@ -2,6 +2,7 @@
 // indexer -- --manifest`), asked once before anything else, with an error that names the option,
 // the URL as errors may show it (no key or password: url-secrets.ts) and what went wrong.
 import { FetchRequest, type FetchResponse } from "ethers";
+import { getUrlWithin, MAX_ANSWER_BYTES } from "../chain/http-transport.ts";
 import { shownUrl, withoutUrlSecrets } from "../chain/url-secrets.ts";
 
 const RPC_TIMEOUT_MS = 10_000;
@@ -16,8 +17,10 @@ export async function chainIdOf(option: string, url: string, unreachableHint: st
       }`,
     );
   // ethers' FetchRequest rather than fetch(), which refuses some ports (6000, 6665-6669, …) and
-  // a URL with a user and password (sent here as Basic authentication).
+  // a URL with a user and password; over the providers' transport, which sends those as Basic
+  // authentication as the work will (a bare % in them as written).
   const request = new FetchRequest(url);
+  request.getUrlFunc = getUrlWithin(MAX_ANSWER_BYTES);
   request.body = { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] };
   request.timeout = RPC_TIMEOUT_MS;
   let response: FetchResponse;

@@ -3,10 +3,11 @@
 // OSTComposer's and the RedeemPool's organizations, and of the Anchors' organizations when it
 // anchors). A failure is one line naming the field and the fix. Balances are not a start-up check:
 // the balance watch (balances.ts) reads them before the first decision and warns when they are low.
-import { Contract, JsonRpcProvider, Network } from "ethers";
+import { Contract, type JsonRpcProvider } from "ethers";
 import type { Organization } from "../chain/contract-types.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
+import { connectChain } from "../chain/provider.ts";
 import { hostOf } from "../chain/url-secrets.ts";
 import { pairProblem } from "./pair-checks.ts";
 import type { ServedPair } from "./supported-gateways.ts";
@@ -38,7 +39,8 @@ export interface StartupCheckInput {
 const CHAINS: ChainName[] = ["origin", "auxiliary"];
 
 async function chainIdAt(url: string, expected: number, timeoutMs: number): Promise<bigint | "unreachable"> {
-  const provider = new JsonRpcProvider(url, Network.from(expected), { staticNetwork: true });
+  // The executor's own transport: a URL's user and password are sent as the work will send them.
+  const provider = connectChain(url, expected, { retries: 0, timeoutMs });
   let timer: NodeJS.Timeout | undefined;
   try {
     const answer = await Promise.race([

@@ -1,21 +1,27 @@
 // The providers' HTTP transport (chain/http-transport.ts) behind connectChain: a large answer sent in
 // many chunks arrives whole, a gzip answer is unpacked, a node that stays silent fails the request at
 // the timeout, an HTTP error without JSON-RPC in it is an error naming the status, and an answer
-// past the bound (streamed, announced or gzip) is refused as too large.
+// past the bound (streamed, announced or gzip) is refused as too large. A URL's user and password go
+// as Basic authentication, as meant where percent-encoded and as written where not.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { connectChain } from "../chain/provider.ts";
+import { chainIdOf } from "../cli/rpc-chain-id.ts";
 
-type Answer = (body: { id: number; method: string }, response: http.ServerResponse) => void;
+type Answer = (
+  body: { id: number; method: string },
+  response: http.ServerResponse,
+  request: http.IncomingMessage,
+) => void;
 let answer: Answer = () => undefined;
 const sockets = new Set<import("node:net").Socket>();
 const server = http.createServer((request, response) => {
   const parts: Buffer[] = [];
   request.on("data", (part: Buffer) => parts.push(part));
-  request.on("end", () => answer(JSON.parse(Buffer.concat(parts).toString()), response));
+  request.on("end", () => answer(JSON.parse(Buffer.concat(parts).toString()), response, request));
 });
 server.on("connection", (socket) => {
   sockets.add(socket);
@@ -132,5 +138,32 @@ test("an answer past the bound is refused as too large, and not asked for again"
     assert.equal(((await provider.send("eth_getLogs", [{}])) as unknown[]).length, logs.length);
   } finally {
     provider.destroy();
+  }
+});
+
+// A password is often a generated string, and one with a bare % (not percent-encoding) was a
+// "URI malformed" error for every request, naming neither the URL nor the field.
+test("a URL's user and password go as Basic authentication, a bare % in them as written", async () => {
+  const seen: (string | undefined)[] = [];
+  answer = ({ id }, response, request) => {
+    seen.push(request.headers.authorization);
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ jsonrpc: "2.0", id, result: "0x2a" }));
+  };
+  const cases = [
+    ["facilitator:p%zz-100%", "facilitator:p%zz-100%"],
+    ["facilitator:p%40ss", "facilitator:p@ss"],
+  ];
+  for (const [written, meant] of cases) {
+    const provider = connectChain(url.replace("//", `//${written}@`), 1515, { retries: 0 });
+    try {
+      assert.equal(await provider.send("eth_blockNumber", []), "0x2a", written);
+    } finally {
+      provider.destroy();
+    }
+    assert.deepEqual(seen.splice(0), [`Basic ${Buffer.from(meant!).toString("base64")}`], written);
+    // The chain id asked of a --rpc-url (devnet:deploy, npm run indexer -- --manifest) goes the same way.
+    assert.equal(await chainIdOf("rpc-url", url.replace("//", `//${written}@`), ""), 42, written);
+    assert.deepEqual(seen.splice(0), [`Basic ${Buffer.from(meant!).toString("base64")}`], written);
   }
 });

@@ -71,6 +71,22 @@ test("an RPC URL of another chain is refused, naming the field", async () => {
   );
 });
 
+// anvil takes no authentication: what is checked is that the URL's user and password (one with a
+// bare %, which Node's own reading of a URL throws on) do not make the node look unreachable.
+test("an RPC URL with a user and password is checked like any other", { timeout: 60_000 }, async () => {
+  await assert.rejects(
+    start((config) => {
+      const chains = config.chains as Record<string, Record<string, unknown>>;
+      chains.origin!.rpcUrl = stack.net.deployment.auxiliary.rpcUrl.replace("//", "//facilitator:p%zz@");
+    }),
+    (error: Error) => {
+      assert.match(error.message, /^chains\.origin\.rpcUrl: 127\.0\.0\.1:\d+ is chain /);
+      assert.doesNotMatch(error.message, /facilitator|p%zz/);
+      return true;
+    },
+  );
+});
+
 test("a contract of the deployment without code is refused, naming the entry", async () => {
   const deployment = structuredClone(stack.net.deployment);
   deployment.origin.contracts.ostComposer = devWallet(9).address;

@@ -1,7 +1,8 @@
 // The blocking JSON-RPC of the mapping's host functions (ethereum.call) follows a node's temporary
 // and permanent redirects (307, 308) with the same POST, as fetch and the executor's provider do,
-// and refuses a redirect loop with an error that says so, and an answer past its bound. The node runs
-// on a worker thread: the call blocks this one.
+// and refuses a redirect loop with an error that says so, and an answer past its bound. A URL's user
+// and password go as Basic authentication (a bare % in them as written), also after a redirect on
+// the same host. The node runs on a worker thread: the call blocks this one.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
@@ -9,7 +10,8 @@ import { Worker } from "node:worker_threads";
 import { SyncRpc } from "../indexer/runtime/sync-rpc.ts";
 
 // /node answers every JSON-RPC request with its method's name; /moved-N redirects to /node with
-// status N; /loop redirects to itself.
+// status N; /loop redirects to itself; /whoami answers with the request's authorization header,
+// /to-whoami redirects there.
 const NODE = `
   const { createServer } = require("node:http");
   const { parentPort } = require("node:worker_threads");
@@ -29,6 +31,16 @@ const NODE = `
         response.on("drain", more);
         response.on("close", () => response.off("drain", more));
         return more();
+      }
+      if (request.url === "/to-whoami") {
+        response.writeHead(307, { location: "/whoami" });
+        return response.end();
+      }
+      if (request.url === "/whoami") {
+        const { id } = JSON.parse(body);
+        response.setHeader("content-type", "application/json");
+        const result = request.headers.authorization ?? "none";
+        return response.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
       }
       if (request.url === "/loop") {
         response.writeHead(307, { location: "/loop" });
@@ -83,5 +95,17 @@ test("an answer past the bound ends the call with an error that says so", async 
     );
   } finally {
     await rpc.close();
+  }
+});
+
+test("a URL's user and password go as Basic authentication, a bare % in them as written", async () => {
+  const expected = `Basic ${Buffer.from("facilitator:p%zz").toString("base64")}`;
+  for (const path of ["/whoami", "/to-whoami"]) {
+    const rpc = new SyncRpc(`${base.replace("//", "//facilitator:p%zz@")}${path}`, 5000);
+    try {
+      assert.equal(rpc.call("eth_chainId", []), expected, path);
+    } finally {
+      await rpc.close();
+    }
   }
 });

@@ -13,7 +13,7 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true }),
 };
 
-function post(url, body, timeoutMs) {
+function post(url, auth, body, timeoutMs) {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const client = target.protocol === "https:" ? https : http;
@@ -21,6 +21,7 @@ function post(url, body, timeoutMs) {
       target,
       {
         method: "POST",
+        auth,
         agent: agents[target.protocol],
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
         timeout: timeoutMs,
@@ -51,20 +52,22 @@ function post(url, body, timeoutMs) {
   });
 }
 
-async function postFollowing(url, body, timeoutMs) {
+/** `auth` (user:password) goes to the URL's own origin only, not to one a redirect names. */
+async function postFollowing(url, auth, body, timeoutMs) {
+  const origin = new URL(url).origin;
   let target = url;
   for (let redirects = 0; ; redirects++) {
-    const reply = await post(target, body, timeoutMs);
+    const reply = await post(target, new URL(target).origin === origin ? auth : undefined, body, timeoutMs);
     if ((reply.status !== 307 && reply.status !== 308) || !reply.location) return reply;
     if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
     target = new URL(reply.location, target).href;
   }
 }
 
-port.on("message", async ({ url, body, timeoutMs }) => {
+port.on("message", async ({ url, auth, body, timeoutMs }) => {
   let reply;
   try {
-    reply = await postFollowing(url, body, timeoutMs);
+    reply = await postFollowing(url, auth, body, timeoutMs);
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }

@@ -2,6 +2,7 @@
 // cannot await; the request runs on a worker thread while this thread waits on a shared flag.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { MAX_ANSWER_BYTES } from "../../chain/http-transport.ts";
+import { requestTarget } from "../../chain/url-credentials.ts";
 import { hostOf } from "../../chain/url-secrets.ts";
 
 export class SyncRpcError extends Error {
@@ -19,12 +20,16 @@ export class SyncRpc {
   private readonly port: MessagePort;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
+  /** Where requests go, and the URL's user and password as Basic authentication (the worker is plain JavaScript). */
+  private readonly target: { url: string; auth: string | undefined };
 
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 30_000,
     maxAnswerBytes = MAX_ANSWER_BYTES,
   ) {
+    const { url: target, auth } = requestTarget(url);
+    this.target = { url: target.href, auth };
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     // The worker is plain JavaScript: without the parent's loader flags (tsx) it starts in a
@@ -42,7 +47,7 @@ export class SyncRpc {
   call(method: string, params: unknown[]): unknown {
     Atomics.store(this.signal, 0, 0);
     const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
-    this.port.postMessage({ url: this.url, body, timeoutMs: this.timeoutMs });
+    this.port.postMessage({ ...this.target, body, timeoutMs: this.timeoutMs });
     if (Atomics.wait(this.signal, 0, 0, this.timeoutMs + 1000) === "timed-out") {
       throw new SyncRpcError(`${method} to ${hostOf(this.url)} timed out`);
     }
