@@ -1,8 +1,10 @@
 // New heads of a chain pushed by its node: `eth_subscribe("newHeads")` over the node's WebSocket
 // (anvil serves one on its HTTP port). A caller that reacts to a head the moment it is mined, rather
 // than on its next poll, acts in the next block. Reconnects with backoff until stopped; never throws
-// at its caller (errors go to onError, so the caller can keep a timer as its fallback).
+// at its caller (errors go to onError, so the caller can keep a timer as its fallback). Errors name
+// the node by its host: a hosted node's URL holds its API key, and they reach the logs.
 import WebSocket from "ws";
+import { hostOf, withoutUrlSecrets } from "./url-secrets.ts";
 
 export interface NewHeadsOptions {
   /** The node's WebSocket URL (ws:// or wss://). */
@@ -27,10 +29,20 @@ export function followNewHeads(options: NewHeadsOptions): NewHeads {
   let socket: WebSocket | undefined;
   let retry: NodeJS.Timeout | undefined;
   let failures = 0;
+  const host = hostOf(options.url);
+  const report = (text: string) =>
+    options.onError?.(new Error(`${host}: ${withoutUrlSecrets(text, options.url, host)}`));
 
   const connect = () => {
     if (stopped) return;
-    const current = new WebSocket(options.url);
+    let current: WebSocket;
+    try {
+      current = new WebSocket(options.url);
+    } catch (error) {
+      // Not a WebSocket URL (ws's own message quotes it whole): nothing to follow.
+      report(`not a WebSocket URL (${(error as Error).name})`);
+      return;
+    }
     socket = current;
     current.on("open", () => {
       current.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] }));
@@ -38,7 +50,7 @@ export function followNewHeads(options: NewHeadsOptions): NewHeads {
     current.on("message", (data) => {
       const message = parseMessage(String(data));
       if (message?.error) {
-        options.onError?.(new Error(`${options.url}: eth_subscribe refused: ${message.error.message}`));
+        report(`eth_subscribe refused: ${message.error.message}`);
         current.close();
         return;
       }
@@ -47,7 +59,7 @@ export function followNewHeads(options: NewHeadsOptions): NewHeads {
       failures = 0;
       options.onHead({ number: Number(head.number), hash: head.hash });
     });
-    current.on("error", (error) => options.onError?.(new Error(`${options.url}: ${error.message}`)));
+    current.on("error", (error) => report(error.message));
     current.on("close", () => {
       if (stopped) return;
       failures++;
