@@ -28,66 +28,103 @@ export class AnswerTooLargeError extends Error {
   }
 }
 
-/** The transport, refusing answers larger than `maxBytes`. */
+/** Redirects followed for one request, as ethers' own transport allows. */
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 307, 308]);
+
+/**
+ * The transport, refusing answers larger than `maxBytes`. It follows redirects itself (as ethers
+ * does, the same method and body): ethers would follow them with its own transport, without this
+ * bound. The URL's user and password go to its own origin only.
+ */
 export const getUrlWithin =
   (maxBytes: number): FetchGetUrlFunc =>
-  (req, signal) =>
-    new Promise<GetUrlResponse>((resolve, reject) => {
-      const { url, auth } = requestTarget(req.url);
-      const { protocol } = url;
-      if (protocol !== "http:" && protocol !== "https:") {
-        reject(new Error(`unsupported protocol ${protocol} in an RPC URL`));
+  async (req, signal) => {
+    const { url: first, auth } = requestTarget(req.url);
+    let target = first;
+    for (let redirects = 0; ; redirects++) {
+      const response = await exchange(
+        target,
+        target.origin === first.origin ? auth : undefined,
+        req,
+        signal,
+        maxBytes,
+      );
+      const location = response.headers.location;
+      if (!REDIRECTS.has(response.statusCode) || !location) return response;
+      if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, target);
+      if (target.protocol === "https:" && next.protocol !== "https:")
+        throw new Error(`a redirect from https to ${next.protocol} is not followed`);
+      // Credentials a Location names are not taken up: the URL's own go to its own origin only.
+      target = requestTarget(next).url;
+    }
+  };
+
+/** One request and its answer. */
+function exchange(
+  url: URL,
+  auth: string | undefined,
+  req: Parameters<FetchGetUrlFunc>[0],
+  signal: Parameters<FetchGetUrlFunc>[1],
+  maxBytes: number,
+): Promise<GetUrlResponse> {
+  return new Promise<GetUrlResponse>((resolve, reject) => {
+    const { protocol } = url;
+    if (protocol !== "http:" && protocol !== "https:") {
+      reject(new Error(`unsupported protocol ${protocol} in an RPC URL`));
+      return;
+    }
+    const request = (protocol === "http:" ? http : https).request(url, {
+      method: req.method,
+      headers: { ...req.headers },
+      auth,
+    });
+    const fail = (error: Error) => {
+      request.destroy();
+      reject(error);
+    };
+    request.setTimeout(req.timeout, () =>
+      fail(Object.assign(new Error("request timeout"), { code: "TIMEOUT" })),
+    );
+    signal?.addListener(() => fail(Object.assign(new Error("request cancelled"), { code: "CANCELLED" })));
+    request.on("error", fail);
+    request.on("response", (response) => {
+      if (Number(response.headers["content-length"] ?? 0) > maxBytes) {
+        fail(new AnswerTooLargeError(maxBytes));
         return;
       }
-      const request = (protocol === "http:" ? http : https).request(url, {
-        method: req.method,
-        headers: { ...req.headers },
-        auth,
+      const chunks: Buffer[] = [];
+      let received = 0;
+      response.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxBytes) fail(new AnswerTooLargeError(maxBytes));
+        else chunks.push(chunk);
       });
-      const fail = (error: Error) => {
-        request.destroy();
-        reject(error);
-      };
-      request.setTimeout(req.timeout, () =>
-        fail(Object.assign(new Error("request timeout"), { code: "TIMEOUT" })),
-      );
-      signal?.addListener(() => fail(Object.assign(new Error("request cancelled"), { code: "CANCELLED" })));
-      request.on("error", fail);
-      request.on("response", (response) => {
-        if (Number(response.headers["content-length"] ?? 0) > maxBytes) {
-          fail(new AnswerTooLargeError(maxBytes));
+      response.on("error", fail);
+      response.on("end", () => {
+        if (received > maxBytes) return;
+        let body: Buffer | null = chunks.length > 0 ? Buffer.concat(chunks) : null;
+        try {
+          if (body && response.headers["content-encoding"] === "gzip")
+            body = gunzipSync(body, { maxOutputLength: maxBytes });
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          fail(code === "ERR_BUFFER_TOO_LARGE" ? new AnswerTooLargeError(maxBytes) : (error as Error));
           return;
         }
-        const chunks: Buffer[] = [];
-        let received = 0;
-        response.on("data", (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > maxBytes) fail(new AnswerTooLargeError(maxBytes));
-          else chunks.push(chunk);
-        });
-        response.on("error", fail);
-        response.on("end", () => {
-          if (received > maxBytes) return;
-          let body: Buffer | null = chunks.length > 0 ? Buffer.concat(chunks) : null;
-          try {
-            if (body && response.headers["content-encoding"] === "gzip")
-              body = gunzipSync(body, { maxOutputLength: maxBytes });
-          } catch (error) {
-            const code = (error as { code?: string }).code;
-            fail(code === "ERR_BUFFER_TOO_LARGE" ? new AnswerTooLargeError(maxBytes) : (error as Error));
-            return;
-          }
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-          }
-          resolve({
-            statusCode: response.statusCode ?? 0,
-            statusMessage: response.statusMessage ?? "",
-            headers,
-            body,
-          });
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+        }
+        resolve({
+          statusCode: response.statusCode ?? 0,
+          statusMessage: response.statusMessage ?? "",
+          headers,
+          body,
         });
       });
-      request.end(req.body ? Buffer.from(req.body) : undefined);
     });
+    request.end(req.body ? Buffer.from(req.body) : undefined);
+  });
+}

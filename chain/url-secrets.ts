@@ -2,6 +2,7 @@
 // gateway's API key sits in the path or the query, a password in the user part, and a client's
 // error (ethers' `requestUrl`, a gateway's error page) may quote any of them. An RPC URL is shown
 // by its host (hostOf), a subgraph's also by graph-node's own path (shownUrl).
+import querystring from "node:querystring";
 
 /** A URL as errors and logs name it: its host only. */
 export function hostOf(url: string): string {
@@ -60,13 +61,12 @@ function secretParts(url: string, shown: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-/** A percent-encoded part as it was meant, or as it is when it is not well encoded. */
+/**
+ * A percent-encoded part as it was meant: each well-formed escape decoded, anything else as it is
+ * (a bare % in a password the URL parser has escaped other characters of, `p%zz%5E`, is `p%zz^`).
+ */
 export function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
+  return querystring.unescape(part);
 }
 
 /** `text` with the whole of `url` written as `shown`, and each part of it that may be secret as `…`. */

@@ -2,7 +2,8 @@
 // many chunks arrives whole, a gzip answer is unpacked, a node that stays silent fails the request at
 // the timeout, an HTTP error without JSON-RPC in it is an error naming the status, and an answer
 // past the bound (streamed, announced or gzip) is refused as too large. A URL's user and password go
-// as Basic authentication, as meant where percent-encoded and as written where not.
+// as Basic authentication, as meant where percent-encoded and as written where not. Redirects are
+// followed by this transport, so the bound holds after them, and credentials go to the same origin.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -153,6 +154,8 @@ test("a URL's user and password go as Basic authentication, a bare % in them as 
   const cases = [
     ["facilitator:p%zz-100%", "facilitator:p%zz-100%"],
     ["facilitator:p%40ss", "facilitator:p@ss"],
+    // The URL parser escapes some characters of a password (^ as %5E) and leaves a bare % alone.
+    ["facilitator:p%zz^x", "facilitator:p%zz^x"],
   ];
   for (const [written, meant] of cases) {
     const provider = connectChain(url.replace("//", `//${written}@`), 1515, { retries: 0 });
@@ -165,5 +168,50 @@ test("a URL's user and password go as Basic authentication, a bare % in them as 
     // The chain id asked of a --rpc-url (devnet:deploy, npm run indexer -- --manifest) goes the same way.
     assert.equal(await chainIdOf("rpc-url", url.replace("//", `//${written}@`), ""), 42, written);
     assert.deepEqual(seen.splice(0), [`Basic ${Buffer.from(meant!).toString("base64")}`], written);
+  }
+});
+
+// Ethers follows a redirect with a request of its own, on its own transport: without the bound, and
+// without the URL's credentials even on the same origin.
+test("a redirect is followed with the bound kept, and credentials sent to the same origin only", async () => {
+  const port = new URL(url).port;
+  const moved: Record<string, string> = {
+    "/to-big": `${url}/big`,
+    "/to-same": `${url}/whoami`,
+    "/to-other": `http://localhost:${port}/whoami`,
+  };
+  answer = ({ id }, response, request) => {
+    const location = moved[request.url ?? ""];
+    if (location) {
+      response.writeHead(307, { location });
+      response.end();
+      return;
+    }
+    const result = request.url === "/big" ? logs : (request.headers.authorization ?? "none");
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+  };
+  const big = connectChain(`${url}/to-big`, 1515, { retries: 0, maxAnswerBytes: 1_000_000 });
+  try {
+    await assert.rejects(
+      big.send("eth_getLogs", [{}]),
+      (error: Error & { code?: string }) => error.code === "ANSWER_TOO_LARGE",
+    );
+  } finally {
+    big.destroy();
+  }
+  const basic = `Basic ${Buffer.from("facilitator:a-password").toString("base64")}`;
+  for (const [path, expected] of [
+    ["/to-same", basic],
+    ["/to-other", "none"],
+  ]) {
+    const provider = connectChain(`${url.replace("//", "//facilitator:a-password@")}${path}`, 1515, {
+      retries: 0,
+    });
+    try {
+      assert.equal(await provider.send("eth_blockNumber", []), expected, path);
+    } finally {
+      provider.destroy();
+    }
   }
 });

@@ -2,7 +2,7 @@
 // and permanent redirects (307, 308) with the same POST, as fetch and the executor's provider do,
 // and refuses a redirect loop with an error that says so, and an answer past its bound. A URL's user
 // and password go as Basic authentication (a bare % in them as written), also after a redirect on
-// the same host. The node runs on a worker thread: the call blocks this one.
+// the same origin, and not after one to another. The node runs on a worker thread: the call blocks this one.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
@@ -11,7 +11,7 @@ import { SyncRpc } from "../indexer/runtime/sync-rpc.ts";
 
 // /node answers every JSON-RPC request with its method's name; /moved-N redirects to /node with
 // status N; /loop redirects to itself; /whoami answers with the request's authorization header,
-// /to-whoami redirects there.
+// /to-whoami redirects there, /to-other-origin to it at localhost rather than 127.0.0.1.
 const NODE = `
   const { createServer } = require("node:http");
   const { parentPort } = require("node:worker_threads");
@@ -34,6 +34,10 @@ const NODE = `
       }
       if (request.url === "/to-whoami") {
         response.writeHead(307, { location: "/whoami" });
+        return response.end();
+      }
+      if (request.url === "/to-other-origin") {
+        response.writeHead(307, { location: "http://localhost:" + server.address().port + "/whoami" });
         return response.end();
       }
       if (request.url === "/whoami") {
@@ -100,10 +104,14 @@ test("an answer past the bound ends the call with an error that says so", async 
 
 test("a URL's user and password go as Basic authentication, a bare % in them as written", async () => {
   const expected = `Basic ${Buffer.from("facilitator:p%zz").toString("base64")}`;
-  for (const path of ["/whoami", "/to-whoami"]) {
+  for (const [path, sent] of [
+    ["/whoami", expected],
+    ["/to-whoami", expected],
+    ["/to-other-origin", "none"],
+  ]) {
     const rpc = new SyncRpc(`${base.replace("//", "//facilitator:p%zz@")}${path}`, 5000);
     try {
-      assert.equal(rpc.call("eth_chainId", []), expected, path);
+      assert.equal(rpc.call("eth_chainId", []), sent, path);
     } finally {
       await rpc.close();
     }

@@ -28,8 +28,14 @@ export class SyncRpc {
     private readonly timeoutMs = 30_000,
     maxAnswerBytes = MAX_ANSWER_BYTES,
   ) {
-    const { url: target, auth } = requestTarget(url);
-    this.target = { url: target.href, auth };
+    let target: ReturnType<typeof requestTarget>;
+    try {
+      target = requestTarget(url);
+    } catch {
+      // The URL parser's error carries the text whole (`input`), key and all.
+      throw new SyncRpcError(`the RPC URL for ethereum.call is not a URL`);
+    }
+    this.target = { url: target.url.href, auth: target.auth };
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     // The worker is plain JavaScript: without the parent's loader flags (tsx) it starts in a
