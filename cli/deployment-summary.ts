@@ -1,6 +1,8 @@
 // The lines both `npm start` and `npm run devnet:deploy` print about a deployment: each chain with
-// its contracts, and the development accounts' roles.
+// its contracts, and the development accounts' roles. An RPC URL given to devnet:deploy may hold a
+// key or password: shown without them.
 import { gatewayPairs, type Deployment } from "../chain/deployment-file.ts";
+import { shownUrl } from "../chain/url-secrets.ts";
 import { devWallet, FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 
 export function deploymentLines(deployment: Deployment, accounts: number): string[] {
@@ -8,9 +10,9 @@ export function deploymentLines(deployment: Deployment, accounts: number): strin
   const rows = (contracts: object) =>
     Object.entries(contracts).map(([name, address]) => `    ${name.padEnd(14)} ${address as string}`);
   return [
-    `  origin     chain ${origin.chainId}  ${origin.rpcUrl}  (contracts from block ${origin.deploymentBlock})`,
+    `  origin     chain ${origin.chainId}  ${shownUrl(origin.rpcUrl)}  (contracts from block ${origin.deploymentBlock})`,
     ...rows(origin.contracts),
-    `  auxiliary  chain ${auxiliary.chainId}  ${auxiliary.rpcUrl}  (contracts from block ${auxiliary.deploymentBlock})`,
+    `  auxiliary  chain ${auxiliary.chainId}  ${shownUrl(auxiliary.rpcUrl)}  (contracts from block ${auxiliary.deploymentBlock})`,
     ...rows(auxiliary.contracts),
     ...gatewayPairs(deployment)
       .slice(1)

@@ -9,7 +9,7 @@ import { writeDeploymentFile } from "../chain/deployment-file.ts";
 import { connectChain } from "../chain/provider.ts";
 import { FIRST_USER_INDEX, ROLE_INDEX } from "../devnet/accounts.ts";
 import { deployOntoChains, type RunningChain } from "../devnet/deploy-onto-chains.ts";
-import { quotedUrlValue } from "../chain/url-secrets.ts";
+import { quotedUrlValue, shownUrl } from "../chain/url-secrets.ts";
 import { runCommand, UsageError, wholeNumber } from "./command.ts";
 import { chainIdOf } from "./rpc-chain-id.ts";
 import { deploymentLines } from "./deployment-summary.ts";
@@ -106,7 +106,7 @@ async function run(options: ReturnType<typeof readOptions>): Promise<number> {
     const [origin, auxiliary] = chains as [RunningChain, RunningChain];
     console.log("Deploying the Mosaic contracts…");
     console.log(
-      `  origin chain ${origin.chainId} at ${origin.rpcUrl}, auxiliary chain ${auxiliary.chainId} at ${auxiliary.rpcUrl}`,
+      `  origin chain ${origin.chainId} at ${shownUrl(origin.rpcUrl)}, auxiliary chain ${auxiliary.chainId} at ${shownUrl(auxiliary.rpcUrl)}`,
     );
     const deployment = await deployOntoChains({
       origin,

@@ -9,6 +9,7 @@ import { startLiveView } from "../stack/live-view.ts";
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
 import { runCommand, UsageError, stopRequested, wholeNumber } from "./command.ts";
 import { deploymentLines } from "./deployment-summary.ts";
+import { shownUrl } from "../chain/url-secrets.ts";
 
 /** Each pair is a few more contracts and data sources; a handful shows the point. */
 const MAX_GATEWAY_PAIRS = 5;
@@ -103,8 +104,8 @@ function screenHeader(stack: LocalStack): string[] {
   const { net, urls, files } = stack;
   return [
     "Mosaic facilitator: the local stack (Ctrl-C stops it)",
-    `  origin     chain ${net.origin.chainId}  ${net.origin.rpcUrl}  GraphQL ${urls.origin.httpUrl}`,
-    `  auxiliary  chain ${net.auxiliary.chainId}  ${net.auxiliary.rpcUrl}  GraphQL ${urls.auxiliary.httpUrl}`,
+    `  origin     chain ${net.origin.chainId}  ${shownUrl(net.origin.rpcUrl)}  GraphQL ${urls.origin.httpUrl}`,
+    `  auxiliary  chain ${net.auxiliary.chainId}  ${shownUrl(net.auxiliary.rpcUrl)}  GraphQL ${urls.auxiliary.httpUrl}`,
     `  executor   log ${files.log}, config ${files.config}`,
     `  status     ${stack.statusUrl}`,
   ];

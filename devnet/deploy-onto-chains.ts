@@ -9,6 +9,7 @@ import { mined } from "../chain/receipts.ts";
 import { devWallet, facilitatorIndex, FIRST_USER_INDEX, ROLE_INDEX } from "./accounts.ts";
 import { DEV_MNEMONIC } from "./anvil.ts";
 import { deployMosaic } from "./deploy-mosaic.ts";
+import { shownUrl } from "../chain/url-secrets.ts";
 
 /** Value tokens each user account starts with, and base tokens the facilitator starts with. */
 export const DEV_TOKEN_GRANT = parseEther("1000000");
@@ -47,7 +48,7 @@ export async function deployOntoChains(options: DeployOntoChainsOptions): Promis
   const { origin, auxiliary, accounts } = options;
   if (origin.chainId === auxiliary.chainId) {
     throw new Error(
-      `the origin chain (${origin.rpcUrl}) and the auxiliary chain (${auxiliary.rpcUrl}) both have chain id ${origin.chainId}: they must be two different chains, with different chain ids`,
+      `the origin chain (${shownUrl(origin.rpcUrl)}) and the auxiliary chain (${shownUrl(auxiliary.rpcUrl)}) both have chain id ${origin.chainId}: they must be two different chains, with different chain ids`,
     );
   }
   const notes = await Promise.all([
@@ -92,7 +93,7 @@ async function checkDevAccounts(name: string, chain: RunningChain, accounts: num
   ]);
   if (ownerBalance === 0n) {
     throw new Error(
-      `${name} chain ${chain.chainId} at ${chain.rpcUrl}: the owner ${owner} (account #${ROLE_INDEX.owner} of anvil's test mnemonic) has no ether, so nothing can be deployed. The chain must hold anvil's test accounts with ether: start anvil with its default mnemonic ("${DEV_MNEMONIC}"), as docker-compose.yml's local-chains profile does`,
+      `${name} chain ${chain.chainId} at ${shownUrl(chain.rpcUrl)}: the owner ${owner} (account #${ROLE_INDEX.owner} of anvil's test mnemonic) has no ether, so nothing can be deployed. The chain must hold anvil's test accounts with ether: start anvil with its default mnemonic ("${DEV_MNEMONIC}"), as docker-compose.yml's local-chains profile does`,
     );
   }
   return lastBalance === 0n

@@ -5,6 +5,7 @@ import { writeDeploymentFile, type Deployment } from "../chain/deployment-file.t
 import { connectChain } from "../chain/provider.ts";
 import { startAnvil, type AnvilChain } from "./anvil.ts";
 import { deployOntoChains } from "./deploy-onto-chains.ts";
+import { shownUrl } from "../chain/url-secrets.ts";
 
 export { DEV_TOKEN_GRANT } from "./deploy-onto-chains.ts";
 
@@ -86,7 +87,7 @@ export async function startDevNetwork(options: DevNetworkOptions = {}): Promise<
     await Promise.all([originAnvil.stop(), auxiliaryAnvil.stop()]);
   };
   progress(
-    `origin chain ${origin.chainId} at ${origin.rpcUrl}, auxiliary chain ${auxiliary.chainId} at ${auxiliary.rpcUrl}`,
+    `origin chain ${origin.chainId} at ${shownUrl(origin.rpcUrl)}, auxiliary chain ${auxiliary.chainId} at ${shownUrl(auxiliary.rpcUrl)}`,
   );
 
   try {

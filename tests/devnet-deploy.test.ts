@@ -56,9 +56,11 @@ async function devnetDeploy(args: string[]): Promise<Run> {
 
 test("deploys onto two running chains that mine a block a second, and writes the deployment file", async () => {
   const deploymentFile = path.join(directory, "deployment.json");
+  // A node behind a password (anvil takes none): the summary shows the URL without it.
+  const originUrl = origin.rpcUrl.replace("//", "//deployer:a-node-password@");
   const run = await devnetDeploy([
     "--origin-rpc-url",
-    origin.rpcUrl,
+    originUrl,
     "--auxiliary-rpc-url",
     auxiliary.rpcUrl,
     "--deployment-file",
@@ -70,7 +72,7 @@ test("deploys onto two running chains that mine a block a second, and writes the
   const deployment = readDeploymentFile(deploymentFile);
   assert.equal(deployment.origin.chainId, ORIGIN_CHAIN_ID);
   assert.equal(deployment.auxiliary.chainId, AUXILIARY_CHAIN_ID);
-  assert.equal(deployment.origin.rpcUrl, origin.rpcUrl);
+  assert.equal(deployment.origin.rpcUrl, originUrl);
   assert.equal(deployment.auxiliary.rpcUrl, auxiliary.rpcUrl);
   for (const shown of [
     deployment.origin.contracts.gateway,
@@ -81,6 +83,8 @@ test("deploys onto two running chains that mine a block a second, and writes the
     assert.ok(run.stdout.includes(shown), `the summary shows ${shown}:\n${run.stdout}`);
   }
   assert.doesNotMatch(run.stdout, /0x[0-9a-fA-F]{64}/, "no private key (or other 32-byte secret) is printed");
+  assert.ok(!`${run.stdout}${run.stderr}`.includes("a-node-password"), run.stdout);
+  assert.ok(run.stdout.includes(`chain ${ORIGIN_CHAIN_ID}  ${origin.rpcUrl}  `), run.stdout);
 
   const originProvider = connectChain(origin.rpcUrl, ORIGIN_CHAIN_ID);
   const auxiliaryProvider = connectChain(auxiliary.rpcUrl, AUXILIARY_CHAIN_ID);
