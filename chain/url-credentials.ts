@@ -1,7 +1,7 @@
 // A URL's user and password sent as Basic authentication. Node's HTTP client reads them from the URL
 // itself with decodeURIComponent, which throws on a bare % ("URI malformed", on every request and
 // naming nothing): generated passwords often hold one. Here each is taken as meant where it is
-// percent-encoded and as written where it is not, as the subgraph reader takes them.
+// percent-encoded and as written where it is not; the subgraph reader sends them the same way.
 import { decoded } from "./url-secrets.ts";
 
 export interface RequestTarget {

@@ -3,7 +3,8 @@
 // (`block: { number }`), so its entities are a consistent snapshot.
 import { isHexString } from "ethers";
 import { ClientError, GraphQLClient } from "graphql-request";
-import { decoded, scrubUrlFromError, shownUrl, withoutUrlSecrets } from "../../chain/url-secrets.ts";
+import { requestTarget } from "../../chain/url-credentials.ts";
+import { scrubUrlFromError, shownUrl, withoutUrlSecrets } from "../../chain/url-secrets.ts";
 import { boundedFetch, type AnswerLimits } from "./bounded-fetch.ts";
 import type { ChainName, ChainState, IndexedMessage, IndexedState } from "../decide/index.ts";
 import * as parse from "./indexed-rows.ts";
@@ -59,13 +60,9 @@ export class SubgraphReader {
   ) {
     this.shown = shownUrl(url);
     // fetch refuses a URL with credentials (naming it whole in its error): they go in a header.
-    const endpoint = new URL(url);
-    const headers: Record<string, string> = {};
-    if (endpoint.username || endpoint.password) {
-      const user = `${decoded(endpoint.username)}:${decoded(endpoint.password)}`;
-      headers.authorization = `Basic ${Buffer.from(user).toString("base64")}`;
-      endpoint.username = endpoint.password = "";
-    }
+    const { url: endpoint, auth } = requestTarget(url);
+    const headers: Record<string, string> =
+      auth === undefined ? {} : { authorization: `Basic ${Buffer.from(auth).toString("base64")}` };
     // Answers bounded in size and time (bounded-fetch.ts).
     this.client = new GraphQLClient(endpoint.href, { fetch: boundedFetch(limits), headers });
   }
