@@ -17,6 +17,20 @@ const FLOWS = 3;
 /** Seeded, so that a failing run can be repeated with FAULTS_SEED. */
 const SEED = Number(process.env.FAULTS_SEED ?? 20261201);
 
+/**
+ * The run's output with what it said at its time limit (each open flow as `facilitator status` sees
+ * it, where every flow stands, the executor's last warnings) moved to the top: a failure's message
+ * may be shown cut after its first lines.
+ */
+function diagnosisFirst(said: string): string {
+  const lines = said.split("\n");
+  const from = lines.findIndex((line) => / s passed with \w+ still open$/.test(line));
+  if (from < 0) return said;
+  const to = lines.findIndex((line, index) => index > from && /^figure\s/.test(line));
+  const diagnosis = lines.slice(from, to < 0 ? undefined : to);
+  return [...diagnosis, "", "The whole run:", ...lines].join("\n");
+}
+
 test(
   `stakes and redeems under RPC faults, kills and reorgs complete once (seed ${SEED})`,
   { timeout: 720_000 },
@@ -49,7 +63,7 @@ test(
       assert.equal(
         value("flows.completed"),
         FLOWS * 2,
-        `flows still open after ${kills} kills and ${reorgs} reorgs\n${said}`,
+        `flows still open after ${kills} kills and ${reorgs} reorgs\n${diagnosisFirst(said)}`,
       );
       assert.equal(value("unclean-stops"), 0, `the settling run did not stop cleanly\n${said}`);
       assert.ok(kills >= 3 && reorgs >= 2, `${kills} kills and ${reorgs} reorgs`);

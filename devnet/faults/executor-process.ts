@@ -1,7 +1,7 @@
 // `facilitator start` as a process of its own, as an operator runs it, so that it can be killed with
 // SIGKILL and started again as a supervisor would. Its keystore password and secrets passphrase
 // reach it through the environment only, never its arguments.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -48,4 +48,23 @@ export function spawnFacilitator(configFile: string, secrets: ExecutorSecrets): 
   child.stderr.on("data", take);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, startedAt: () => startedAt, exited };
+}
+
+/**
+ * `facilitator status <hash> --json` against a configuration: where a flow stands and what the
+ * executor waits for, as its own tool reads the subgraphs and the books (no password needed).
+ */
+export function facilitatorStatus(configFile: string, hash: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "cli/facilitator.ts", "status", hash, "--config", configFile, "--json"],
+      { cwd: PROJECT_ROOT, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`facilitator status ${hash.slice(0, 10)}: ${stderr.trim() || error.message}`));
+        else resolve(JSON.parse(stdout) as unknown);
+      },
+    );
+  });
 }

@@ -15,7 +15,12 @@ import { startAnchorer, type Anchorer } from "../anchorer.ts";
 import type { DevNetwork } from "../network.ts";
 import { requestRedeem, requestStake } from "../user-requests.ts";
 import { auditChains, type Audit } from "./chain-audit.ts";
-import { spawnFacilitator, type ExecutorProcess, type ExecutorSecrets } from "./executor-process.ts";
+import {
+  facilitatorStatus,
+  spawnFacilitator,
+  type ExecutorProcess,
+  type ExecutorSecrets,
+} from "./executor-process.ts";
 import { reorgNextWithout } from "./reorgs.ts";
 import { seededRandom, startRpcFaultProxy, type RpcFaultProxy } from "./rpc-fault-proxy.ts";
 
@@ -116,10 +121,13 @@ async function progressedOnBoth(
 }
 
 /**
- * Where each flow stands as the subgraphs show it: requests not accepted, and each message's status
- * on both chains (a line each), for a run that ends with flows open.
+ * Where each flow stands as the subgraphs show it, for a run that ends with flows open: requests
+ * not accepted, and each message's status on both chains (a line each); and the hashes of the
+ * flows still open (requests not accepted, messages not progressed on both chains).
  */
-async function flowStates(subgraphs: Record<ChainName, string>): Promise<string[]> {
+async function flowStates(
+  subgraphs: Record<ChainName, string>,
+): Promise<{ lines: string[]; open: string[] }> {
   const requests = { origin: "stakeRequests", auxiliary: "redeemRequests" } as const;
   const [origin, auxiliary] = await Promise.all(
     CHAINS.map((chain) =>
@@ -135,13 +143,55 @@ async function flowStates(subgraphs: Record<ChainName, string>): Promise<string[
   const kinds = new Map(
     [...origin!.messages, ...auxiliary!.messages].map((row) => [row.id, row.kind as string]),
   );
-  return [
-    `requests not accepted: ${origin!.open.length} stakes, ${auxiliary!.open.length} redeems`,
-    ...[...kinds].map(
-      ([id, kind]) =>
-        `${kind} ${String(id).slice(0, 10)}: origin ${onOrigin.get(id) ?? "none"}, auxiliary ${onAuxiliary.get(id) ?? "none"}`,
-    ),
+  const unaccepted = [...origin!.open, ...auxiliary!.open].map((row) => row.id as string);
+  const unprogressed = [...kinds.keys()].filter(
+    (id) => onOrigin.get(id) !== "Progressed" || onAuxiliary.get(id) !== "Progressed",
+  ) as string[];
+  return {
+    lines: [
+      `requests not accepted: ${origin!.open.length} stakes, ${auxiliary!.open.length} redeems`,
+      ...[...kinds].map(
+        ([id, kind]) =>
+          `${kind} ${String(id).slice(0, 10)}: origin ${onOrigin.get(id) ?? "none"}, auxiliary ${onAuxiliary.get(id) ?? "none"}`,
+      ),
+    ],
+    open: [...unaccepted, ...unprogressed],
+  };
+}
+
+interface StatusDigest {
+  kind: string | null;
+  stage: string;
+  summary: string;
+  next: string[];
+  waitingFor: { for: string; detail: string }[];
+  intents: {
+    step: string;
+    status: string;
+    failures: number;
+    nextAttemptAt: string | null;
+    error: { kind: string; message: string } | null;
+  }[];
+  skips: { reason: string }[];
+}
+
+/**
+ * What `facilitator status` says of an open flow, in a few lines: its stage, what it waits for,
+ * and the executor's intents for it that are not confirmed (failures, next try, last error).
+ */
+async function openFlowDigest(configFile: string, hash: string): Promise<string[]> {
+  const report = (await facilitatorStatus(configFile, hash)) as StatusDigest;
+  const waits = report.waitingFor.map((wait) => `${wait.for} (${wait.detail})`).join("; ") || "nothing";
+  const lines = [
+    `${report.kind ?? "Flow"} ${hash.slice(0, 10)}: ${report.stage}: ${report.summary}; next ${report.next.join(", ") || "nothing"}; waiting for ${waits}`,
   ];
+  for (const intent of report.intents.filter((item) => item.status !== "confirmed")) {
+    const error = intent.error ? `; ${intent.error.kind}: ${intent.error.message.slice(0, 300)}` : "";
+    const due = intent.nextAttemptAt ? `, next try ${intent.nextAttemptAt}` : "";
+    lines.push(`  ${intent.step}: ${intent.status}, ${intent.failures} failures${due}${error}`);
+  }
+  for (const skip of report.skips) lines.push(`  skipped: ${skip.reason}`);
+  return lines;
 }
 
 /**
@@ -283,8 +333,18 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       }
       if (Date.now() > deadline) {
         progress(`${options.timeoutMs / 1000} s passed with ${phase.toLowerCase()}s still open`);
-        for (const line of await flowStates(subgraphs).catch((error: Error) => [error.message]))
-          progress(line);
+        // The executor's own account of each open flow first, then where every flow stands.
+        const states = await flowStates(subgraphs).catch((error: Error) => ({
+          lines: [error.message],
+          open: [],
+        }));
+        for (const hash of states.open) {
+          const digest = await openFlowDigest(options.configFile, hash).catch((error: Error) => [
+            error.message,
+          ]);
+          for (const line of digest) progress(line);
+        }
+        for (const line of states.lines) progress(line);
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 500 + next() * 2500));
