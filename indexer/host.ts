@@ -66,6 +66,8 @@ export function openSubgraph(
   options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs" | "maxLogRange"> & {
     /** False instantiates every trigger's module afresh (the reference for instance reuse). */
     reuseInstances?: boolean;
+    /** Ranges starting this close to the head are read block by block, by hash (default 16). */
+    nearHeadBlocks?: number;
   },
 ) {
   const manifest = loadManifest(subgraph.manifestFile);
@@ -98,6 +100,7 @@ export function openSubgraph(
     chain,
     pollIntervalMs: options.pollIntervalMs,
     range: options.maxLogRange ? { initial: options.maxLogRange, max: options.maxLogRange } : undefined,
+    nearHeadBlocks: options.nearHeadBlocks,
     onProgress: (progress) => options.onProgress?.(subgraph.name, progress),
     onError: (error) => options.onLog?.(subgraph.name, "fault", error.message),
   });

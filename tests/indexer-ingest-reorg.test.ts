@@ -1,6 +1,7 @@
 // Reorganisations that race the indexer's reads: the chain is reorganised right after a range's
-// logs were read (before its end block is), and between the reads of two ranges. Whatever the
-// timing, the entities must end up equal to a fresh index of the final chain.
+// logs were read (before its end block is), and between the reads of two ranges; and a node that
+// answers a range's logs from a shorter chain for a moment. Whatever the timing, the entities must
+// end up equal to a fresh index of the final chain.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseEther } from "ethers";
@@ -32,9 +33,10 @@ after(async () => {
   await net?.stop();
 });
 
-async function openOrigin(maxLogRange?: number): Promise<Opened> {
+/** Ranges only, unless `byHash`: near the head the indexer reads each block's logs by hash. */
+async function openOrigin(maxLogRange?: number, byHash = false): Promise<Opened> {
   const [origin] = mosaicSubgraphs(net.deployment, await builtSubgraphs(), ":memory:");
-  return openSubgraph(origin!, { maxLogRange });
+  return openSubgraph(origin!, { maxLogRange, nearHeadBlocks: byHash ? undefined : 0 });
 }
 
 /** Runs `reorganise` once, right after the next eth_getLogs of `opened` is answered. */
@@ -128,3 +130,34 @@ test("a reorg between the reads of two ranges", { timeout: 180_000 }, async () =
     await closeSubgraph(indexed);
   }
 });
+
+test(
+  "a range's logs answered from a shorter chain for a moment are not taken for its blocks' logs",
+  { timeout: 180_000 },
+  async () => {
+    const indexed = await openOrigin(undefined, true);
+    try {
+      await indexed.indexer.syncToHead();
+      await requestStake(net, devWallet(6), request(16));
+      const newest = await net.origin.provider.getBlockNumber();
+      // As anvil answers in the middle of anvil_reorg, or a node behind a load balancer that is a block
+      // behind the one that gave the head: the range's logs of the blocks that node has, no error,
+      // and the end block read the same before and after.
+      const read = indexed.chain.logs.bind(indexed.chain);
+      let shortAnswers = 0;
+      indexed.chain.logs = async (query: LogQuery): Promise<RawLog[]> => {
+        const logs = await read(query);
+        if (query.toBlock < newest) return logs;
+        shortAnswers++;
+        return logs.filter((log) => Number(log.blockNumber) < newest);
+      };
+      await indexed.indexer.syncToHead();
+      indexed.chain.logs = read;
+      // The first test's request, the second test's, and this one.
+      await assertEqualsFreshIndex(indexed, 3);
+      assert.equal(shortAnswers, 0, "near the head, no range answer is taken");
+    } finally {
+      await closeSubgraph(indexed);
+    }
+  },
+);

@@ -18,7 +18,7 @@ export interface LogQuery {
  * `call`, declared calls are not made early and the handlers' calls go to the node as they come.
  */
 export type ChainSource = Pick<ChainReader, "head" | "block" | "pointer" | "logs"> &
-  Partial<Pick<ChainReader, "call">>;
+  Partial<Pick<ChainReader, "call" | "blockLogs">>;
 
 export class ChainReader {
   constructor(readonly provider: JsonRpcProvider) {}
@@ -56,6 +56,16 @@ export class ChainReader {
         address: query.addresses,
         topics: [query.topics],
       },
+    ])) as RawLog[];
+  }
+
+  /**
+   * One block's logs, asked by its hash: a node that does not have that block refuses ("unknown
+   * block"), where a range's eth_getLogs answers for the blocks it has and says nothing of the rest.
+   */
+  async blockLogs(blockHash: string, filter: Pick<LogQuery, "addresses" | "topics">): Promise<RawLog[]> {
+    return (await this.provider.send("eth_getLogs", [
+      { blockHash, address: filter.addresses, topics: [filter.topics] },
     ])) as RawLog[];
   }
 }

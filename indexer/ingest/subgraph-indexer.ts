@@ -11,7 +11,10 @@
 // chain in between. Equal end blocks mean the logs came from that block's chain (whose hash fixes
 // every ancestor), and the base block being canonical after the first end read means that chain
 // descends from it. Any difference throws ChainMoved, and the pass starts again from the fork
-// point.
+// point. That holds only if the node answered the logs from a chain with the end block in it: a
+// node may answer a range from a chain shorter for a moment (anvil inside anvil_reorg, a lagging
+// node behind a load balancer), without the logs of the blocks it lacks and without an error. So
+// near the head, where that happens, each block's logs are asked by its hash (fetchByHash).
 import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
 import { callKey, type CallAnswers } from "../runtime/host-imports.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
@@ -48,6 +51,11 @@ export interface IndexerOptions {
   /** How many recorded blocks to compare when looking for a fork point. */
   reorgSearchDepth?: number;
   range?: RangeOptions;
+  /**
+   * Ranges that start this close to the head are read block by block, by hash, when the chain
+   * source can (NEAR_HEAD_BLOCKS; 0: ranges only).
+   */
+  nearHeadBlocks?: number;
   /** How many blocks with logs of a range are read ahead of the one handled (16). */
   blockWindow?: number;
   /** Ranges are read ahead while fewer logs than this wait in them (4,000); always one range. */
@@ -68,6 +76,11 @@ const DECLARED_CALLS_IN_FLIGHT = 16;
  */
 const TRIGGERS_PER_TURN = 25;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Ranges that start this close to the head are read block by block, by hash (fetchByHash): the
+ * blocks a reorganisation or a lagging node can leave out of a range's answer.
+ */
+const NEAR_HEAD_BLOCKS = 16;
 /** Four ranges of the thousand logs each range is sized for (log-ranges.ts). */
 const READ_AHEAD_LOGS = 4_000;
 
@@ -257,6 +270,9 @@ export class SubgraphIndexer {
     const { chain } = this.options;
     for (;;) {
       const to = Math.min(head, from + this.range.blocks - 1);
+      if (chain.blockLogs && head - from < (this.options.nearHeadBlocks ?? NEAR_HEAD_BLOCKS)) {
+        return this.readyRange(await this.fetchByHash(from, to, base, filter), to - from + 1);
+      }
       const end = await chain.pointer(to);
       if (!end) throw new ChainMoved();
       if (base && (await chain.pointer(base.number))?.hash !== base.hash) throw new ChainMoved();
@@ -273,25 +289,70 @@ export class SubgraphIndexer {
         throw error;
       }
       if ((await chain.pointer(to))?.hash !== end.hash) throw new ChainMoved();
-      this.range.succeeded(logs.length, to - from + 1);
-      const byBlock = new Map<number, RawLog[]>();
       for (const log of logs) {
-        const number = Number(log.blockNumber);
-        if (number === end.number && log.blockHash !== end.hash) throw new ChainMoved();
-        const list = byBlock.get(number);
-        if (list) list.push(log);
-        else byBlock.set(number, [log]);
+        if (Number(log.blockNumber) === end.number && log.blockHash !== end.hash) throw new ChainMoved();
       }
-      const numbers = [...byBlock.keys()].sort((a, b) => a - b);
-      // The declared calls of the whole range start now: their answers are in long before the
-      // blocks' handlers run, where the blocks are read only a window ahead.
-      const answers = new Map(
-        numbers.map((number) => [number, this.declaredCalls(number, byBlock.get(number)!)]),
-      );
-      const read = (number: number) => this.readBlock(number, answers.get(number)!);
-      const reads = numbers.slice(0, this.blockWindow).map(read);
-      return { end, logCount: logs.length, byBlock, numbers, reads, read };
+      return this.readyRange({ end, logs }, to - from + 1);
     }
+  }
+
+  /**
+   * Near the head, a node may answer a range's eth_getLogs from a chain that lacks some of its
+   * blocks for a moment (anvil while it reorganises, a node behind a load balancer that is behind
+   * the others), without an error and without those blocks' logs, and read the end block the same
+   * before and after. There, each block's logs are asked by its hash (refused by a node without
+   * that block), and the blocks' hashes must link from the base to the end.
+   */
+  private async fetchByHash(
+    from: number,
+    to: number,
+    base: BlockPointer | null,
+    filter: { addresses: string[]; topics: string[] },
+  ): Promise<{ end: BlockPointer; logs: RawLog[] }> {
+    const { chain } = this.options;
+    const numbers = Array.from({ length: to - from + 1 }, (_, index) => from + index);
+    const pointers = await Promise.all(numbers.map((number) => chain.pointer(number)));
+    let parent = base?.number === from - 1 ? base : null;
+    for (const pointer of pointers) {
+      if (!pointer || (parent && pointer.parentHash !== parent.hash)) throw new ChainMoved();
+      parent = pointer;
+    }
+    const perBlock = await Promise.all(
+      pointers.map(async (pointer) => {
+        try {
+          return await chain.blockLogs!(pointer!.hash, filter);
+        } catch (error) {
+          // A block the node no longer has at that height: the chain moved.
+          if ((await chain.pointer(pointer!.number))?.hash !== pointer!.hash) throw new ChainMoved();
+          throw error;
+        }
+      }),
+    );
+    const logs = perBlock.flat();
+    if (logs.some((log) => log.blockHash !== pointers[Number(log.blockNumber) - from]?.hash))
+      throw new ChainMoved();
+    return { end: pointers.at(-1)!, logs };
+  }
+
+  /** A range's logs by block, with the declared calls of the whole range and its first block reads started. */
+  private readyRange({ end, logs }: { end: BlockPointer; logs: RawLog[] }, blocks: number): FetchedRange {
+    this.range.succeeded(logs.length, blocks);
+    const byBlock = new Map<number, RawLog[]>();
+    for (const log of logs) {
+      const number = Number(log.blockNumber);
+      const list = byBlock.get(number);
+      if (list) list.push(log);
+      else byBlock.set(number, [log]);
+    }
+    const numbers = [...byBlock.keys()].sort((a, b) => a - b);
+    // The declared calls of the whole range start now: their answers are in long before the
+    // blocks' handlers run, where the blocks are read only a window ahead.
+    const answers = new Map(
+      numbers.map((number) => [number, this.declaredCalls(number, byBlock.get(number)!)]),
+    );
+    const read = (number: number) => this.readBlock(number, answers.get(number)!);
+    const reads = numbers.slice(0, this.blockWindow).map(read);
+    return { end, logCount: logs.length, byBlock, numbers, reads, read };
   }
 
   private get blockWindow(): number {
