@@ -7,7 +7,7 @@ import type { ChainReader, ChainSource, LogQuery } from "../indexer/ingest/chain
 import { toPointer } from "../indexer/ingest/chain-reader.ts";
 import { InFlightLimit } from "../indexer/ingest/in-flight-limit.ts";
 import type { IndexerProgress } from "../indexer/ingest/subgraph-indexer.ts";
-import type { RawBlock, RawLog } from "../indexer/runtime/chain-data.ts";
+import { logsByBlock, type RawBlock, type RawLog } from "../indexer/runtime/chain-data.ts";
 import { callKey } from "../indexer/runtime/host-imports.ts";
 import type { SubgraphRuntime } from "../indexer/runtime/subgraph-runtime.ts";
 import type { BlockPointer } from "../indexer/store/types.ts";
@@ -60,7 +60,7 @@ export async function replayLogs(
     const asked = performance.now();
     const logs = await chain.logs({ ...range, addresses: filter.addresses, topics: filter.topics });
     const received = performance.now();
-    for (const blockLogs of groupByBlock(logs).values()) {
+    for (const blockLogs of logsByBlock(logs).values()) {
       const decoded = new Set(
         runtime.triggers(Number(blockLogs[0]!.blockNumber), blockLogs).map((t) => t.log),
       );
@@ -83,17 +83,6 @@ async function readBlockOf(chain: ChainReader, log: RawLog): Promise<void> {
   const block = await chain.block(Number(log.blockNumber), true);
   if (block?.hash !== log.blockHash)
     throw new Error(`block ${Number(log.blockNumber)} changed during the replay`);
-}
-
-function groupByBlock(logs: RawLog[]): Map<number, RawLog[]> {
-  const byBlock = new Map<number, RawLog[]>();
-  for (const log of logs) {
-    const number = Number(log.blockNumber);
-    const list = byBlock.get(number);
-    if (list) list.push(log);
-    else byBlock.set(number, [log]);
-  }
-  return byBlock;
 }
 
 /**
@@ -120,7 +109,7 @@ export class RecordedChain implements ChainSource {
     const logs: RawLog[] = [];
     for (const range of ranges)
       logs.push(...(await chain.logs({ ...range, addresses: filter.addresses, topics: filter.topics })));
-    const byBlock = groupByBlock(logs);
+    const byBlock = logsByBlock(logs);
     const blocks = new Map<number, RawBlock>();
     // The answers to the logs' declared calls, read with them as the indexer reads them.
     const answers = new Map<string, string>();

@@ -15,7 +15,7 @@
 // node may answer a range from a chain shorter for a moment (anvil inside anvil_reorg, a lagging
 // node behind a load balancer), without the logs of the blocks it lacks and without an error. So
 // near the head, where that happens, each block's logs are asked by its hash (fetchByHash).
-import type { RawBlock, RawLog } from "../runtime/chain-data.ts";
+import { logsByBlock, type RawBlock, type RawLog } from "../runtime/chain-data.ts";
 import { callKey, type CallAnswers } from "../runtime/host-imports.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
 import type { BlockPointer, SubgraphStore } from "../store/types.ts";
@@ -337,13 +337,7 @@ export class SubgraphIndexer {
   /** A range's logs by block, with the declared calls of the whole range and its first block reads started. */
   private readyRange({ end, logs }: { end: BlockPointer; logs: RawLog[] }, blocks: number): FetchedRange {
     this.range.succeeded(logs.length, blocks);
-    const byBlock = new Map<number, RawLog[]>();
-    for (const log of logs) {
-      const number = Number(log.blockNumber);
-      const list = byBlock.get(number);
-      if (list) list.push(log);
-      else byBlock.set(number, [log]);
-    }
+    const byBlock = logsByBlock(logs);
     const numbers = [...byBlock.keys()].sort((a, b) => a - b);
     // The declared calls of the whole range start now: their answers are in long before the
     // blocks' handlers run, where the blocks are read only a window ahead.

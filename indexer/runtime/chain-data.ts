@@ -42,3 +42,15 @@ export interface RawLog {
   logIndex: string;
   removed?: boolean;
 }
+
+/** Logs grouped by the block number they name, in the order given. */
+export function logsByBlock(logs: RawLog[]): Map<number, RawLog[]> {
+  const byBlock = new Map<number, RawLog[]>();
+  for (const log of logs) {
+    const number = Number(log.blockNumber);
+    const list = byBlock.get(number);
+    if (list) list.push(log);
+    else byBlock.set(number, [log]);
+  }
+  return byBlock;
+}
