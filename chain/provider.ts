@@ -44,7 +44,7 @@ export class WrongChainError extends Error {
 }
 
 /** The URL's chain id could not be asked (or its answer was no chain id): nothing was sent to it. */
-class ChainIdUnknownError extends Error {
+export class ChainIdUnknownError extends Error {
   override name = "ChainIdUnknownError";
 }
 

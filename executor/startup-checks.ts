@@ -7,7 +7,7 @@ import { Contract, type JsonRpcProvider } from "ethers";
 import type { Organization } from "../chain/contract-types.ts";
 import type { Deployment } from "../chain/deployment-file.ts";
 import { mosaicAbi } from "../chain/mosaic-artifacts.ts";
-import { connectChain } from "../chain/provider.ts";
+import { ChainIdUnknownError, connectChain } from "../chain/provider.ts";
 import { hostOf } from "../chain/url-secrets.ts";
 import { pairProblem } from "./pair-checks.ts";
 import type { ServedPair } from "./supported-gateways.ts";
@@ -152,6 +152,8 @@ const CHECK_RETRY_PAUSE_MS = 500;
  * after the provider's own retries, rather than with one (a revert, undecodable data).
  */
 function unanswered(error: unknown): boolean {
+  // The provider asks a URL its chain id before its first use: no answer to that is no answer.
+  if (error instanceof ChainIdUnknownError) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^(TIMEOUT|SERVER_ERROR|NETWORK_ERROR|E[A-Z]+)$/.test(code);
 }

@@ -155,6 +155,27 @@ test("a node that stops answering during the checks: they are tried again, then 
   }
 });
 
+test("a URL that does not say its chain id at its first use during the checks is tried again", async () => {
+  const proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
+  try {
+    const throughProxy = (config: Record<string, unknown>) => {
+      const chains = config.chains as Record<string, Record<string, unknown>>;
+      chains.origin = { ...chains.origin, rpcUrl: proxy.url };
+    };
+    // The URL's chain id check answers; then the provider's own check of the URL, at the checks'
+    // first read, fails in each of that read's three attempts, as a node failing a share of
+    // requests does now and then.
+    proxy.fail("eth_chainId", "http500", 3, 1);
+    const lines: string[] = [];
+    const executor = await start(throughProxy, lines);
+    await executor.stop();
+    assert.equal(proxy.failed("eth_chainId"), 3);
+    assert.ok(!lines.some((line) => line.includes("checks are left to the work")), lines.join("\n"));
+  } finally {
+    await proxy.stop();
+  }
+});
+
 test("a key without base token for a bounty starts with a warning", async () => {
   const facilitator = devWallet(ROLE_INDEX.facilitator, stack.net.origin.provider);
   const baseToken = bindOrigin(stack.net.deployment, facilitator).baseToken;

@@ -8,8 +8,11 @@ export type RpcFault = "http500" | "hang" | "drop";
 
 export interface RpcFaultProxy {
   url: string;
-  /** The next `times` requests of `method` fail with `fault` (Infinity: until clear()). */
-  fail(method: string, fault: RpcFault, times?: number): void;
+  /**
+   * The next `times` requests of `method` fail with `fault` (Infinity: until clear()), after the
+   * next `after` of them (0 by default) are let through.
+   */
+  fail(method: string, fault: RpcFault, times?: number, after?: number): void;
   /**
    * From now on a share (`rate`, 0 to 1) of all requests fails, each with a fault picked at random;
    * the same seed gives the same sequence of faults.
@@ -39,7 +42,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export async function startRpcFaultProxy(target: string): Promise<RpcFaultProxy> {
-  const faults = new Map<string, { fault: RpcFault; left: number }>();
+  const faults = new Map<string, { fault: RpcFault; left: number; through: number }>();
   const seen = new Map<string, number>();
   const failed = new Map<string, number>();
   let chaos: { rate: number; next: () => number } | undefined;
@@ -60,8 +63,12 @@ export async function startRpcFaultProxy(target: string): Promise<RpcFaultProxy>
       }
       bump(seen, method);
       const planned = faults.get(method);
-      let fault = planned && planned.left > 0 ? planned.fault : undefined;
-      if (planned && fault) planned.left--;
+      let fault: RpcFault | undefined;
+      if (planned && planned.through > 0) planned.through--;
+      else if (planned && planned.left > 0) {
+        planned.left--;
+        fault = planned.fault;
+      }
       if (!fault && chaos && chaos.next() < chaos.rate) fault = CHAOS_FAULTS[Math.floor(chaos.next() * 3)];
       if (fault) bump(failed, method);
       if (fault === "http500") {
@@ -85,8 +92,8 @@ export async function startRpcFaultProxy(target: string): Promise<RpcFaultProxy>
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    fail(method, fault, times = Infinity) {
-      faults.set(method, { fault, left: times });
+    fail(method, fault, times = Infinity, after = 0) {
+      faults.set(method, { fault, left: times, through: after });
     },
     chaos({ rate, seed }) {
       chaos = { rate, next: seededRandom(seed) };
