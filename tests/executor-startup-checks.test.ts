@@ -32,6 +32,14 @@ async function start(change: (config: Record<string, unknown>) => void, lines: s
   return startLoggedExecutor(readConfig(file), lines);
 }
 
+/** A change of the configuration: the origin chain through `url` (a fault proxy). */
+function originThrough(url: string) {
+  return (config: Record<string, unknown>) => {
+    const chains = config.chains as Record<string, Record<string, unknown>>;
+    chains.origin = { ...chains.origin, rpcUrl: url };
+  };
+}
+
 function keystoreOf(index: number): string {
   const wallet = devWallet(index);
   const file = `keystore-${index}.json`;
@@ -130,10 +138,7 @@ test("the anchoring role without the Anchors' organization rights is refused", a
 test("a node that stops answering during the checks: they are tried again, then left to the work", async () => {
   const proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
   try {
-    const throughProxy = (config: Record<string, unknown>) => {
-      const chains = config.chains as Record<string, Record<string, unknown>>;
-      chains.origin = { ...chains.origin, rpcUrl: proxy.url };
-    };
+    const throughProxy = originThrough(proxy.url);
     // One read's three attempts fail: the checks' second try goes through.
     proxy.fail("eth_getCode", "http500", 3);
     const lines: string[] = [];
@@ -158,10 +163,7 @@ test("a node that stops answering during the checks: they are tried again, then 
 test("a URL that does not say its chain id at its first use during the checks is tried again", async () => {
   const proxy = await startRpcFaultProxy(stack.config.chains.origin.rpcUrl);
   try {
-    const throughProxy = (config: Record<string, unknown>) => {
-      const chains = config.chains as Record<string, Record<string, unknown>>;
-      chains.origin = { ...chains.origin, rpcUrl: proxy.url };
-    };
+    const throughProxy = originThrough(proxy.url);
     // The URL's chain id check answers; then the provider's own check of the URL, at the checks'
     // first read, fails in each of that read's three attempts, as a node failing a share of
     // requests does now and then.
