@@ -66,7 +66,7 @@ export function openSubgraph(
   options: Pick<HostOptions, "onLog" | "onProgress" | "pollIntervalMs" | "maxLogRange"> & {
     /** False instantiates every trigger's module afresh (the reference for instance reuse). */
     reuseInstances?: boolean;
-    /** Ranges starting this close to the head are read block by block, by hash (default 16). */
+    /** How many of the last blocks below the head are read block by block, by hash (default 16). */
     nearHeadBlocks?: number;
   },
 ) {

@@ -15,7 +15,8 @@ export interface LogQuery {
 
 /**
  * What the indexer reads from a chain (a ChainReader, or logs and blocks already in memory); without
- * `call`, declared calls are not made early and the handlers' calls go to the node as they come.
+ * `call`, declared calls are not made early and the handlers' calls go to the node as they come;
+ * without `blockLogs`, every block's logs come from ranges, the last ones below the head included.
  */
 export type ChainSource = Pick<ChainReader, "head" | "block" | "pointer" | "logs"> &
   Partial<Pick<ChainReader, "call" | "blockLogs">>;

@@ -14,7 +14,8 @@
 // point. That holds only if the node answered the logs from a chain with the end block in it: a
 // node may answer a range from a chain shorter for a moment (anvil inside anvil_reorg, a lagging
 // node behind a load balancer), without the logs of the blocks it lacks and without an error. So
-// near the head, where that happens, each block's logs are asked by its hash (fetchByHash).
+// in the last blocks below the head, where that happens, each block's logs are asked by its hash
+// (fetchByHash); a range further back ends before them.
 import { logsByBlock, type RawBlock, type RawLog } from "../runtime/chain-data.ts";
 import { callKey, type CallAnswers } from "../runtime/host-imports.ts";
 import { HandlerFailure, type SubgraphRuntime } from "../runtime/subgraph-runtime.ts";
@@ -52,7 +53,7 @@ export interface IndexerOptions {
   reorgSearchDepth?: number;
   range?: RangeOptions;
   /**
-   * Ranges that start this close to the head are read block by block, by hash, when the chain
+   * How many of the last blocks below the head are read block by block, by hash, when the chain
    * source can (NEAR_HEAD_BLOCKS; 0: ranges only).
    */
   nearHeadBlocks?: number;
@@ -77,8 +78,8 @@ const DECLARED_CALLS_IN_FLIGHT = 16;
 const TRIGGERS_PER_TURN = 25;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
- * Ranges that start this close to the head are read block by block, by hash (fetchByHash): the
- * blocks a reorganisation or a lagging node can leave out of a range's answer.
+ * The last blocks below the head, read block by block, by hash (fetchByHash): the blocks a
+ * reorganisation or a lagging node can leave out of a range's answer.
  */
 const NEAR_HEAD_BLOCKS = 16;
 /** Four ranges of the thousand logs each range is sized for (log-ranges.ts). */
@@ -269,10 +270,19 @@ export class SubgraphIndexer {
   ): Promise<FetchedRange> {
     const { chain } = this.options;
     for (;;) {
-      const to = Math.min(head, from + this.range.blocks - 1);
-      if (chain.blockLogs && head - from < (this.options.nearHeadBlocks ?? NEAR_HEAD_BLOCKS)) {
-        return this.readyRange(await this.fetchByHash(from, to, base, filter), to - from + 1);
+      // The last blocks below the head are read by hash whatever the range size (a range starting
+      // further back ends before them).
+      const nearHead = chain.blockLogs ? (this.options.nearHeadBlocks ?? NEAR_HEAD_BLOCKS) : 0;
+      if (head - from < nearHead) {
+        const fetched = await this.fetchByHash(
+          from,
+          Math.min(head, from + this.range.blocks - 1),
+          base,
+          filter,
+        );
+        return this.readyRange(fetched, fetched.end.number - from + 1);
       }
+      const to = Math.min(head - nearHead, from + this.range.blocks - 1);
       const end = await chain.pointer(to);
       if (!end) throw new ChainMoved();
       if (base && (await chain.pointer(base.number))?.hash !== base.hash) throw new ChainMoved();
@@ -311,19 +321,25 @@ export class SubgraphIndexer {
   ): Promise<{ end: BlockPointer; logs: RawLog[] }> {
     const { chain } = this.options;
     const numbers = Array.from({ length: to - from + 1 }, (_, index) => from + index);
-    const pointers = await Promise.all(numbers.map((number) => chain.pointer(number)));
+    const read = await Promise.all(numbers.map((number) => chain.pointer(number)));
+    // The blocks up to the first the node does not have (yet): the rest wait for the next range.
+    const missing = read.indexOf(null);
+    if (missing === 0) throw new ChainMoved();
+    const pointers = (missing < 0 ? read : read.slice(0, missing)) as BlockPointer[];
+    if (base && base.number !== from - 1 && (await chain.pointer(base.number))?.hash !== base.hash)
+      throw new ChainMoved();
     let parent = base?.number === from - 1 ? base : null;
     for (const pointer of pointers) {
-      if (!pointer || (parent && pointer.parentHash !== parent.hash)) throw new ChainMoved();
+      if (parent && pointer.parentHash !== parent.hash) throw new ChainMoved();
       parent = pointer;
     }
     const perBlock = await Promise.all(
       pointers.map(async (pointer) => {
         try {
-          return await chain.blockLogs!(pointer!.hash, filter);
+          return await chain.blockLogs!(pointer.hash, filter);
         } catch (error) {
           // A block the node no longer has at that height: the chain moved.
-          if ((await chain.pointer(pointer!.number))?.hash !== pointer!.hash) throw new ChainMoved();
+          if ((await chain.pointer(pointer.number))?.hash !== pointer.hash) throw new ChainMoved();
           throw error;
         }
       }),
