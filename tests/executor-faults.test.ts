@@ -48,7 +48,7 @@ test(
         .split("\n")
         .filter((line) => !/^\[faults [\d.]+s\] (origin|auxiliary): \w+ at 0x[0-9a-fA-F]{40}$/.test(line))
         .join("\n");
-      assert.equal(run.status, 0, said);
+      assert.equal(run.status, 0, diagnosisFirst(said));
       const figures = readResults(resultsFile);
       const value = (name: string) => {
         const found = figures.find((item) => item.name === `executor.faults.${name}`);

@@ -50,20 +50,29 @@ export function spawnFacilitator(configFile: string, secrets: ExecutorSecrets): 
   return { child, output: () => output, startedAt: () => startedAt, exited };
 }
 
+/** How long one `facilitator status` may take before it is stopped. */
+const STATUS_TIMEOUT_MS = 20_000;
+
 /**
  * `facilitator status <hash> --json` against a configuration: where a flow stands and what the
  * executor waits for, as its own tool reads the subgraphs and the books (no password needed).
  */
 export function facilitatorStatus(configFile: string, hash: string): Promise<unknown> {
+  const name = `facilitator status ${hash.slice(0, 10)}`;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ["--import", "tsx", "cli/facilitator.ts", "status", hash, "--config", configFile, "--json"],
-      { cwd: PROJECT_ROOT, timeout: 60_000 },
+      { cwd: PROJECT_ROOT, timeout: STATUS_TIMEOUT_MS },
       (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`facilitator status ${hash.slice(0, 10)}: ${stderr.trim() || error.message}`));
-        else resolve(JSON.parse(stdout) as unknown);
+        if (error?.killed)
+          return reject(new Error(`${name}: no answer within ${STATUS_TIMEOUT_MS / 1000} s`));
+        if (error) return reject(new Error(`${name}: ${stderr.trim() || error.message}`));
+        try {
+          resolve(JSON.parse(stdout) as unknown);
+        } catch {
+          reject(new Error(`${name}: its output is not JSON: ${stdout.slice(0, 200)}`));
+        }
       },
     );
   });

@@ -338,12 +338,12 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
           lines: [error.message],
           open: [],
         }));
-        for (const hash of states.open) {
-          const digest = await openFlowDigest(options.configFile, hash).catch((error: Error) => [
-            error.message,
-          ]);
-          for (const line of digest) progress(line);
-        }
+        const digests = await Promise.all(
+          states.open.map((hash) =>
+            openFlowDigest(options.configFile, hash).catch((error: Error) => [error.message]),
+          ),
+        );
+        for (const line of digests.flat()) progress(line);
         for (const line of states.lines) progress(line);
         break;
       }
