@@ -307,10 +307,10 @@ export class SubgraphIndexer {
   }
 
   /**
-   * Near the head, a node may answer a range's eth_getLogs from a chain that lacks some of its
-   * blocks for a moment (anvil while it reorganises, a node behind a load balancer that is behind
-   * the others), without an error and without those blocks' logs, and read the end block the same
-   * before and after. There, each block's logs are asked by its hash (refused by a node without
+   * In the last blocks below the head, a node may answer a range's eth_getLogs from a chain that
+   * lacks some of its blocks for a moment (anvil while it reorganises, a node behind a load
+   * balancer that is behind the others), without an error and without those blocks' logs, and read
+   * the end block the same before and after. There, each block's logs are asked by its hash (refused by a node without
    * that block), and the blocks' hashes must link from the base to the end.
    */
   private async fetchByHash(
@@ -326,9 +326,12 @@ export class SubgraphIndexer {
     const missing = read.indexOf(null);
     if (missing === 0) throw new ChainMoved();
     const pointers = (missing < 0 ? read : read.slice(0, missing)) as BlockPointer[];
-    if (base && base.number !== from - 1 && (await chain.pointer(base.number))?.hash !== base.hash)
-      throw new ChainMoved();
-    let parent = base?.number === from - 1 ? base : null;
+    let parent = base;
+    if (base && base.number !== from - 1) {
+      // A base further back than the block before the range: checked on the chain, as ranges do.
+      if ((await chain.pointer(base.number))?.hash !== base.hash) throw new ChainMoved();
+      parent = null;
+    }
     for (const pointer of pointers) {
       if (parent && pointer.parentHash !== parent.hash) throw new ChainMoved();
       parent = pointer;
