@@ -4,7 +4,8 @@
 // rates, (b') and (c') the same with the blocks the indexer reads for those logs (the floor a node
 // sets when serving blocks costs it more than logs), processing alone from those logs and blocks
 // held in memory (process-rate.ts), and (d) status queries from concurrent clients over HTTP.
-// Ratios from one run are what to compare on a noisy machine.
+// Ratios from one run are what to compare on a noisy machine. The CPU the chains' nodes and this
+// process spend in (a), (b) and (b') is counted too (cpu-time.ts): it bounds what (c) can reach.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { BLOCK_WINDOW } from "../indexer/ingest/subgraph-indexer.ts";
 import { mosaicSubgraphs, SUBGRAPH_NAMES } from "../subgraph/hosting.ts";
 import { builtSubgraphs } from "../subgraph/cached-build.ts";
 import { indexerFaultsTo, type BenchContext, type Benchmark } from "./benchmark.ts";
+import { cpuMeter, type CpuSpent } from "./cpu-time.ts";
 import { RangeRecorder, replayLogs } from "./log-replay.ts";
 import { measureProcessing, REUSED_RUNS } from "./process-rate.ts";
 import { generateMosaicTraffic } from "./mosaic-traffic.ts";
@@ -77,6 +79,8 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
 
   progress("(a) indexing from scratch");
   const recorders = new Map(counted.map((chain) => [chain.name, new RangeRecorder(chain.startBlock)]));
+  const nodes = [net.origin.pid, net.auxiliary.pid];
+  const indexingCpu = cpuMeter(nodes);
   started = performance.now();
   const host = await startIndexerHost({
     subgraphs,
@@ -89,12 +93,13 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
   stops.add("the indexer host", () => host.stop());
   await host.syncAll();
   const indexSeconds = seconds(started);
+  const indexCpu = indexingCpu();
   const indexed = [...recorders.values()].reduce((sum, recorder) => sum + recorder.logs, 0);
   assertIndexed(host, indexed, events);
-  progress(`indexed ${indexed} events in ${indexSeconds.toFixed(2)} s`);
+  progress(`indexed ${indexed} events in ${indexSeconds.toFixed(2)} s (${cpuText(indexCpu)})`);
 
   progress("(b) the same eth_getLogs ranges, decoded, no handlers and no store");
-  const raw = await timedReplay(subgraphs, host, recorders, events);
+  const raw = await timedReplay(subgraphs, host, recorders, events, nodes);
   const total = (part: "fetchMs" | "decodeMs") =>
     raw.replays.reduce((sum, replay) => sum + replay[part], 0) / 1000;
   progress(
@@ -103,8 +108,10 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
   progress(
     `(b') the same, with the blocks the logs are in read as the indexer reads them (${BLOCK_WINDOW} at once)`,
   );
-  const withBlocks = await timedReplay(subgraphs, host, recorders, events, BLOCK_WINDOW);
-  progress(`fetched and decoded ${events} events with their blocks in ${withBlocks.seconds.toFixed(2)} s`);
+  const withBlocks = await timedReplay(subgraphs, host, recorders, events, nodes, BLOCK_WINDOW);
+  progress(
+    `fetched and decoded ${events} events with their blocks in ${withBlocks.seconds.toFixed(2)} s (${cpuText(withBlocks.cpu)})`,
+  );
 
   progress("processing alone: the same logs and blocks from memory, indexed again into fresh files");
   const processing = await measureProcessing(subgraphs, (name) => recorders.get(name)!.ranges, dataDir);
@@ -165,7 +172,11 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
   const indexRate = events / indexSeconds;
   const rawRate = events / raw.seconds;
   const withBlocksRate = events / withBlocks.seconds;
+  const cpu = cpuFigures(chainParameters, indexSeconds, indexCpu, raw, withBlocks);
+  if (cpu.length === 0)
+    progress("the chains' CPU time is not readable here (/proc/<pid>/schedstat): no CPU figures");
   return [
+    ...cpu,
     { name: "indexer.index.seconds", value: indexSeconds, unit: "s", parameters: chainParameters },
     { name: "indexer.index.rate", value: indexRate, unit: "events/s", parameters: chainParameters },
     { name: "indexer.raw-logs.rate", value: rawRate, unit: "events/s", parameters: chainParameters },
@@ -232,6 +243,51 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
   ];
 }
 
+/**
+ * What the CPU figures say: how busy the machine was while indexing, and the highest index-to-raw
+ * ratio the chains' nodes allow here. Indexing asks the nodes for (b')'s logs and blocks at least,
+ * which take them `chainCpu` seconds of CPU, so on `cpus` cores it takes at least chainCpu / cpus
+ * seconds even if indexing itself cost nothing: its rate over (b)'s cannot pass the ceiling.
+ */
+function cpuFigures(
+  parameters: Figure["parameters"],
+  indexSeconds: number,
+  indexCpu: CpuSpent,
+  raw: { seconds: number; cpu: CpuSpent },
+  withBlocks: { seconds: number; cpu: CpuSpent },
+): Figure[] {
+  const [chains, rawChains, blocksChains] = [indexCpu.others, raw.cpu.others, withBlocks.cpu.others];
+  if (chains === undefined || rawChains === undefined || blocksChains === undefined) return [];
+  const cpus = os.availableParallelism();
+  const cpuSeconds = (name: string, value: number): Figure => ({ name, value, unit: "cpu-s", parameters });
+  const figures: Figure[] = [
+    cpuSeconds("indexer.index.chain-cpu.seconds", chains),
+    cpuSeconds("indexer.index.indexer-cpu.seconds", indexCpu.own),
+    {
+      name: "indexer.index.cpu-busy.ratio",
+      value: (chains + indexCpu.own) / (indexSeconds * cpus),
+      unit: "ratio",
+      parameters: { ...parameters, cpus },
+    },
+    cpuSeconds("indexer.raw-logs.chain-cpu.seconds", rawChains),
+    cpuSeconds("indexer.raw-logs-and-blocks.chain-cpu.seconds", blocksChains),
+  ];
+  // The nodes' CPU is counted in ticks of 10 ms: a small chain's (b') may count none, and no ceiling.
+  if (blocksChains > 0)
+    figures.push({
+      name: "indexer.index-to-raw.ceiling",
+      value: (raw.seconds * cpus) / blocksChains,
+      unit: "ratio",
+      parameters: { ...parameters, cpus },
+    });
+  return figures;
+}
+
+function cpuText({ others, own }: CpuSpent): string {
+  const chains = others === undefined ? "not readable" : `${others.toFixed(2)} s`;
+  return `CPU: the chains' nodes ${chains}, this process ${own.toFixed(2)} s`;
+}
+
 function seconds(since: number): number {
   return (performance.now() - since) / 1000;
 }
@@ -245,8 +301,10 @@ async function timedReplay(
   host: IndexerHost,
   recorders: Map<string, RangeRecorder>,
   events: number,
+  nodes: number[],
   blocksInFlight?: number,
 ) {
+  const meter = cpuMeter(nodes);
   const started = performance.now();
   const replays = await Promise.all(
     subgraphs.map(async (subgraph) => {
@@ -261,11 +319,12 @@ async function timedReplay(
     }),
   );
   const elapsed = seconds(started);
+  const cpu = meter();
   const decoded = replays.map((replay) => replay.decoded);
   if (decoded.reduce((sum, count) => sum + count, 0) !== events) {
     throw new Error(`the replay decoded ${decoded.join(" + ")} logs, not the ${events} indexed`);
   }
-  return { replays, seconds: elapsed };
+  return { replays, seconds: elapsed, cpu };
 }
 
 /** The logs a subgraph's filter selects on its chain, with one eth_getLogs from its start block. */

@@ -240,6 +240,35 @@ test(
         rate("index.rate") / rate("raw-logs-and-blocks.rate"),
       );
       assert.match(run.stdout, /events with their blocks in \d/);
+      // The CPU the chains' nodes and the indexing process took, and the ceiling the nodes' CPU
+      // for (b') sets on (c): (b)'s seconds on every core over those CPU seconds.
+      // (the nodes' CPU is counted in ticks of 10 ms: a stretch this small may count none).
+      assert.equal(figure("index.indexer-cpu.seconds").unit, "cpu-s");
+      const cpuSeconds = (name: string) => {
+        const found = figures.find((item) => item.name === `indexer.${name}`);
+        assert.ok(found && found.unit === "cpu-s" && found.value >= 0, `indexer.${name} written`);
+        return found.value;
+      };
+      cpuSeconds("index.chain-cpu.seconds");
+      cpuSeconds("raw-logs.chain-cpu.seconds");
+      const blocksCpu = cpuSeconds("raw-logs-and-blocks.chain-cpu.seconds");
+      const ceiling = figures.find((item) => item.name === "indexer.index-to-raw.ceiling");
+      if (blocksCpu === 0) assert.equal(ceiling, undefined, "no ceiling from no CPU counted");
+      else {
+        const cpus = ceiling!.parameters.cpus as number;
+        const rawSeconds = (ceiling!.parameters.events as number) / rate("raw-logs.rate");
+        const expected = (rawSeconds * cpus) / blocksCpu;
+        assert.ok(
+          Math.abs(ceiling!.value - expected) < expected * 1e-9,
+          `${ceiling!.value} against ${expected}`,
+        );
+      }
+      // Busy CPU over available CPU while indexing: a share, within what the cores can give.
+      assert.ok(rate("index.cpu-busy.ratio") <= 1.1, `cpu-busy ${rate("index.cpu-busy.ratio")}`);
+      assert.match(
+        run.stdout,
+        /indexed \d+ events in [\d.]+ s \(CPU: the chains' nodes [\d.]+ s, this process [\d.]+ s\)/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
