@@ -17,6 +17,7 @@ import { decisionRecords } from "./decision-records.ts";
 import { ChangeFeed } from "./feed/change-feed.ts";
 import { readIndexedState, subgraphReaders, type RefusedRow } from "./feed/indexed-state.ts";
 import { SubgraphLagWatch } from "./feed/subgraph-lag.ts";
+import { UnshownEffects } from "./feed/unshown-effects.ts";
 import { reportedHealth } from "./observability/health.ts";
 import type { ExecutorHealth, RunningExecutor, StartExecutor } from "./service-api.ts";
 import { checkStartup } from "./startup-checks.ts";
@@ -172,6 +173,20 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   let skipped = new Set<string>();
   /** The same for the subgraphs' rows refused (indexed-state.ts). */
   let refusedRows = new Set<string>();
+  const unshown = new UnshownEffects({
+    confirmed: async ({ subject, step }) => {
+      const intent = (await books.intentsFor(subject)).find((item) => item.step === step);
+      const chain = CHAINS.find((name) => config.deployment[name].chainId === intent?.chainId);
+      if (intent?.status !== "confirmed" || intent.minedBlock === null || !intent.minedHash || !chain)
+        return null;
+      return { chain, minedBlock: Number(intent.minedBlock), hash: intent.minedHash };
+    },
+    confirmations: {
+      origin: config.chains.origin.confirmations,
+      auxiliary: config.chains.auxiliary.confirmations,
+    },
+    logger,
+  });
   let stopping = false;
   let deciding = false;
   let again = false;
@@ -260,6 +275,10 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       }
       track(action, () => executeAction(context, action));
     }
+    await unshown.update(
+      decision.waiting.filter((wait) => wait.for === "indexing"),
+      { origin: snapshot.blocks.origin.number, auxiliary: snapshot.blocks.auxiliary.number },
+    );
     for (const chain of CHAINS) {
       await books.saveCursor(chain, {
         number: BigInt(snapshot.blocks[chain].number),
@@ -438,6 +457,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
         followers: transactions.followerHealth(),
         lowBalances: balances.lowBalances(),
         behind: lag.behind(),
+        unshown: unshown.sentences(),
         nodeBlocks: { origin: lag.nodeBlock("origin"), auxiliary: lag.nodeBlock("auxiliary") },
       }),
     funds: () => balances.funds(),

@@ -51,6 +51,8 @@ export interface StackOptions {
   subscriptions?: boolean;
   /** Extra configuration fields, merged over the defaults. */
   config?: Record<string, unknown>;
+  /** The RPC URL the indexer reads a chain through, when not the chain's own (a proxy). */
+  indexerRpcUrls?: Partial<Record<"origin" | "auxiliary", string>>;
 }
 
 export async function startExecutorStack(options: StackOptions = {}): Promise<ExecutorStack> {
@@ -58,7 +60,10 @@ export async function startExecutorStack(options: StackOptions = {}): Promise<Ex
   const net = await startDevNetwork({ accounts: 40, ...options.network });
   const dir = mkdtempSync(path.join(tmpdir(), "executor-"));
   const hostOptions = {
-    subgraphs: mosaicSubgraphs(net.deployment, manifests, dir),
+    subgraphs: mosaicSubgraphs(net.deployment, manifests, dir).map((subgraph) => {
+      const chain = subgraph.name === SUBGRAPH_NAMES.origin ? "origin" : "auxiliary";
+      return { ...subgraph, rpcUrl: options.indexerRpcUrls?.[chain] ?? subgraph.rpcUrl };
+    }),
     subscriptions: options.subscriptions ?? true,
     pollIntervalMs: 100,
   };
