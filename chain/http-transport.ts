@@ -12,6 +12,7 @@ import http from "node:http";
 import https from "node:https";
 import { gunzipSync } from "node:zlib";
 import type { FetchGetUrlFunc, GetUrlResponse } from "ethers";
+import { MAX_REDIRECTS, redirectTarget, REDIRECT_STATUSES } from "./redirects.mjs";
 import { requestTarget } from "./url-credentials.ts";
 
 /**
@@ -27,10 +28,6 @@ export class AnswerTooLargeError extends Error {
     super(`the node's answer exceeded ${maxBytes} bytes (a request for less may pass)`);
   }
 }
-
-/** Redirects followed for one request, as ethers' own transport allows. */
-const MAX_REDIRECTS = 5;
-const REDIRECTS = new Set([301, 302, 307, 308]);
 
 /**
  * The transport, refusing answers larger than `maxBytes`. It follows redirects itself (as ethers
@@ -51,13 +48,9 @@ export const getUrlWithin =
         maxBytes,
       );
       const location = response.headers.location;
-      if (!REDIRECTS.has(response.statusCode) || !location) return response;
+      if (!REDIRECT_STATUSES.has(response.statusCode) || !location) return response;
       if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
-      const next = new URL(location, target);
-      if (target.protocol === "https:" && next.protocol !== "https:")
-        throw new Error(`a redirect from https to ${next.protocol} is not followed`);
-      // Credentials a Location names are not taken up: the URL's own go to its own origin only.
-      target = requestTarget(next).url;
+      target = redirectTarget(target, location);
     }
   };
 

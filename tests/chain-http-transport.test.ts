@@ -3,13 +3,15 @@
 // the timeout, an HTTP error without JSON-RPC in it is an error naming the status, and an answer
 // past the bound (streamed, announced or gzip) is refused as too large. A URL's user and password go
 // as Basic authentication, as meant where percent-encoded and as written where not. Redirects are
-// followed by this transport, so the bound holds after them, and credentials go to the same origin.
+// followed by this transport, so the bound holds after them, and credentials go to the same origin;
+// the rule it shares with the ethereum.call worker (chain/redirects.mjs) refuses https to http.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { connectChain } from "../chain/provider.ts";
+import { redirectTarget } from "../chain/redirects.mjs";
 import { chainIdOf } from "../cli/rpc-chain-id.ts";
 
 type Answer = (
@@ -214,4 +216,15 @@ test("a redirect is followed with the bound kept, and credentials sent to the sa
       provider.destroy();
     }
   }
+});
+
+test("a redirect leads to the Location's URL without its credentials, and not from https to http", () => {
+  const from = new URL("https://node.example/v3/key");
+  assert.equal(redirectTarget(from, "/v4/key?x=1").href, "https://node.example/v4/key?x=1");
+  assert.equal(redirectTarget(from, "https://user:secret@other.example/").href, "https://other.example/");
+  assert.throws(
+    () => redirectTarget(from, "http://node.example/"),
+    /a redirect from https to http: is not followed/,
+  );
+  assert.equal(redirectTarget(new URL("http://127.0.0.1:8545/"), "https://node.example/").protocol, "https:");
 });

@@ -1,8 +1,8 @@
-// The blocking JSON-RPC of the mapping's host functions (ethereum.call) follows a node's temporary
-// and permanent redirects (307, 308) with the same POST, as fetch and the executor's provider do,
+// The blocking JSON-RPC of the mapping's host functions (ethereum.call) follows a node's redirects
+// (301, 302, 307, 308) with the same POST, as the executor's provider does (chain/redirects.mjs),
 // and refuses a redirect loop with an error that says so, and an answer past its bound. A URL's user
 // and password go as Basic authentication (a bare % in them as written), also after a redirect on
-// the same origin, and not after one to another. The node runs on a worker thread: the call blocks this one.
+// the same origin, and not after one to another, nor those a Location names. The node runs on a worker thread: the call blocks this one.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
@@ -11,7 +11,8 @@ import { SyncRpc } from "../indexer/runtime/sync-rpc.ts";
 
 // /node answers every JSON-RPC request with its method's name; /moved-N redirects to /node with
 // status N; /loop redirects to itself; /whoami answers with the request's authorization header,
-// /to-whoami redirects there, /to-other-origin to it at localhost rather than 127.0.0.1.
+// /to-whoami redirects there, /to-other-origin to it at localhost rather than 127.0.0.1, and
+// /to-other-origin-with-credentials to it there with a user and password of its own in the Location.
 const NODE = `
   const { createServer } = require("node:http");
   const { parentPort } = require("node:worker_threads");
@@ -38,6 +39,11 @@ const NODE = `
       }
       if (request.url === "/to-other-origin") {
         response.writeHead(307, { location: "http://localhost:" + server.address().port + "/whoami" });
+        return response.end();
+      }
+      if (request.url === "/to-other-origin-with-credentials") {
+        const port = server.address().port;
+        response.writeHead(307, { location: "http://other:secret@localhost:" + port + "/whoami" });
         return response.end();
       }
       if (request.url === "/whoami") {
@@ -67,7 +73,7 @@ before(async () => {
 });
 after(() => node?.terminate());
 
-for (const status of [307, 308]) {
+for (const status of [301, 302, 307, 308]) {
   test(`a ${status} redirect is followed with the same POST`, async () => {
     const rpc = new SyncRpc(`${base}/moved-${status}`, 5000);
     try {
@@ -108,6 +114,7 @@ test("a URL's user and password go as Basic authentication, a bare % in them as 
     ["/whoami", expected],
     ["/to-whoami", expected],
     ["/to-other-origin", "none"],
+    ["/to-other-origin-with-credentials", "none"],
   ]) {
     const rpc = new SyncRpc(`${base.replace("//", "//facilitator:p%zz@")}${path}`, 5000);
     try {

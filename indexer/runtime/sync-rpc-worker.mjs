@@ -4,18 +4,16 @@
 import http from "node:http";
 import https from "node:https";
 import { workerData } from "node:worker_threads";
+import { MAX_REDIRECTS, redirectTarget, REDIRECT_STATUSES } from "../../chain/redirects.mjs";
 
 const { port, signal, maxAnswerBytes } = workerData;
-// A node behind a redirect keeps working, as with fetch: 307 and 308 keep the POST and its body.
-const MAX_REDIRECTS = 5;
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
   "https:": new https.Agent({ keepAlive: true }),
 };
 
-function post(url, auth, body, timeoutMs) {
+function post(target, auth, body, timeoutMs) {
   return new Promise((resolve, reject) => {
-    const target = new URL(url);
     const client = target.protocol === "https:" ? https : http;
     const request = client.request(
       target,
@@ -52,15 +50,18 @@ function post(url, auth, body, timeoutMs) {
   });
 }
 
-/** `auth` (user:password) goes to the URL's own origin only, not to one a redirect names. */
+/**
+ * A node behind a redirect keeps working, as with the providers (chain/redirects.mjs): the same
+ * POST and body. `auth` (user:password) goes to the URL's own origin only.
+ */
 async function postFollowing(url, auth, body, timeoutMs) {
-  const origin = new URL(url).origin;
-  let target = url;
+  const first = new URL(url);
+  let target = first;
   for (let redirects = 0; ; redirects++) {
-    const reply = await post(target, new URL(target).origin === origin ? auth : undefined, body, timeoutMs);
-    if ((reply.status !== 307 && reply.status !== 308) || !reply.location) return reply;
+    const reply = await post(target, target.origin === first.origin ? auth : undefined, body, timeoutMs);
+    if (!REDIRECT_STATUSES.has(reply.status) || !reply.location) return reply;
     if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
-    target = new URL(reply.location, target).href;
+    target = redirectTarget(target, reply.location);
   }
 }
 
