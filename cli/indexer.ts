@@ -30,6 +30,9 @@ Options:
   --port <port>             default 8000
   --range <blocks>          the most blocks one eth_getLogs may span (default: adapts, up to 10000)
   --no-subscriptions        serve queries only, as graph-node >= 0.38 does
+  --rewind <name>:<block>   before indexing, take the subgraph back to its latest indexed block at or
+                            below <block> and index the blocks after it again (one that missed a
+                            block's events); may be given once per subgraph
   --new-heads               also follow each chain's new heads over the WebSocket on its RPC URL's
                             port (ws://, as anvil serves it) and index each head as it is announced,
                             rather than at the next poll (every 0.5 s), which stays as the fallback
@@ -37,7 +40,7 @@ Options:
 `;
 
 async function subgraphsFrom(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | string[] | boolean | undefined>,
 ): Promise<HostedSubgraph[]> {
   const dataDir = path.resolve((values["data-dir"] as string | undefined) ?? ".indexer");
   const manifest = values.manifest as string | undefined;
@@ -92,6 +95,7 @@ function parse(argv: string[]) {
       range: { type: "string" },
       "no-subscriptions": { type: "boolean" },
       "new-heads": { type: "boolean" },
+      rewind: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -109,6 +113,13 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
     console.error(`--range must be a whole number of blocks, 1 or more, got "${values.range}"`);
     return 2;
   }
+  let rewindTo: Record<string, number>;
+  try {
+    rewindTo = rewindsOf(values.rewind ?? []);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
   let subgraphs: HostedSubgraph[];
   try {
     subgraphs = await subgraphsFrom(values);
@@ -116,6 +127,12 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
     // A usage error is reported with the help by runCommand; a deployment or manifest error alone.
     if (error instanceof UsageError) throw error;
     console.error((error as Error).message);
+    return 2;
+  }
+  const names = subgraphs.map((subgraph) => subgraph.name);
+  const unknown = Object.keys(rewindTo).find((name) => !names.includes(name));
+  if (unknown !== undefined) {
+    console.error(`--rewind names ${unknown}, which is not hosted here: ${names.join(" or ")}`);
     return 2;
   }
   const lastReport = new Map<string, number>();
@@ -126,6 +143,7 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
     subscriptions: !values["no-subscriptions"],
     newHeads: values["new-heads"] ?? false,
     maxLogRange: range,
+    rewindTo,
     onProgress: (name, progress) => {
       // One line per subgraph every 2 seconds at most, and always at the head.
       const now = Date.now();
@@ -141,6 +159,19 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
   await host.stop();
   console.log("Stopped.");
   return 0;
+}
+
+/** `--rewind <name>:<block>`, each subgraph named once (whether it is hosted is checked later). */
+function rewindsOf(given: string[]): Record<string, number> {
+  const rewinds: Record<string, number> = {};
+  for (const value of given) {
+    const match = /^(.+):(\d+)$/.exec(value);
+    if (!match) throw new Error(`--rewind expects <name>:<block>, e.g. mosaic-origin:1200, got "${value}"`);
+    const [, name, block] = match as unknown as [string, string, string];
+    if (name in rewinds) throw new Error(`--rewind names ${name} twice: give one block`);
+    rewinds[name] = Number(block);
+  }
+  return rewinds;
 }
 
 runCommand({ name: "indexer", help: HELP, parse, run });

@@ -41,6 +41,12 @@ export interface HostOptions {
   newHeads?: boolean;
   /** The most blocks one eth_getLogs may span (some providers cap it). */
   maxLogRange?: number;
+  /**
+   * Before indexing, each named subgraph's store goes back to its latest recorded block at or below
+   * the number (to nothing when it has none there), and the blocks after it are indexed again from
+   * the chain: for an index that missed a block's events (a node that answered its logs without them).
+   */
+  rewindTo?: Record<string, number>;
   onProgress?: (subgraph: string, progress: IndexerProgress) => void;
   onLog?: (subgraph: string, level: LogLevel | "fault", message: string) => void;
 }
@@ -115,7 +121,25 @@ export async function closeSubgraph(subgraph: ReturnType<typeof openSubgraph>): 
 }
 
 export async function startIndexerHost(options: HostOptions): Promise<IndexerHost> {
+  const rewinds = Object.entries(options.rewindTo ?? {});
+  for (const [name] of rewinds)
+    if (!options.subgraphs.some((subgraph) => subgraph.name === name))
+      throw new Error(
+        `cannot rewind ${name}: no such subgraph is hosted (${options.subgraphs.map((s) => s.name).join(", ")})`,
+      );
   const opened = options.subgraphs.map((subgraph) => openSubgraph(subgraph, options));
+  for (const [name, number] of rewinds) {
+    const { store } = opened.find((entry) => entry.name === name)!;
+    const [to] = store.recentBlocks(number, 1);
+    store.revertTo(to ?? null);
+    options.onLog?.(
+      name,
+      "info",
+      to
+        ? `rewound to block ${to.number}: indexing again from block ${to.number + 1}`
+        : "rewound to the start: indexing again from the start block",
+    );
+  }
   const server = await startGraphqlServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,

@@ -22,6 +22,7 @@ test("npm run indexer --help lists both ways to run it", () => {
     "--port",
     "--range",
     "--new-heads",
+    "--rewind",
   ]) {
     assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
   }
@@ -40,6 +41,15 @@ test("npm run indexer refuses bad arguments, naming them", () => {
   const range = run("--range", "0");
   assert.equal(range.status, 2);
   assert.match(range.stderr, /--range must be a whole number of blocks, 1 or more, got "0"/);
+  const rewind = run("--rewind", "mosaic-origin");
+  assert.equal(rewind.status, 2);
+  assert.match(
+    rewind.stderr,
+    /--rewind expects <name>:<block>, e\.g\. mosaic-origin:1200, got "mosaic-origin"/,
+  );
+  const twice = run("--rewind", "mosaic-origin:5", "--rewind", "mosaic-origin:7");
+  assert.equal(twice.status, 2);
+  assert.match(twice.stderr, /--rewind names mosaic-origin twice: give one block/);
 });
 
 test("an RPC URL with a key and a password is asked its chain id with them, and no error shows them", async () => {
