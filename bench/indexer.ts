@@ -174,7 +174,7 @@ export async function benchmarkIndexer({ options, stops, progress }: BenchContex
   const withBlocksRate = events / withBlocks.seconds;
   const cpu = cpuFigures(chainParameters, indexSeconds, indexCpu, raw, withBlocks);
   if (cpu.length === 0)
-    progress("the chains' CPU time is not readable here (/proc/<pid>/schedstat): no CPU figures");
+    progress("the chains' CPU time is not readable here (/proc/<pid>/stat): no CPU figures");
   return [
     ...cpu,
     { name: "indexer.index.seconds", value: indexSeconds, unit: "s", parameters: chainParameters },

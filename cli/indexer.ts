@@ -30,9 +30,10 @@ Options:
   --port <port>             default 8000
   --range <blocks>          the most blocks one eth_getLogs may span (default: adapts, up to 10000)
   --no-subscriptions        serve queries only, as graph-node >= 0.38 does
-  --rewind <name>:<block>   before indexing, take the subgraph back to its latest indexed block at or
+  --rewind <name>:<block>   at this start, take the subgraph back to its latest indexed block at or
                             below <block> and index the blocks after it again (one that missed a
-                            block's events); may be given once per subgraph
+                            block's events); stop the running indexer first, and give it for one
+                            start only; once per subgraph
   --new-heads               also follow each chain's new heads over the WebSocket on its RPC URL's
                             port (ws://, as anvil serves it) and index each head as it is announced,
                             rather than at the next poll (every 0.5 s), which stays as the fallback
@@ -163,12 +164,12 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
 
 /** `--rewind <name>:<block>`, each subgraph named once (whether it is hosted is checked later). */
 function rewindsOf(given: string[]): Record<string, number> {
-  const rewinds: Record<string, number> = {};
+  const rewinds: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const value of given) {
     const match = /^(.+):(\d+)$/.exec(value);
     if (!match) throw new Error(`--rewind expects <name>:<block>, e.g. mosaic-origin:1200, got "${value}"`);
     const [, name, block] = match as unknown as [string, string, string];
-    if (name in rewinds) throw new Error(`--rewind names ${name} twice: give one block`);
+    if (Object.hasOwn(rewinds, name)) throw new Error(`--rewind names ${name} twice: give one block`);
     rewinds[name] = Number(block);
   }
   return rewinds;

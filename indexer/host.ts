@@ -120,6 +120,32 @@ export async function closeSubgraph(subgraph: ReturnType<typeof openSubgraph>): 
   subgraph.store.close();
 }
 
+/** Takes the store back to its latest recorded block at or below `number` (see HostOptions.rewindTo). */
+function rewind(
+  { name, store }: Pick<RunningSubgraph, "name" | "store">,
+  number: number,
+  options: Pick<HostOptions, "onLog">,
+): void {
+  const latest = store.latestBlock();
+  if (latest === null || latest.number <= number) {
+    options.onLog?.(
+      name,
+      "info",
+      `not rewound: indexed to block ${latest?.number ?? "none"}, not past ${number}`,
+    );
+    return;
+  }
+  const [to] = store.recentBlocks(number, 1);
+  store.revertTo(to ?? null);
+  options.onLog?.(
+    name,
+    "info",
+    to
+      ? `rewound to block ${to.number}: indexing again from block ${to.number + 1}`
+      : "rewound to the start: indexing again from the start block",
+  );
+}
+
 export async function startIndexerHost(options: HostOptions): Promise<IndexerHost> {
   const rewinds = Object.entries(options.rewindTo ?? {});
   for (const [name] of rewinds)
@@ -128,18 +154,6 @@ export async function startIndexerHost(options: HostOptions): Promise<IndexerHos
         `cannot rewind ${name}: no such subgraph is hosted (${options.subgraphs.map((s) => s.name).join(", ")})`,
       );
   const opened = options.subgraphs.map((subgraph) => openSubgraph(subgraph, options));
-  for (const [name, number] of rewinds) {
-    const { store } = opened.find((entry) => entry.name === name)!;
-    const [to] = store.recentBlocks(number, 1);
-    store.revertTo(to ?? null);
-    options.onLog?.(
-      name,
-      "info",
-      to
-        ? `rewound to block ${to.number}: indexing again from block ${to.number + 1}`
-        : "rewound to the start: indexing again from the start block",
-    );
-  }
   const server = await startGraphqlServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
@@ -148,6 +162,14 @@ export async function startIndexerHost(options: HostOptions): Promise<IndexerHos
       opened.map((entry) => [entry.name, { store: entry.store, schema: entry.schema }]),
     ),
   });
+  // After the port is taken: a second host started on the same port and files by mistake fails
+  // there, before its rewind reaches the files of the one running.
+  for (const [name, number] of rewinds)
+    rewind(
+      opened.find((entry) => entry.name === name)!,
+      number,
+      options,
+    );
   for (const entry of opened) entry.indexer.start();
   const heads: NewHeads[] = options.newHeads
     ? opened.map(({ indexer, name }) =>

@@ -82,6 +82,14 @@ test("a subgraph rewound to a block before the one it missed indexes that block'
     logs.some((line) => /\[info\] rewound to block \d+: indexing again from block \d+/.test(line)),
     logs.join("\n"),
   );
+  // A block at or past the latest indexed one leaves the store as it is, and says so.
+  const past: string[] = [];
+  const kept = await indexOnce(id, { [SUBGRAPH_NAMES.origin]: 1_000_000 }, past);
+  assert.equal(kept.row?.staker, user.address.toLowerCase());
+  assert.ok(
+    past.some((line) => /\[info\] not rewound: indexed to block \d+, not past 1000000/.test(line)),
+    past.join("\n"),
+  );
 });
 
 test("a rewind naming a subgraph that is not hosted is refused before anything is opened", async () => {
