@@ -1,6 +1,7 @@
 // The blocking JSON-RPC of the mapping's host functions (ethereum.call) follows a node's redirects
 // (301, 302, 307, 308) with the same POST, as the executor's provider does (chain/redirects.mjs),
-// and refuses a redirect loop with an error that says so, and an answer past its bound. A URL's user
+// and refuses a redirect loop with an error that says so, and an answer past its bound; an answer
+// that comes after its call gave up is not taken as the next call's. A URL's user
 // and password go as Basic authentication (a bare % in them as written), also after a redirect on
 // the same origin, and not after one to another, nor those a Location names. The node runs on a worker thread: the call blocks this one.
 import assert from "node:assert/strict";
@@ -12,10 +13,13 @@ import { SyncRpc } from "../indexer/runtime/sync-rpc.ts";
 // /node answers every JSON-RPC request with its method's name; /moved-N redirects to /node with
 // status N; /loop redirects to itself; /whoami answers with the request's authorization header,
 // /to-whoami redirects there, /to-other-origin to it at localhost rather than 127.0.0.1, and
-// /to-other-origin-with-credentials to it there with a user and password of its own in the Location.
+// /to-other-origin-with-credentials to it there with a user and password of its own in the Location;
+// /slow-first answers its first request after 2 s, keeping its socket awake meanwhile, and the
+// others at once as /node does.
 const NODE = `
   const { createServer } = require("node:http");
   const { parentPort } = require("node:worker_threads");
+  let slowed = false;
   const server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk) => (body += chunk));
@@ -51,6 +55,17 @@ const NODE = `
         response.setHeader("content-type", "application/json");
         const result = request.headers.authorization ?? "none";
         return response.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+      }
+      if (request.url === "/slow-first" && !slowed) {
+        // The first answer comes after 2 s, a space every 200 ms keeping the socket awake until then.
+        slowed = true;
+        const { id } = JSON.parse(body);
+        response.writeHead(200, { "content-type": "application/json" });
+        const awake = setInterval(() => response.write(" "), 200);
+        return setTimeout(() => {
+          clearInterval(awake);
+          response.end(JSON.stringify({ jsonrpc: "2.0", id, result: "late" }));
+        }, 2000);
       }
       if (request.url === "/loop") {
         response.writeHead(307, { location: "/loop" });
@@ -122,5 +137,19 @@ test("a URL's user and password go as Basic authentication, a bare % in them as 
     } finally {
       await rpc.close();
     }
+  }
+});
+
+test("an answer that comes after its call gave up is not taken as the next call's", async () => {
+  // The call waits 0.3 s + 1 s; the node's socket stays awake, so the worker gets its answer at 2 s.
+  const slow = new SyncRpc(`${base}/slow-first`, 300);
+  try {
+    assert.throws(() => slow.call("eth_call", []), /eth_call to 127\.0\.0\.1:\d+ timed out/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The node answers at once from now on: each call gets its own answer.
+    assert.equal(slow.call("eth_chainId", []), "eth_chainId via POST");
+    assert.equal(slow.call("eth_blockNumber", []), "eth_blockNumber via POST");
+  } finally {
+    await slow.close();
   }
 });

@@ -65,14 +65,15 @@ async function postFollowing(url, auth, body, timeoutMs) {
   }
 }
 
-port.on("message", async ({ url, auth, body, timeoutMs }) => {
+port.on("message", async ({ id, url, auth, body, timeoutMs }) => {
   let reply;
   try {
     reply = await postFollowing(url, auth, body, timeoutMs);
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }
-  port.postMessage(reply);
+  // The call's id goes back with its reply: the caller drops a reply to a call it gave up on.
+  port.postMessage({ id, ...reply });
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 });

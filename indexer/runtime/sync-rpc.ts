@@ -10,6 +10,8 @@ export class SyncRpcError extends Error {
 }
 
 interface Reply {
+  /** The call's JSON-RPC id, which the worker sends back with its reply. */
+  id: number;
   status?: number;
   text?: string;
   error?: string;
@@ -51,14 +53,13 @@ export class SyncRpc {
 
   /** The result of a JSON-RPC call, or a SyncRpcError (with the node's error object, if any). */
   call(method: string, params: unknown[]): unknown {
+    const id = this.nextId++;
     Atomics.store(this.signal, 0, 0);
-    const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
-    this.port.postMessage({ ...this.target, body, timeoutMs: this.timeoutMs });
-    if (Atomics.wait(this.signal, 0, 0, this.timeoutMs + 1000) === "timed-out") {
-      throw new SyncRpcError(`${method} to ${hostOf(this.url)} timed out`);
-    }
-    const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
-    if (!reply || reply.error !== undefined)
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    this.port.postMessage({ ...this.target, id, body, timeoutMs: this.timeoutMs });
+    const reply = this.replyTo(id, Date.now() + this.timeoutMs + 1000);
+    if (!reply) throw new SyncRpcError(`${method} to ${hostOf(this.url)} timed out`);
+    if (reply.error !== undefined)
       throw new SyncRpcError(`${method} to ${hostOf(this.url)} failed: ${reply?.error}`);
     let parsed: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
     try {
@@ -72,6 +73,28 @@ export class SyncRpc {
       throw error;
     }
     return parsed.result;
+  }
+
+  /**
+   * Waits for the reply to call `id` until `deadline`. A call that timed out still gets its reply
+   * later, after which the worker goes on: such replies are dropped here, or each call after would
+   * take the answer to the one before.
+   */
+  private replyTo(id: number, deadline: number): Reply | undefined {
+    for (;;) {
+      for (
+        let message = receiveMessageOnPort(this.port);
+        message;
+        message = receiveMessageOnPort(this.port)
+      ) {
+        const reply = message.message as Reply;
+        if (reply.id === id) return reply;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.signal, 0, 0, left) === "timed-out") return undefined;
+      // Woken by a reply (this call's or a late one): read the port again, from a cleared flag.
+      Atomics.store(this.signal, 0, 0);
+    }
   }
 
   async close(): Promise<void> {
