@@ -181,6 +181,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
         return null;
       return { chain, minedBlock: Number(intent.minedBlock), hash: intent.minedHash };
     },
+    minedIn: async (chain, hash) => (await providers[chain].getTransactionReceipt(hash))?.blockNumber ?? null,
     confirmations: {
       origin: config.chains.origin.confirmations,
       auxiliary: config.chains.auxiliary.confirmations,

@@ -11,7 +11,12 @@ import { gatewayPairs } from "../chain/deployment-file.ts";
 import { bindPairOnOrigin } from "../chain/mosaic-contracts.ts";
 import { devWallet } from "../devnet/accounts.ts";
 import { freePort } from "../devnet/anvil.ts";
-import { UNSHOWN_MARGIN_BLOCKS, UnshownEffects, type WaitKey } from "../executor/feed/unshown-effects.ts";
+import {
+  UNSHOWN_MARGIN_BLOCKS,
+  UNSHOWN_SAID,
+  UnshownEffects,
+  type WaitKey,
+} from "../executor/feed/unshown-effects.ts";
 import { createLogger } from "../executor/observability/logger.ts";
 import type { RunningExecutor } from "../executor/service-api.ts";
 import { type ExecutorStack, startExecutorStack, startLoggedExecutor } from "./helpers/executor-stack.ts";
@@ -19,28 +24,34 @@ import { startLogDroppingProxy, type LogDroppingProxy } from "./helpers/log-drop
 import { requestStake } from "./helpers/manual-flows.ts";
 import { until } from "./helpers/wait-until.ts";
 
-test("a wait for indexing is said once the subgraph is read past the block, its confirmations and the margin, and again when it ends", async () => {
+test("a wait for indexing is said once the subgraph is read past the block, its confirmations and the margin, and when it ends", async () => {
   const lines: string[] = [];
   const asked: string[] = [];
-  const mined: Record<string, { minedBlock: number; hash: string } | null> = {
+  // In the books: 0xaa and 0xcc confirmed in block 100, 0xdd in 101; 0xbb none. On the chain:
+  // 0xaa's transaction in block 100, 0xcc's gone, 0xdd's mined again in block 104.
+  const books: Record<string, { minedBlock: number; hash: string } | null> = {
     "0xaa": { minedBlock: 100, hash: "0x01" },
     "0xbb": null,
+    "0xcc": { minedBlock: 100, hash: "0x03" },
+    "0xdd": { minedBlock: 101, hash: "0x04" },
   };
+  const chain: Record<string, number | null> = { "0x01": 100, "0x03": null, "0x04": 104 };
   let booksDown = false;
   const watch = new UnshownEffects({
     confirmed: ({ subject }) => {
       asked.push(subject);
       if (booksDown) return Promise.reject(new Error("the books do not answer"));
-      const found = mined[subject];
+      const found = books[subject];
       return Promise.resolve(found ? { chain: "auxiliary", ...found } : null);
     },
+    minedIn: (_chain, hash) => Promise.resolve(chain[hash] ?? null),
     confirmations: { origin: 50, auxiliary: 3 },
     logger: createLogger({ level: "info", write: (line) => void lines.push(line) }),
   });
-  const waits: WaitKey[] = [
-    { subject: "0xaa", step: "progressMint" },
-    { subject: "0xbb", step: "acceptRedeem" },
-  ];
+  const waits: WaitKey[] = ["0xaa", "0xbb", "0xcc", "0xdd"].map((subject) => ({
+    subject,
+    step: "progressMint",
+  }));
   const due = 100 + 3 + UNSHOWN_MARGIN_BLOCKS;
   booksDown = true;
   await watch.update(waits, { origin: 10_000, auxiliary: due });
@@ -48,23 +59,52 @@ test("a wait for indexing is said once the subgraph is read past the block, its 
   booksDown = false;
   await watch.update(waits, { origin: 10_000, auxiliary: due - 1 });
   assert.deepEqual(watch.sentences(), [], "one block short (the origin chain's read block does not count)");
+  assert.deepEqual(asked.splice(0), ["0xaa", "0xbb", "0xcc", "0xdd", "0xaa", "0xbb", "0xcc", "0xdd"]);
   await watch.update(waits, { origin: 0, auxiliary: due });
-  await watch.update(waits, { origin: 0, auxiliary: due + 7 });
-  assert.deepEqual(watch.sentences(), [
-    `the auxiliary subgraph, read at block ${due + 7}, does not show progressMint of 0xaa (transaction 0x01, confirmed in block 100): it may have missed that block's events; compare it with the chain, and have it index that block again`,
-  ]);
-  // The confirmed transaction is read once while it is waited on; a key without one, each time.
-  assert.deepEqual(asked, ["0xaa", "0xbb", "0xaa", "0xbb", "0xbb", "0xbb"]);
-  await watch.update([waits[1]!], { origin: 0, auxiliary: due + 8 });
+  const aa = `the auxiliary subgraph, read at block ${due + 3}, does not show progressMint of 0xaa (transaction 0x01, confirmed in block 100): it may have missed that block's events; compare it with the chain, and have it index that block again`;
+  // Due: the books asked again for 0xaa and 0xcc (0xbb has nothing in them, 0xdd is not due), then
+  // the chain: 0xcc's transaction is gone (the reorganisation watch's to send again).
+  assert.deepEqual(asked.splice(0), ["0xaa", "0xbb", "0xcc"]);
+  await watch.update(waits, { origin: 0, auxiliary: due + 3 });
+  assert.deepEqual(watch.sentences(), [aa]);
+  await watch.update(waits, { origin: 0, auxiliary: 104 + 3 + UNSHOWN_MARGIN_BLOCKS });
+  assert.equal(watch.sentences().length, 2, "0xdd due from its new block");
+  await watch.update([waits[1]!], { origin: 0, auxiliary: 200 });
   assert.deepEqual(watch.sentences(), []);
-  const said = lines.map((line) => JSON.parse(line) as { msg: string; subgraphBlock: number });
+  const said = lines.map((line) => JSON.parse(line) as { msg: string; subject: string; minedBlock: number });
   assert.deepEqual(
-    said.map(({ msg, subgraphBlock }) => `${msg} at ${subgraphBlock}`),
+    said.map(({ msg, subject, minedBlock }) => `${msg}: ${subject} ${minedBlock}`),
     [
-      `the subgraph does not show our confirmed transaction at ${due}`,
-      `the subgraph shows our confirmed transaction now at ${due + 8}`,
+      "the subgraph does not show our confirmed transaction: 0xaa 100",
+      "the subgraph does not show our confirmed transaction: 0xdd 104",
+      "a wait for the subgraph to show our transaction ended: 0xaa 100",
+      "a wait for the subgraph to show our transaction ended: 0xdd 104",
     ],
   );
+});
+
+test("many waits at once: the first few said one by one and named in /health, the rest counted", async () => {
+  const lines: string[] = [];
+  const watch = new UnshownEffects({
+    confirmed: () => Promise.resolve({ chain: "origin", minedBlock: 10, hash: "0x01" }),
+    minedIn: () => Promise.resolve(10),
+    confirmations: { origin: 0, auxiliary: 0 },
+    logger: createLogger({ level: "info", write: (line) => void lines.push(line) }),
+  });
+  const waits = Array.from({ length: UNSHOWN_SAID + 5 }, (_, n) => ({
+    subject: `0x${n}`,
+    step: "acceptStake",
+  }));
+  await watch.update(waits, { origin: 100, auxiliary: 0 });
+  const said = lines.map((line) => JSON.parse(line) as { msg: string; more?: number });
+  assert.equal(
+    said.filter(({ msg }) => msg === "the subgraph does not show our confirmed transaction").length,
+    UNSHOWN_SAID,
+  );
+  assert.deepEqual(said.at(-1), { ...said.at(-1), msg: "more confirmed transactions not shown", more: 5 });
+  const sentences = watch.sentences();
+  assert.equal(sentences.length, 4);
+  assert.equal(sentences[3], `${UNSHOWN_SAID + 2} more`);
 });
 
 let stack: ExecutorStack;

@@ -3,9 +3,9 @@
 // answered its logs without them, a subgraph on another fork) never will, and the executor would
 // wait for ever with nothing to send and its health ok. Once the subgraph's state is read at a
 // block far enough past the one the transaction was mined in (the chain's confirmations and
-// UNSHOWN_MARGIN_BLOCKS more), the wait is said once as a warning and degrades /health until the
-// effect shows. Nothing is sent again: the transaction is on the chain, and only an operator can
-// have the subgraph index that block again.
+// UNSHOWN_MARGIN_BLOCKS more), the books and the chain are asked again; a transaction still there
+// is said once as a warning and degrades /health until the wait ends. Nothing is sent again (one
+// the chain no longer holds is the reorganisation watch's to send again: reorg-watch.ts).
 import type { ChainName } from "../decide/index.ts";
 import type { Logger } from "../observability/logger.ts";
 
@@ -14,6 +14,10 @@ import type { Logger } from "../observability/logger.ts";
  * a subgraph that follows a reorganisation a few blocks late is not the fault looked for.
  */
 export const UNSHOWN_MARGIN_BLOCKS = 5;
+/** New waits warned of one by one per decision (a subgraph on another fork misses them all); more are counted. */
+export const UNSHOWN_SAID = 10;
+/** Waits named in /health; more are counted. */
+const UNSHOWN_IN_HEALTH = 3;
 
 export interface WaitKey {
   subject: string;
@@ -30,6 +34,8 @@ export interface ConfirmedTransaction {
 export interface UnshownEffectsOptions {
   /** The confirmed transaction under the key, or null when the books hold none (any more). */
   confirmed(key: WaitKey): Promise<ConfirmedTransaction | null>;
+  /** The block the chain's node has the transaction in; null when it has none, or does not answer. */
+  minedIn(chain: ChainName, hash: string): Promise<number | null>;
   confirmations: Record<ChainName, number>;
   logger: Logger;
 }
@@ -48,7 +54,7 @@ export class UnshownEffects {
 
   /**
    * Takes a decision's waits for indexing and the blocks its snapshot was read at: says each wait
-   * that has gone on too long, once, and each that ended.
+   * that has gone on too long, once, and each of those that ended.
    */
   async update(waits: WaitKey[], readBlocks: Record<ChainName, number>): Promise<void> {
     this.readBlocks = readBlocks;
@@ -57,34 +63,58 @@ export class UnshownEffects {
     for (const [key, ended] of this.unshown) {
       if (current.has(key)) continue;
       this.unshown.delete(key);
-      this.options.logger.info("the subgraph shows our confirmed transaction now", fields(ended, readBlocks));
+      this.options.logger.info(
+        "a wait for the subgraph to show our transaction ended",
+        fields(ended, readBlocks),
+      );
     }
+    let said = 0;
+    let unsaid = 0;
     for (const wait of waits) {
       const key = keyOf(wait);
-      let confirmed = this.waited.get(key);
-      if (confirmed === undefined) {
-        // Not kept when the books hold none or cannot be read: asked again at the next decision.
-        const read = await this.options.confirmed(wait).catch(() => null);
-        if (read === null) continue;
-        confirmed = read;
-        this.waited.set(key, confirmed);
-      }
-      const due = confirmed.minedBlock + this.options.confirmations[confirmed.chain] + UNSHOWN_MARGIN_BLOCKS;
-      if (this.unshown.has(key) || readBlocks[confirmed.chain] < due) continue;
-      const unshown = { ...confirmed, key: wait };
+      if (this.unshown.has(key)) continue;
+      const known = this.waited.get(key) ?? (await this.read(wait));
+      if (known === null) continue;
+      this.waited.set(key, known);
+      if (!this.due(known, readBlocks)) continue;
+      // Due: the books again (the transaction may have been mined again elsewhere), then the chain.
+      const confirmed = await this.read(wait);
+      if (confirmed === null) continue;
+      const minedIn = await this.options.minedIn(confirmed.chain, confirmed.hash).catch(() => null);
+      if (minedIn === null) continue;
+      const unshown = { ...confirmed, minedBlock: minedIn, key: wait };
+      this.waited.set(key, unshown);
+      if (!this.due(unshown, readBlocks)) continue;
       this.unshown.set(key, unshown);
+      if (++said > UNSHOWN_SAID) {
+        unsaid++;
+        continue;
+      }
       this.options.logger.warn("the subgraph does not show our confirmed transaction", {
         ...fields(unshown, readBlocks),
         detail: sentence(unshown, readBlocks),
       });
     }
+    if (unsaid > 0)
+      this.options.logger.warn("more confirmed transactions not shown", { more: unsaid, said: UNSHOWN_SAID });
   }
 
-  /** Each confirmed transaction the subgraph should show by now and does not, as a sentence for /health. */
+  /** The waits that have gone on too long, as sentences for /health (the first few, then a count). */
   sentences(): string[] {
     const readBlocks = this.readBlocks;
     if (readBlocks === null) return [];
-    return [...this.unshown.values()].map((unshown) => sentence(unshown, readBlocks));
+    const all = [...this.unshown.values()];
+    const named = all.slice(0, UNSHOWN_IN_HEALTH).map((unshown) => sentence(unshown, readBlocks));
+    return all.length > named.length ? [...named, `${all.length - named.length} more`] : named;
+  }
+
+  private due({ chain, minedBlock }: ConfirmedTransaction, readBlocks: Record<ChainName, number>): boolean {
+    return readBlocks[chain] >= minedBlock + this.options.confirmations[chain] + UNSHOWN_MARGIN_BLOCKS;
+  }
+
+  /** The books' confirmed transaction under the key; null when none, or the books do not answer (asked again later). */
+  private read(wait: WaitKey): Promise<ConfirmedTransaction | null> {
+    return this.options.confirmed(wait).catch(() => null);
   }
 }
 
