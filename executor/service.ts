@@ -188,6 +188,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     },
     logger,
   });
+  let unshownLook: Promise<void> | undefined;
   let stopping = false;
   let deciding = false;
   let again = false;
@@ -276,10 +277,15 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
       }
       track(action, () => executeAction(context, action));
     }
-    await unshown.update(
-      decision.waiting.filter((wait) => wait.for === "indexing"),
-      { origin: snapshot.blocks.origin.number, auxiliary: snapshot.blocks.auxiliary.number },
-    );
+    // Looked at beside the decisions, one look at a time: books or a node slow to answer it hold
+    // back no decision and no stop.
+    unshownLook ??= unshown
+      .update(
+        decision.waiting.filter((wait) => wait.for === "indexing"),
+        { origin: snapshot.blocks.origin.number, auxiliary: snapshot.blocks.auxiliary.number },
+      )
+      .catch((error: Error) => logger.warn("unshown effects not looked at", { error: error.message }))
+      .finally(() => (unshownLook = undefined));
     for (const chain of CHAINS) {
       await books.saveCursor(chain, {
         number: BigInt(snapshot.blocks[chain].number),
@@ -475,6 +481,10 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
     transactions.stop();
     await balances.stop();
     await lag.stop();
+    // A look under way may end (its books and nodes are still open), or is left after 5 s.
+    let lookTimer: NodeJS.Timeout | undefined;
+    await Promise.race([unshownLook, new Promise((resolve) => (lookTimer = setTimeout(resolve, 5000)))]);
+    clearTimeout(lookTimer);
     wakeRecovery();
     await recovery;
     await Promise.all(feeds.map((feed) => feed.stop()));
