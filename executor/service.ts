@@ -175,7 +175,7 @@ export const startExecutor: StartExecutor = async (config, secrets, { logger, me
   let refusedRows = new Set<string>();
   const unshown = new UnshownEffects({
     confirmed: async ({ subject, step }) => {
-      const intent = (await books.intentsFor(subject)).find((item) => item.step === step);
+      const intent = await transactions.intentOf({ subject, step });
       const chain = CHAINS.find((name) => config.deployment[name].chainId === intent?.chainId);
       if (intent?.status !== "confirmed" || intent.minedBlock === null || !intent.minedHash || !chain)
         return null;

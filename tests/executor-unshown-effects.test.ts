@@ -85,8 +85,12 @@ test("a wait for indexing is said once the subgraph is read past the block, its 
 
 test("many waits at once: the first few said one by one and named in /health, the rest counted", async () => {
   const lines: string[] = [];
+  let read = 0;
   const watch = new UnshownEffects({
-    confirmed: () => Promise.resolve({ chain: "origin", minedBlock: 10, hash: "0x01" }),
+    confirmed: () => {
+      read++;
+      return Promise.resolve({ chain: "origin", minedBlock: 10, hash: "0x01" });
+    },
     minedIn: () => Promise.resolve(10),
     confirmations: { origin: 0, auxiliary: 0 },
     logger: createLogger({ level: "info", write: (line) => void lines.push(line) }),
@@ -96,6 +100,7 @@ test("many waits at once: the first few said one by one and named in /health, th
     step: "acceptStake",
   }));
   await watch.update(waits, { origin: 100, auxiliary: 0 });
+  assert.equal(read, waits.length, "the books read once for a wait due at its first look");
   const said = lines.map((line) => JSON.parse(line) as { msg: string; more?: number });
   assert.equal(
     said.filter(({ msg }) => msg === "the subgraph does not show our confirmed transaction").length,

@@ -73,12 +73,14 @@ export class UnshownEffects {
     for (const wait of waits) {
       const key = keyOf(wait);
       if (this.unshown.has(key)) continue;
-      const known = this.waited.get(key) ?? (await this.read(wait));
+      const kept = this.waited.get(key);
+      const known = kept ?? (await this.read(wait));
       if (known === null) continue;
       this.waited.set(key, known);
       if (!this.due(known, readBlocks)) continue;
-      // Due: the books again (the transaction may have been mined again elsewhere), then the chain.
-      const confirmed = await this.read(wait);
+      // Due: the books again unless just read (the transaction may have been mined again
+      // elsewhere since), then the chain.
+      const confirmed = kept === undefined ? known : await this.read(wait);
       if (confirmed === null) continue;
       const minedIn = await this.options.minedIn(confirmed.chain, confirmed.hash).catch(() => null);
       if (minedIn === null) continue;
