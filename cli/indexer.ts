@@ -3,7 +3,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readDeploymentFile } from "../chain/deployment-file.ts";
-import { startIndexerHost, type HostedSubgraph } from "../indexer/host.ts";
+import { rewindProblem, startIndexerHost, type HostedSubgraph } from "../indexer/host.ts";
 import { DEFAULT_BUILD_DIR } from "../subgraph/build.ts";
 import { mosaicSubgraphs } from "../subgraph/hosting.ts";
 import { runCommand, stopRequested, UsageError } from "./command.ts";
@@ -130,10 +130,9 @@ async function run(values: ReturnType<typeof parse>): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  const names = subgraphs.map((subgraph) => subgraph.name);
-  const unknown = Object.keys(rewindTo).find((name) => !names.includes(name));
-  if (unknown !== undefined) {
-    console.error(`--rewind names ${unknown}, which is not hosted here: ${names.join(" or ")}`);
+  const problem = rewindProblem(subgraphs, rewindTo);
+  if (problem !== null) {
+    console.error(`--rewind: ${problem}`);
     return 2;
   }
   const lastReport = new Map<string, number>();

@@ -146,13 +146,19 @@ function rewind(
   );
 }
 
+/** Why `rewindTo` cannot be done for these subgraphs (a name none of them has), or null. */
+export function rewindProblem(subgraphs: HostedSubgraph[], rewindTo: Record<string, number>): string | null {
+  const names = subgraphs.map((subgraph) => subgraph.name);
+  const unknown = Object.keys(rewindTo).find((name) => !names.includes(name));
+  return unknown === undefined
+    ? null
+    : `cannot rewind ${unknown}: no such subgraph is hosted (${names.join(", ")})`;
+}
+
 export async function startIndexerHost(options: HostOptions): Promise<IndexerHost> {
   const rewinds = Object.entries(options.rewindTo ?? {});
-  for (const [name] of rewinds)
-    if (!options.subgraphs.some((subgraph) => subgraph.name === name))
-      throw new Error(
-        `cannot rewind ${name}: no such subgraph is hosted (${options.subgraphs.map((s) => s.name).join(", ")})`,
-      );
+  const problem = rewindProblem(options.subgraphs, options.rewindTo ?? {});
+  if (problem !== null) throw new Error(problem);
   const opened = options.subgraphs.map((subgraph) => openSubgraph(subgraph, options));
   const server = await startGraphqlServer({
     host: options.host ?? "127.0.0.1",

@@ -60,7 +60,7 @@ export class SyncRpc {
     const reply = this.replyTo(id, Date.now() + this.timeoutMs + 1000);
     if (!reply) throw new SyncRpcError(`${method} to ${hostOf(this.url)} timed out`);
     if (reply.error !== undefined)
-      throw new SyncRpcError(`${method} to ${hostOf(this.url)} failed: ${reply?.error}`);
+      throw new SyncRpcError(`${method} to ${hostOf(this.url)} failed: ${reply.error}`);
     let parsed: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
     try {
       parsed = JSON.parse(reply.text ?? "");
